@@ -1,0 +1,138 @@
+"""Validation and reduction shared by every loss.
+
+Every check runs on shapes, dtypes and Python options only, never on array values, so the losses
+stay traceable. Each error names the public function, the argument and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from types import ModuleType
+from typing import Any
+
+from omniloss._dispatch import _is_python_scalar
+
+Array = Any
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_option(name: str, argument: str, value: Any, choices: Collection[Any]) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
+    if not isinstance(value, str | int | float | type(None)) or value not in choices:
+        expected = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name}: {argument} must be one of {expected}; got {value!r}")
+
+
+def check_reduction(name: str, reduction: Any, choices: Sequence[str] = REDUCTIONS) -> None:
+    """Raise ``ValueError`` unless ``reduction`` is one of ``choices``."""
+    check_option(name, "reduction", reduction, choices)
+
+
+def check_positive(name: str, argument: str, value: Any, *, allow_zero: bool = False) -> None:
+    """Raise ``ValueError`` unless the Python number ``value`` is positive (or zero if allowed)."""
+    if not isinstance(value, int | float) or value < 0 or (value == 0 and not allow_zero):
+        expected = "a non-negative number" if allow_zero else "a positive number"
+        raise ValueError(f"{name}: {argument} must be {expected}; got {value!r}")
+
+
+def float_dtype(name: str, xp: ModuleType, **arrays: Any) -> Any:
+    """The floating dtype the named arrays promote to; every array among them must be floating.
+
+    Python scalars and ``None`` are skipped. With no array at all, the namespace's default float.
+    """
+    dtypes = []
+    for argument, x in arrays.items():
+        if x is None or _is_python_scalar(x):
+            continue
+        if not xp.isdtype(x.dtype, "real floating"):
+            raise TypeError(
+                f"{name}: {argument} must be a floating-point array; got dtype {x.dtype}"
+            )
+        dtypes.append(x.dtype)
+    if not dtypes:
+        return xp.asarray(0.0).dtype
+    return xp.result_type(*dtypes)
+
+
+def as_float(xp: ModuleType, x: Any, dtype: Any) -> Any:
+    """``x`` (floating, integer or bool array, or Python scalar) as an array of floating ``dtype``.
+
+    A Python scalar becomes a 0-d array, which every backend broadcasts against arrays on any
+    device.
+    """
+    if x is None:
+        return None
+    if _is_python_scalar(x):
+        return xp.asarray(x, dtype=dtype)
+    return x if x.dtype == dtype else xp.astype(x, dtype)
+
+
+def check_index_dtype(name: str, xp: ModuleType, argument: str, x: Array) -> None:
+    """Raise ``TypeError`` unless ``x`` holds integers (class indices)."""
+    if _is_python_scalar(x) or not xp.isdtype(x.dtype, "integral"):
+        dtype = type(x).__name__ if _is_python_scalar(x) else x.dtype
+        raise TypeError(f"{name}: {argument} must be an integer array of class indices; "
+                        f"got {dtype}")
+
+
+def shape_of(x: Any) -> tuple[int | None, ...]:
+    """The static shape of ``x`` as a tuple (``()`` for a Python scalar; ``None`` for unknown)."""
+    if _is_python_scalar(x):
+        return ()
+    return tuple(x.shape)
+
+
+def check_same_shape(name: str, **arrays: Any) -> None:
+    """Raise ``ValueError`` unless the named arrays have one shape (Python scalars always fit)."""
+    named = [(argument, x) for argument, x in arrays.items()
+             if x is not None and not _is_python_scalar(x)]
+    if not named:
+        return
+    first_argument, first = named[0]
+    expected = shape_of(first)
+    for argument, x in named[1:]:
+        shape = shape_of(x)
+        compatible = len(shape) == len(expected) and all(
+            a is None or b is None or a == b for a, b in zip(shape, expected, strict=True))
+        if not compatible:
+            raise ValueError(
+                f"{name}: {argument} must have the shape of {first_argument} {expected}; "
+                f"got {shape}"
+            )
+
+
+def check_ndim(name: str, argument: str, x: Array, allowed: Collection[int]) -> None:
+    """Raise ``ValueError`` unless ``x.ndim`` is one of ``allowed``."""
+    if x.ndim not in allowed:
+        expected = " or ".join(str(n) for n in sorted(allowed))
+        raise ValueError(f"{name}: {argument} must have {expected} dimensions; "
+                         f"got shape {shape_of(x)}")
+
+
+def normalize_axis(name: str, axis: Any, ndim: int, argument: str = "axis") -> int:
+    """``axis`` as a non-negative int, or ``ValueError`` if it is out of range for ``ndim``."""
+    if not isinstance(axis, int) or isinstance(axis, bool) or not -ndim <= axis < ndim:
+        raise ValueError(f"{name}: {argument} must be an integer in [{-ndim}, {ndim}); "
+                         f"got {axis!r}")
+    return axis % ndim
+
+
+def reduce(xp: ModuleType, loss: Array, reduction: str) -> Array:
+    """Apply ``reduction`` (``"mean"``, ``"sum"`` or ``"none"``) to the elementwise ``loss``.
+
+    ``"mean"`` of an empty array is NaN, as in torch.
+    """
+    if reduction == "mean":
+        return xp.mean(loss)
+    if reduction == "sum":
+        return xp.sum(loss)
+    return loss
+
+
+def weighted_mean(xp: ModuleType, loss: Array, weights: Array) -> Array:
+    """``sum(loss) / sum(weights)``: torch's mean over weighted (or ignored) entries.
+
+    ``loss`` already carries the weights; an all-zero ``weights`` gives NaN (0/0), as in torch.
+    """
+    return xp.sum(loss) / xp.sum(weights)

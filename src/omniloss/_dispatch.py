@@ -1,0 +1,109 @@
+"""Find the Array API namespace of the arrays a loss was called with.
+
+The library of an array is read from its type's module name (``torch``, ``jax``, ``tensorflow``,
+...), so nothing is imported that the caller has not imported already. NumPy, PyTorch, JAX, CuPy,
+Dask and array-api-strict go through array-api-compat; TensorFlow goes through our own namespace
+:mod:`omniloss._tensorflow`. The namespace is cached per array type, so a call costs a dictionary
+lookup per argument.
+"""
+
+from __future__ import annotations
+
+import numbers
+from types import ModuleType
+from typing import Any
+
+import array_api_compat
+
+__all__ = ["array_library", "get_namespace"]
+
+_NAMESPACE_BY_TYPE: dict[type, ModuleType] = {}
+_LIBRARY_BY_TYPE: dict[type, str] = {}
+
+
+def array_library(x: Any) -> str:
+    """Return the name of the library that owns array ``x`` (``"torch"``, ``"numpy"``, ...)."""
+    kind = type(x)
+    library = _LIBRARY_BY_TYPE.get(kind)
+    if library is None:
+        library = kind.__module__.partition(".")[0]
+        if library == "jaxlib":
+            library = "jax"
+        _LIBRARY_BY_TYPE[kind] = library
+    return library
+
+
+def _is_python_scalar(x: Any) -> bool:
+    return isinstance(x, (bool, numbers.Number)) and type(x).__module__ == "builtins"
+
+
+def _namespace_of_type(x: Any) -> ModuleType:
+    kind = type(x)
+    namespace = _NAMESPACE_BY_TYPE.get(kind)
+    if namespace is None:
+        if array_library(x) == "tensorflow":
+            from omniloss import _tensorflow
+
+            namespace = _tensorflow
+        else:
+            namespace = array_api_compat.array_namespace(x)
+        _NAMESPACE_BY_TYPE[kind] = namespace
+    return namespace
+
+
+def get_namespace(*arrays: Any, name: str = "get_namespace") -> ModuleType:
+    """Return the Array API namespace shared by ``arrays``.
+
+    Python scalars and ``None`` are skipped, so ``get_namespace(x, 0.5, None)`` is the namespace of
+    ``x``; with no array at all the NumPy namespace is returned.
+
+    Args:
+        *arrays: arrays (NumPy, PyTorch, JAX, TensorFlow, array-api-strict, CuPy, Dask), Python
+            scalars or ``None``.
+        name: the name of the calling function, used in error messages.
+
+    Returns:
+        A module following the Array API standard: array-api-compat's wrapper for NumPy, PyTorch,
+        CuPy and Dask, ``jax.numpy``, ``array_api_strict``, or ``omniloss._tensorflow``.
+
+    Raises:
+        TypeError: if the arrays come from two different libraries, or an argument is not an array.
+
+    Example:
+        >>> import numpy as np
+        >>> import omniloss as ol
+        >>> ol.get_namespace(np.ones(3)).__name__
+        'array_api_compat.numpy'
+    """
+    namespace: ModuleType | None = None
+    first: Any = None
+    for x in arrays:
+        if x is None or _is_python_scalar(x):
+            continue
+        try:
+            candidate = _namespace_of_type(x)
+        except TypeError:
+            raise TypeError(
+                f"{name}: expected arrays or Python scalars, got {type(x).__module__}."
+                f"{type(x).__qualname__}"
+            ) from None
+        if namespace is None:
+            namespace, first = candidate, x
+        elif candidate is not namespace:
+            raise TypeError(
+                f"{name}: arrays from different libraries in one call: "
+                f"{_describe(first)} and {_describe(x)}; convert them to one library first"
+            )
+    if namespace is None:
+        return _namespace_of_type(_numpy_zero())
+    return namespace
+
+
+def _describe(x: Any) -> str:
+    return f"{type(x).__module__.partition('.')[0]}.{type(x).__name__}"
+
+
+def _numpy_zero() -> Any:
+    import numpy as np
+
+    return np.zeros(())
