@@ -1,0 +1,72 @@
+"""nox sessions: one ``tests-<backend>`` per file in ``backends/``, ``parity``, ``lint``,
+``typecheck`` and ``bench``.
+
+``nox`` with no arguments runs the test matrix, the parity session, lint and typecheck. Sessions
+use pip in virtualenvs: the CPU build of torch 2.13.0 lies on this machine's disk, where pip finds
+it and uv does not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+BACKENDS = sorted(path.stem for path in (ROOT / "backends").glob("*.txt"))
+
+nox.options.default_venv_backend = "virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = [*(f"tests-{name}" for name in BACKENDS), "parity", "lint", "typecheck"]
+
+
+def _fixture_name(backend: str) -> str:
+    return backend.replace("-", "_")
+
+
+def _make_tests_session(backend: str) -> None:
+    @nox.session(name=f"tests-{backend}")
+    def tests(session: nox.Session) -> None:
+        """Run the test suite with the ``xp`` fixture restricted to one backend."""
+        session.install("-r", f"backends/{backend}.txt", "-r", "tests/requirements.txt")
+        session.install("-e", ".")
+        session.run("pytest", "-q", *session.posargs,
+                    env={"OMNILOSS_BACKENDS": _fixture_name(backend)})
+
+
+for _backend in BACKENDS:
+    _make_tests_session(_backend)
+
+
+@nox.session
+def parity(session: nox.Session) -> None:
+    """Every backend in one environment: ``omniloss check`` and the cross-backend parity tests."""
+    requirements = [arg for name in BACKENDS for arg in ("-r", f"backends/{name}.txt")]
+    session.install(*requirements, "-r", "tests/requirements.txt")
+    session.install("-e", ".")
+    session.run("omniloss", "check")
+    session.run("pytest", "-q", "tests/test_parity.py", "tests/test_cli.py", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff on the package, the tests and the scripts."""
+    session.install("ruff")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "conftest.py", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("mypy", "numpy", "array-api-compat")
+    session.install("-e", ".")
+    session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Time each loss against its native peer on every backend; writes docs/benchmarks.md."""
+    requirements = [arg for name in BACKENDS for arg in ("-r", f"backends/{name}.txt")]
+    session.install(*requirements, "-r", "tests/requirements.txt")
+    session.install("-e", ".")
+    session.run("python", "benchmarks/run.py", *session.posargs)

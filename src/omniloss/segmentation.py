@@ -1,0 +1,5 @@
+"""TODO-family docstring."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,53 @@
+"""Cross-backend parity: every implemented function gives the NumPy float64 numbers everywhere.
+
+Uses the example inputs of ``omniloss._check`` (the ones ``omniloss check`` runs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import omniloss as ol
+from omniloss._catalogue import CATALOGUE, is_implemented
+from omniloss._check import all_cases
+from tests.helpers import assert_close
+
+IMPLEMENTED = [entry.name for entry in CATALOGUE if is_implemented(entry.name)]
+
+
+def _convert(value, backend, dtype):
+    if isinstance(value, np.ndarray):
+        return backend.asarray(value.astype(dtype) if value.dtype.kind == "f" else value)
+    if isinstance(value, list | tuple):
+        return type(value)(_convert(v, backend, dtype) for v in value)
+    return value
+
+
+def test_every_implemented_function_has_a_case():
+    assert sorted(set(IMPLEMENTED) - set(all_cases())) == []
+
+
+def test_catalogue_names_are_exported_and_unique():
+    names = [entry.name for entry in CATALOGUE]
+    assert len(names) == len(set(names))
+    assert set(ol.__all__) - {"get_namespace"} <= set(names)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", IMPLEMENTED)
+def test_backend_matches_numpy_float64(backend, name, dtype):
+    function = getattr(ol, name)
+    rtol, atol = (1e-9, 1e-12) if dtype == np.float64 else (1e-4, 1e-5)
+    for case in all_cases()[name](np.random.default_rng(0)):
+        expected = function(*_convert(case.args, backend_numpy(), np.float64), **case.kwargs)
+        out = function(*_convert(case.args, backend, dtype), **case.kwargs)
+        assert backend.is_native(out)
+        assert_close(backend.to_numpy(out), np.asarray(expected), rtol=rtol, atol=atol,
+                     what=f"{name} {case.label} on {backend} in {np.dtype(dtype).name}")
+
+
+def backend_numpy():
+    from tests.helpers import BACKENDS
+
+    return BACKENDS["numpy"]
