@@ -79,10 +79,10 @@ def installed_backends() -> list[str]:
     return [name for name in BACKENDS if importlib.util.find_spec(name) is not None]
 
 
-def list_catalogue() -> int:
-    rows = [(e.name, e.family, e.peer, "yes" if is_implemented(e.name) else "no")
-            for e in CATALOGUE]
-    _print_table(("function", "family", "defined by", "implemented"), rows)
+def list_catalogue(markdown: bool = False) -> int:
+    rows = [(f"`{e.name}`" if markdown else e.name, e.family, e.peer,
+             "yes" if is_implemented(e.name) else "no") for e in CATALOGUE]
+    _print_table(("function", "family", "defined by", "implemented"), rows, markdown=markdown)
     done = sum(row[3] == "yes" for row in rows)
     print(f"\n{done} of {len(rows)} implemented")
     return 0
@@ -135,26 +135,30 @@ def check(backends: Sequence[str], names: Sequence[str] | None = None) -> int:
     return 1 if failures else 0
 
 
-def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]], *,
+                 markdown: bool = False) -> None:
     widths = [max(len(str(row[i])) for row in (header, *rows)) for i in range(len(header))]
-    line = " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
-    print(line)
-    print("-|-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    edge = "| " if markdown else ""
+    end = " |" if markdown else ""
+    for index, row in enumerate((header, *rows)):
+        print(edge + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + end)
+        if index == 0:
+            print(edge.replace(" ", "-") + "-|-".join("-" * w for w in widths)
+                  + end.replace(" ", "-"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="omniloss", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="print the catalogue and what is implemented")
+    list_parser = commands.add_parser("list", help="print the catalogue and what is implemented")
+    list_parser.add_argument("--markdown", action="store_true", help="print a markdown table")
     check_parser = commands.add_parser(
         "check", help="run every implemented loss on every installed backend against NumPy")
     check_parser.add_argument("--backends", help="comma-separated subset of " + ", ".join(BACKENDS))
     check_parser.add_argument("--only", help="comma-separated function names to check")
     args = parser.parse_args(argv)
     if args.command == "list":
-        return list_catalogue()
+        return list_catalogue(markdown=args.markdown)
     installed = installed_backends()
     backends = installed
     if args.backends:

@@ -104,6 +104,30 @@ def _natives(xp: ModuleType) -> _Natives | None:
     return _NATIVES[name]
 
 
+def _torch_stop_gradient() -> Callable[[Array], Array]:
+    return lambda x: x.detach()
+
+
+def _jax_stop_gradient() -> Callable[[Array], Array]:
+    import jax
+
+    return jax.lax.stop_gradient  # type: ignore[no-any-return]
+
+
+def _tensorflow_stop_gradient() -> Callable[[Array], Array]:
+    import tensorflow as tf
+
+    return tf.stop_gradient  # type: ignore[no-any-return]
+
+
+_STOP_GRADIENT_BUILDERS: dict[str, Callable[[], Callable[[Array], Array]]] = {
+    "array_api_compat.torch": _torch_stop_gradient,
+    "jax.numpy": _jax_stop_gradient,
+    "omniloss._tensorflow": _tensorflow_stop_gradient,
+}
+_STOP_GRADIENTS: dict[str, Callable[[Array], Array] | None] = {}
+
+
 def logsumexp(xp: ModuleType, x: Array, *, axis: Axis = None, keepdims: bool = False) -> Array:
     """``log(sum(exp(x), axis))`` without overflow; all ``-inf`` gives ``-inf``."""
     native = _natives(xp)
@@ -190,3 +214,19 @@ def clamp(xp: ModuleType, x: Array, *, min: float | None = None,  # noqa: A002
     if max is not None:
         x = xp.where(x > max, xp.asarray(max, dtype=x.dtype), x)
     return x
+
+
+def stop_gradient(xp: ModuleType, x: Array) -> Array:
+    """``x`` as a constant for autodiff: its value, with no gradient flowing back through it.
+
+    ``Tensor.detach`` on torch, ``jax.lax.stop_gradient`` on JAX, ``tf.stop_gradient`` on
+    TensorFlow; the identity on libraries without autodiff (NumPy, array-api-strict). This is part
+    of a loss's definition (torchvision computes CIoU's trade-off under ``no_grad``), not a fast
+    path, so ``use_native_kernels`` does not turn it off.
+    """
+    name = xp.__name__
+    if name not in _STOP_GRADIENTS:
+        builder = _STOP_GRADIENT_BUILDERS.get(name)
+        _STOP_GRADIENTS[name] = builder() if builder is not None else None
+    detach = _STOP_GRADIENTS[name]
+    return x if detach is None else detach(x)
