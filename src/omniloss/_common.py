@@ -6,6 +6,7 @@ stay traceable. Each error names the public function, the argument and what was 
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Collection, Sequence
 from types import ModuleType
 from typing import Any
@@ -34,6 +35,17 @@ def check_positive(name: str, argument: str, value: Any, *, allow_zero: bool = F
     if not isinstance(value, int | float) or value < 0 or (value == 0 and not allow_zero):
         expected = "a non-negative number" if allow_zero else "a positive number"
         raise ValueError(f"{name}: {argument} must be {expected}; got {value!r}")
+
+
+def check_real(name: str, argument: str, value: Any) -> float:
+    """``value`` as a Python float; ``ValueError`` unless it is a real number (not NaN, not bool).
+
+    Infinities pass. NumPy scalars are accepted and converted, so the result mixes with arrays
+    of every library (array-api-strict refuses NumPy scalars).
+    """
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or value != value:
+        raise ValueError(f"{name}: {argument} must be a real number; got {value!r}")
+    return float(value)
 
 
 def float_dtype(name: str, xp: ModuleType, **arrays: Any) -> Any:
@@ -100,6 +112,19 @@ def check_same_shape(name: str, **arrays: Any) -> None:
                 f"{name}: {argument} must have the shape of {first_argument} {expected}; "
                 f"got {shape}"
             )
+
+
+def check_broadcastable(name: str, argument: str, x: Any, shape: tuple[int | None, ...]) -> None:
+    """Raise ``ValueError`` unless ``x`` (an array, Python scalar or ``None``) broadcasts to
+    ``shape`` without changing it (each trailing dimension of ``x`` is 1 or equal)."""
+    if x is None or _is_python_scalar(x):
+        return
+    own = shape_of(x)
+    fits = len(own) <= len(shape) and all(
+        a is None or b is None or a in (1, b)
+        for a, b in zip(reversed(own), reversed(shape), strict=False))
+    if not fits:
+        raise ValueError(f"{name}: {argument} must broadcast to shape {shape}; got {own}")
 
 
 def check_ndim(name: str, argument: str, x: Array, allowed: Collection[int]) -> None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+import array_api_compat
+
 Array = Any
 Axis = int | tuple[int, ...] | None
 
@@ -29,7 +31,6 @@ class _Natives:
     softplus: Callable[[Array], Array]
     log_sigmoid: Callable[[Array], Array]
     sigmoid: Callable[[Array], Array]
-    xlogy: Callable[[Array, Array], Array]
 
 
 def _torch_natives() -> _Natives:
@@ -38,16 +39,19 @@ def _torch_natives() -> _Natives:
 
     def logsumexp(x: Array, axis: Axis, keepdims: bool) -> Array:
         dims = tuple(range(x.ndim)) if axis is None else axis
+        if dims == ():  # torch refuses an empty dim tuple; a sum over no axis leaves x as it is
+            return x
         return torch.logsumexp(x, dim=dims, keepdim=keepdims)
 
     return _Natives(
         logsumexp=logsumexp,
         log_softmax=lambda x, axis: F.log_softmax(x, dim=axis),
         softmax=lambda x, axis: F.softmax(x, dim=axis),
-        softplus=lambda x: torch.nn.functional.softplus(x, beta=1.0, threshold=float("inf")),
+        # Above 40, log1p(exp(x)) equals x in every float format; an infinite threshold would
+        # overflow exp(x) to inf (softplus(1e4) = inf, gradient NaN).
+        softplus=lambda x: F.softplus(x, beta=1.0, threshold=40.0),
         log_sigmoid=F.logsigmoid,
         sigmoid=torch.sigmoid,
-        xlogy=torch.xlogy,
     )
 
 
@@ -62,7 +66,6 @@ def _jax_natives() -> _Natives:
         softplus=jax.nn.softplus,
         log_sigmoid=jax.nn.log_sigmoid,
         sigmoid=jax.nn.sigmoid,
-        xlogy=special.xlogy,
     )
 
 
@@ -80,7 +83,6 @@ def _tensorflow_natives() -> _Natives:
         softplus=tf.math.softplus,
         log_sigmoid=tf.math.log_sigmoid,
         sigmoid=tf.math.sigmoid,
-        xlogy=tf.math.xlogy,
     )
 
 
@@ -133,20 +135,56 @@ def logsumexp(xp: ModuleType, x: Array, *, axis: Axis = None, keepdims: bool = F
     native = _natives(xp)
     if native is not None:
         return native.logsumexp(x, axis, keepdims)
-    peak = xp.max(x, axis=axis, keepdims=True)
-    peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
-    total = xp.log(xp.sum(xp.exp(x - peak), axis=axis, keepdims=True)) + peak
+    peak = _finite_peak(xp, x, axis)
+    total = xp.log(_sum_exp(xp, x, peak, axis)) + peak
     if keepdims:
         return total
     return xp.squeeze(total, axis=tuple(range(x.ndim)) if axis is None else axis)
 
 
+_SUM_EXP_SLICES = 4
+
+
+def _finite_peak(xp: ModuleType, x: Array, axis: Axis) -> Array:
+    """``max(x, axis)`` (dims kept), with 0 where it is infinite so ``x - peak`` stays defined."""
+    peak = xp.max(x, axis=axis, keepdims=True)
+    return xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
+
+
+def _sum_exp(xp: ModuleType, x: Array, peak: Array, axis: Axis) -> Array:
+    """``sum(exp(x - peak), axis)`` (dims kept).
+
+    Over one axis it runs on four slices of that axis in turn, so its two temporaries are a
+    quarter of ``x`` each: the Array API has no in-place ``exp``, and two full-size temporaries
+    would double the memory of a cross-entropy over a large vocabulary.
+    """
+    if not isinstance(axis, int) or x.shape[axis] is None or x.shape[axis] < _SUM_EXP_SLICES:
+        return xp.sum(xp.exp(x - peak), axis=axis, keepdims=True)
+    size = x.shape[axis]
+    step = -(-size // _SUM_EXP_SLICES)
+    leading = (slice(None),) * (axis % x.ndim)
+    total = None
+    for start in range(0, size, step):
+        block = x[(*leading, slice(start, min(start + step, size)), ...)]
+        part = xp.sum(xp.exp(block - peak), axis=axis, keepdims=True)
+        total = part if total is None else total + part
+    return total
+
+
 def log_softmax(xp: ModuleType, x: Array, *, axis: int = -1) -> Array:
-    """``x - logsumexp(x, axis)``: log-probabilities of the softmax, never ``log(softmax(x))``."""
+    """``(x - max) - log(sum(exp(x - max)))``: the log-probabilities of the softmax.
+
+    Never ``log(softmax(x))``, and never ``x - logsumexp(x)`` either: rounding ``logsumexp`` to
+    the magnitude of the logits loses their low digits (3e-4 at logits of 1e4 in float32).
+    """
     native = _natives(xp)
     if native is not None:
         return native.log_softmax(x, axis)
-    return x - logsumexp(xp, x, axis=axis, keepdims=True)
+    peak = _finite_peak(xp, x, axis)
+    log_total = xp.log(_sum_exp(xp, x, peak, axis))
+    shifted = x - peak
+    shifted -= log_total
+    return shifted
 
 
 def softmax(xp: ModuleType, x: Array, *, axis: int = -1) -> Array:
@@ -179,16 +217,22 @@ def sigmoid(xp: ModuleType, x: Array) -> Array:
     native = _natives(xp)
     if native is not None:
         return native.sigmoid(x)
-    decay = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + decay), decay / (1 + decay))
+    nonnegative = x >= 0
+    # exp(-|x|), with -|x| picked by the same test as the branch: abs would give the gradient 0
+    # at x = 0 on torch and TF, where sigmoid'(0) = 0.25.
+    decay = xp.exp(xp.where(nonnegative, -x, x))
+    return xp.where(nonnegative, 1 / (1 + decay), decay / (1 + decay))
 
 
 def xlogy(xp: ModuleType, x: Array, y: Array) -> Array:
-    """``x * log(y)``, and 0 wherever ``x == 0`` (even where ``y`` is 0 or NaN)."""
-    native = _natives(xp)
-    if native is not None:
-        return native.xlogy(x, y)
-    zero = x == 0
+    """``x * log(y)``, and 0 wherever ``x == 0`` unless ``y`` is NaN (``scipy.special.xlogy``).
+
+    The gradients are ``log(y)`` and ``x / y``, both 0 where ``x == 0``: ``torch.xlogy``'s
+    except at ``x == y == 0``, where torch's ``x / y`` is NaN. There is no native kernel because
+    none agrees: ``jax.scipy.special.xlogy`` gives ``d/dx = log(y)`` at ``x == 0`` (-inf at
+    ``y == 0``) and ``tf.math.xlogy(0, nan)`` is 0.
+    """
+    zero = (x == 0) & ~xp.isnan(y)
     safe_y = xp.where(zero, xp.ones_like(y), y)
     return xp.where(zero, xp.zeros_like(x), x * xp.log(safe_y))
 
@@ -216,6 +260,50 @@ def clamp(xp: ModuleType, x: Array, *, min: float | None = None,  # noqa: A002
     return x
 
 
+def split_maximum(xp: ModuleType, a: Array, b: Array) -> Array:
+    """Elementwise ``maximum`` whose gradient at a tie is split 1/2 and 1/2.
+
+    This is ``torch.maximum`` and ``jnp.maximum``; TensorFlow's ``maximum`` gives all of it to
+    ``a``.
+    """
+    return xp.where(a > b, a, xp.where(b > a, b, a / 2 + b / 2))
+
+
+def split_minimum(xp: ModuleType, a: Array, b: Array) -> Array:
+    """Elementwise ``minimum`` whose gradient at a tie is split 1/2 and 1/2.
+
+    This is ``torch.minimum`` and ``jnp.minimum``; TensorFlow's ``minimum`` gives all of it to
+    ``a``.
+    """
+    return xp.where(a < b, a, xp.where(b < a, b, a / 2 + b / 2))
+
+
+def sqrt_zero_safe(xp: ModuleType, x: Array) -> Array:
+    """``sqrt(x)`` for ``x >= 0`` whose gradient at ``x == 0`` is 0, never ``inf`` or NaN.
+
+    0 is the subgradient torch's norms use at the zero vector.
+    """
+    zero = x == 0
+    return xp.where(zero, 0.0, xp.sqrt(xp.where(zero, 1.0, x)))
+
+
+def arange_like(xp: ModuleType, stop: int, like: Array, *, dtype: Any = None) -> Array:
+    """``xp.arange(stop)`` on the device of the array ``like`` (and of dtype ``dtype``)."""
+    return xp.arange(stop, dtype=dtype, device=array_api_compat.device(like))
+
+
+def class_mask(xp: ModuleType, index: Array, num_classes: int, *, axis: int) -> Array:
+    """Boolean ``class == index``: ``index``'s shape with ``num_classes`` inserted at ``axis``.
+
+    Built by comparing class ids (no scatter, no floating one-hot), for the losses that must treat
+    the target class apart inside a ``where``; it is a boolean array the size of the scores.
+    """
+    classes = arange_like(xp, num_classes, index, dtype=index.dtype)
+    shape = [1] * (index.ndim + 1)
+    shape[axis] = num_classes
+    return xp.reshape(classes, tuple(shape)) == xp.expand_dims(index, axis=axis)
+
+
 def stop_gradient(xp: ModuleType, x: Array) -> Array:
     """``x`` as a constant for autodiff: its value, with no gradient flowing back through it.
 
@@ -230,3 +318,107 @@ def stop_gradient(xp: ModuleType, x: Array) -> Array:
         _STOP_GRADIENTS[name] = builder() if builder is not None else None
     detach = _STOP_GRADIENTS[name]
     return x if detach is None else detach(x)
+
+
+def _jax_fold() -> Callable[..., Array]:
+    import jax
+
+    def scan(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[Array, ...],
+             constants: tuple[Array, ...]) -> Array:
+        def body(carry: Array, row: tuple[Array, ...]) -> tuple[Array, None]:
+            return step(xp, carry, *row, *constants), None
+
+        return jax.lax.scan(body, init, elems)[0]
+
+    # Jitted with the namespace and the step static, so an eager call compiles the loop once per
+    # step function and shapes instead of re-tracing the scan each time; inside an outer
+    # jit/grad/vmap it is inlined.
+    return jax.jit(scan, static_argnums=(0, 1))  # type: ignore[no-any-return]
+
+
+def _tensorflow_fold() -> Callable[..., Array]:
+    import tensorflow as tf
+
+    def fold(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[Array, ...],
+             constants: tuple[Array, ...]) -> Array:
+        return tf.foldl(lambda carry, row: step(xp, carry, *row, *constants), elems,
+                        initializer=init)
+
+    return fold
+
+
+_FOLD_BUILDERS: dict[str, Callable[[], Callable[..., Array]]] = {
+    "jax.numpy": _jax_fold,
+    "omniloss._tensorflow": _tensorflow_fold,
+}
+_FOLDS: dict[str, Callable[..., Array] | None] = {}
+
+
+def fold(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[Array, ...],
+         constants: tuple[Array, ...] = ()) -> Array:
+    """Loop over the leading axis: ``carry = step(xp, carry, *(e[i] for e in elems), *constants)``.
+
+    Returns the last carry. The Array API has no loop construct. A Python loop is exact everywhere
+    but unrolls into one graph node per step under tracing, so JAX runs ``jax.lax.scan`` and
+    TensorFlow ``tf.foldl`` (a ``tf.while_loop``): a graph of one step whatever the length,
+    differentiable on both. Torch, NumPy and array-api-strict (and every backend when
+    ``use_native_kernels`` is off) run the Python loop. ``step`` must be a module-level function
+    (JAX caches the compiled loop by its identity; arrays it needs go in ``constants``, not in a
+    closure) returning an array of ``init``'s shape and dtype.
+    """
+    name = xp.__name__
+    if use_native_kernels and name not in _FOLDS:
+        builder = _FOLD_BUILDERS.get(name)
+        _FOLDS[name] = builder() if builder is not None else None
+    native = _FOLDS.get(name) if use_native_kernels else None
+    if native is not None:
+        return native(xp, step, init, elems, constants)
+    carry = init
+    for i in range(elems[0].shape[0]):
+        carry = step(xp, carry, *(e[i, ...] for e in elems), *constants)
+    return carry
+
+
+def _torch_checkpoint() -> Callable[..., Array]:
+    from torch.utils.checkpoint import checkpoint as torch_checkpoint
+
+    return lambda fn, *arrays: torch_checkpoint(fn, *arrays, use_reentrant=False)
+
+
+def _jax_checkpoint() -> Callable[..., Array]:
+    import jax
+
+    return lambda fn, *arrays: jax.checkpoint(fn)(*arrays)
+
+
+def _tensorflow_checkpoint() -> Callable[..., Array]:
+    import tensorflow as tf
+
+    return lambda fn, *arrays: tf.recompute_grad(fn)(*arrays)
+
+
+_CHECKPOINT_BUILDERS: dict[str, Callable[[], Callable[..., Array]]] = {
+    "array_api_compat.torch": _torch_checkpoint,
+    "jax.numpy": _jax_checkpoint,
+    "omniloss._tensorflow": _tensorflow_checkpoint,
+}
+_CHECKPOINTS: dict[str, Callable[..., Array] | None] = {}
+
+
+def checkpoint(xp: ModuleType, fn: Callable[..., Array], *arrays: Array) -> Array:
+    """``fn(*arrays)``, its intermediate values recomputed in the backward pass, not stored.
+
+    ``torch.utils.checkpoint.checkpoint`` (non-reentrant) on torch, ``jax.checkpoint`` on JAX,
+    ``tf.recompute_grad`` on TensorFlow; a plain call on libraries without autodiff. Only the
+    ``arrays`` (floating arrays) are saved for the backward pass, so a function that builds a
+    large temporary from small inputs costs the small inputs' memory until the backward pass.
+    Gradients flow to ``arrays`` (and, except on TensorFlow, to arrays ``fn`` closes over); pass
+    every array that needs a gradient explicitly. Like :func:`stop_gradient`, this is autodiff
+    control, not a fast path: ``use_native_kernels`` does not turn it off.
+    """
+    name = xp.__name__
+    if name not in _CHECKPOINTS:
+        builder = _CHECKPOINT_BUILDERS.get(name)
+        _CHECKPOINTS[name] = builder() if builder is not None else None
+    native = _CHECKPOINTS[name]
+    return fn(*arrays) if native is None else native(fn, *arrays)

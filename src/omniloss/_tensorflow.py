@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 import tensorflow as tf
 
@@ -29,7 +30,7 @@ __array_api_version__ = "2023.12"
 Array = Any
 DType = Any
 
-bool = tf.bool  # noqa: A001
+bool = tf.bool
 int8, int16, int32, int64 = tf.int8, tf.int16, tf.int32, tf.int64
 uint8, uint16, uint32, uint64 = tf.uint8, tf.uint16, tf.uint32, tf.uint64
 float16, bfloat16, float32, float64 = tf.float16, tf.bfloat16, tf.float32, tf.float64
@@ -47,6 +48,8 @@ _REAL_FLOATING = (float16, bfloat16, float32, float64)
 _COMPLEX = (complex64, complex128)
 _DEFAULT_FLOAT = float32
 _DEFAULT_INT = int64
+_PYTHON_DEFAULTS = {"f": _DEFAULT_FLOAT, "c": complex64, "i": _DEFAULT_INT}
+"""The dtype of a sequence of Python numbers, by the NumPy kind it converts to."""
 
 
 def _bits(dtype: DType) -> int:
@@ -102,13 +105,21 @@ def _scalar_into(value: Any, dtype: DType) -> DType:
         return dtype
     if isinstance(value, float):
         return dtype if dtype in _REAL_FLOATING or dtype in _COMPLEX else _DEFAULT_FLOAT
-    return dtype if dtype in _COMPLEX else complex64
+    if dtype in _COMPLEX:
+        return dtype
+    return complex128 if dtype == float64 else complex64
+
+
+def _dtype_of(x: Any) -> DType:
+    """The TensorFlow dtype of an array, or of a dtype given as TF, NumPy or a string."""
+    if isinstance(x, (tf.DType, np.dtype, type, str)):
+        return tf.as_dtype(x)
+    return tf.as_dtype(x.dtype)
 
 
 def result_type(*arrays_and_dtypes: Any) -> DType:
     """The dtype the standard's promotion rules give for these arrays, dtypes and scalars."""
-    dtypes = [x if isinstance(x, tf.DType) else x.dtype
-              for x in arrays_and_dtypes if not _is_scalar(x)]
+    dtypes = [_dtype_of(x) for x in arrays_and_dtypes if not _is_scalar(x)]
     scalars = [x for x in arrays_and_dtypes if _is_scalar(x)]
     if not dtypes:
         if not scalars:
@@ -144,24 +155,23 @@ def _axes(axis: int | Sequence[int] | None, ndim: int) -> list[int] | None:
 
 def asarray(obj: Any, /, *, dtype: DType | None = None, device: Any = None,
             copy: builtins.bool | None = None) -> Array:
-    """Convert ``obj`` (tensor, NumPy array, nested sequence or scalar) to a tensor."""
+    """Convert ``obj`` (tensor, NumPy array, nested sequence or scalar) to a tensor.
+
+    Python floats and nested sequences of them become float32 (the default floating dtype),
+    Python ints int64; NumPy arrays keep their dtype. ``dtype`` converts as ``astype`` does.
+    """
     if isinstance(obj, (tf.Tensor, tf.Variable)):
         tensor = tf.convert_to_tensor(obj)
         if dtype is not None and tensor.dtype != dtype:
-            tensor = tf.cast(tensor, dtype)
+            return astype(tensor, dtype)
         return tf.identity(tensor) if copy else tensor
-    if _is_scalar(obj) and dtype is None:
+    if dtype is None and _is_scalar(obj):
         dtype = _scalar_dtype(obj)
-    if dtype is None and not isinstance(obj, np.ndarray | np.generic):
-        converted = np.asarray(obj)
-        if converted.dtype == np.float64:
-            dtype = _DEFAULT_FLOAT
-        elif converted.dtype.kind in "iu" and converted.dtype.itemsize == 8:
-            dtype = _DEFAULT_INT
-        obj = converted
-    if dtype is not None and dtype not in (bool, *_REAL_FLOATING, *_COMPLEX):
-        return tf.constant(obj, dtype=dtype)
-    return tf.convert_to_tensor(obj, dtype=dtype)
+    elif dtype is None and not isinstance(obj, np.ndarray | np.generic):
+        obj = np.asarray(obj)
+        dtype = _PYTHON_DEFAULTS.get(obj.dtype.kind)
+    return tf.convert_to_tensor(np.asarray(obj, dtype=None if dtype is None
+                                           else tf.as_dtype(dtype).as_numpy_dtype))
 
 
 def _default(dtype: DType | None) -> DType:
@@ -213,18 +223,16 @@ def arange(start: Any, /, stop: Any = None, step: Any = 1, *, dtype: DType | Non
     if stop is None:
         start, stop = 0, start
     if dtype is None:
-        dtype = _DEFAULT_FLOAT if any(isinstance(v, float) for v in (start, stop, step)) \
-            else _DEFAULT_INT
+        floating = builtins.any(isinstance(v, float) for v in (start, stop, step))
+        dtype = _DEFAULT_FLOAT if floating else _DEFAULT_INT
     return tf.range(start, stop, step, dtype=dtype)
 
 
 def linspace(start: Any, stop: Any, /, num: int, *, dtype: DType | None = None,
              device: Any = None, endpoint: builtins.bool = True) -> Array:
-    dtype = _default(dtype)
-    if endpoint:
-        return tf.cast(tf.linspace(tf.cast(start, float64), tf.cast(stop, float64), num), dtype)
-    step = (stop - start) / num
-    return tf.cast(start + tf.range(num, dtype=float64) * step, dtype)
+    """``num`` evenly spaced numbers from ``start`` to ``stop`` (computed in float64)."""
+    values = np.linspace(start, stop, num, endpoint=endpoint)
+    return tf.constant(values.astype(_default(dtype).as_numpy_dtype))
 
 
 def eye(n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: DType | None = None,
@@ -233,6 +241,16 @@ def eye(n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: DType |
     rows = tf.range(n_rows)[:, None]
     cols = tf.range(n_cols)[None, :]
     return tf.cast(cols - rows == k, _default(dtype))
+
+
+def meshgrid(*arrays: Array, indexing: str = "xy") -> list[Array]:
+    """Coordinate grids from 1-D ``arrays`` (``"xy"``: Cartesian, ``"ij"``: matrix indexing)."""
+    return list(tf.meshgrid(*arrays, indexing=indexing))
+
+
+def from_dlpack(x: Any, /, *, device: Any = None, copy: builtins.bool | None = None) -> Array:
+    """A tensor sharing the memory of ``x``, any object with ``__dlpack__``."""
+    return tf.experimental.dlpack.from_dlpack(x.__dlpack__())
 
 
 def tril(x: Array, /, *, k: int = 0) -> Array:
@@ -251,24 +269,26 @@ def triu(x: Array, /, *, k: int = 0) -> Array:
 
 
 class finfo:  # noqa: N801
-    """Machine limits of a floating dtype (``bits``, ``eps``, ``max``, ``min``, ``smallest_normal``)."""
+    """Limits of a floating dtype: ``bits``, ``eps``, ``max``, ``min``, ``smallest_normal``.
+
+    For a complex dtype they are those of its real component, whose dtype ``dtype`` is.
+    """
 
     def __init__(self, dtype: DType | Array) -> None:
-        dtype = dtype if isinstance(dtype, tf.DType) else dtype.dtype
-        info = np.finfo(dtype.as_numpy_dtype)
+        info = ml_dtypes.finfo(_dtype_of(dtype).as_numpy_dtype)  # type: ignore[no-untyped-call]
         self.bits = int(info.bits)
         self.eps = float(info.eps)
         self.max = float(info.max)
         self.min = float(info.min)
         self.smallest_normal = float(info.smallest_normal)
-        self.dtype = dtype
+        self.dtype = tf.as_dtype(info.dtype)
 
 
 class iinfo:  # noqa: N801
     """Machine limits of an integer dtype (``bits``, ``max``, ``min``)."""
 
     def __init__(self, dtype: DType | Array) -> None:
-        dtype = dtype if isinstance(dtype, tf.DType) else dtype.dtype
+        dtype = _dtype_of(dtype)
         info = np.iinfo(dtype.as_numpy_dtype)
         self.bits = int(info.bits)
         self.max = int(info.max)
@@ -288,16 +308,19 @@ _KINDS: dict[str, tuple[DType, ...]] = {
 
 
 def isdtype(dtype: DType, kind: DType | str | tuple[DType | str, ...]) -> builtins.bool:
-    """Whether ``dtype`` is of ``kind`` (a dtype, a kind name such as ``"real floating"``, or a tuple)."""
+    """Whether ``dtype`` is of ``kind``: a dtype, a kind name such as ``"integral"``, or a tuple."""
     if isinstance(kind, tuple):
         return builtins.any(isdtype(dtype, k) for k in kind)
     if isinstance(kind, str):
+        if kind not in _KINDS:
+            raise ValueError(f"isdtype: unknown kind {kind!r}; expected one of {sorted(_KINDS)}")
         return dtype in _KINDS[kind]
     return builtins.bool(dtype == kind)
 
 
 def can_cast(from_: DType | Array, to: DType, /) -> builtins.bool:
-    source = from_ if isinstance(from_, tf.DType) else from_.dtype
+    """Whether the promotion rules turn ``from_`` into ``to`` (so the cast loses nothing)."""
+    source = _dtype_of(from_)
     try:
         return builtins.bool(_promote_pair(source, to) == to)
     except TypeError:
@@ -335,58 +358,63 @@ def _binary(tf_fn: Callable[[Array, Array], Array], name: str) -> Callable[[Arra
     return fn
 
 
-def _round_half_even(x: Array) -> Array:
-    return tf.round(x) if x.dtype.is_floating else x
-
-
-def _sign(x: Array) -> Array:
-    return tf.sign(x)
+def _integers_unchanged(tf_fn: Callable[[Array], Array]) -> Callable[[Array], Array]:
+    """``tf_fn`` on floating tensors; integer tensors are already whole numbers."""
+    return lambda x: tf_fn(x) if x.dtype.is_floating else x
 
 
 def _signbit(x: Array) -> Array:
     if not x.dtype.is_floating:
         return x < 0
-    negative_zero = tf.math.equal(x, 0) & tf.math.less(tf.math.reciprocal(x), 0)
-    return tf.math.less(x, 0) | negative_zero
+    same_width_int = {2: int16, 4: int32, 8: int64}[x.dtype.size]
+    return tf.bitcast(x, same_width_int) < 0
 
 
 def _trunc(x: Array) -> Array:
-    return tf.where(x < 0, tf.math.ceil(x), tf.math.floor(x)) if x.dtype.is_floating else x
+    return tf.where(x < 0, tf.math.ceil(x), tf.math.floor(x))
 
 
-def _floor_int(fn: Callable[[Array], Array]) -> Callable[[Array], Array]:
-    return lambda x: fn(x) if x.dtype.is_floating else x
+def _bitwise_invert(x: Array) -> Array:
+    return tf.math.logical_not(x) if x.dtype == bool else tf.bitwise.invert(x)
 
 
-abs = _unary(tf.math.abs, "abs")  # noqa: A001
+def _is_value(tf_test: Callable[[Array], Array], integer_answer: builtins.bool
+              ) -> Callable[[Array], Array]:
+    """``tf_test`` on floating tensors; on other dtypes the constant ``integer_answer``."""
+    def test(x: Array) -> Array:
+        if x.dtype.is_floating:
+            return tf_test(x)
+        return tf.fill(tf.shape(x), integer_answer)
+
+    return test
+
+
+abs = _unary(tf.math.abs, "abs")
 acos = _unary(tf.math.acos, "acos")
 acosh = _unary(tf.math.acosh, "acosh")
 asin = _unary(tf.math.asin, "asin")
 asinh = _unary(tf.math.asinh, "asinh")
 atan = _unary(tf.math.atan, "atan")
 atanh = _unary(tf.math.atanh, "atanh")
-ceil = _unary(_floor_int(tf.math.ceil), "ceil")
+ceil = _unary(_integers_unchanged(tf.math.ceil), "ceil")
 cos = _unary(tf.math.cos, "cos")
 cosh = _unary(tf.math.cosh, "cosh")
 exp = _unary(tf.math.exp, "exp")
 expm1 = _unary(tf.math.expm1, "expm1")
-floor = _unary(_floor_int(tf.math.floor), "floor")
-isfinite = _unary(lambda x: tf.math.is_finite(x) if x.dtype.is_floating
-                  else tf.ones_like(x, dtype=bool), "isfinite")
-isinf = _unary(lambda x: tf.math.is_inf(x) if x.dtype.is_floating
-               else tf.zeros_like(x, dtype=bool), "isinf")
-isnan = _unary(lambda x: tf.math.is_nan(x) if x.dtype.is_floating
-               else tf.zeros_like(x, dtype=bool), "isnan")
+floor = _unary(_integers_unchanged(tf.math.floor), "floor")
+isfinite = _unary(_is_value(tf.math.is_finite, True), "isfinite")
+isinf = _unary(_is_value(tf.math.is_inf, False), "isinf")
+isnan = _unary(_is_value(tf.math.is_nan, False), "isnan")
 log = _unary(tf.math.log, "log")
 log1p = _unary(tf.math.log1p, "log1p")
-log2 = _unary(lambda x: tf.math.log(x) / tf.cast(math.log(2.0), x.dtype), "log2")
-log10 = _unary(lambda x: tf.math.log(x) / tf.cast(math.log(10.0), x.dtype), "log10")
+log2 = _unary(lambda x: tf.math.log(x) / tf.constant(math.log(2.0), x.dtype), "log2")
+log10 = _unary(lambda x: tf.math.log(x) / tf.constant(math.log(10.0), x.dtype), "log10")
 logical_not = _unary(tf.math.logical_not, "logical_not")
 negative = _unary(tf.math.negative, "negative")
 positive = _unary(tf.identity, "positive")
 reciprocal = _unary(tf.math.reciprocal, "reciprocal")
-round = _unary(_round_half_even, "round")  # noqa: A001
-sign = _unary(_sign, "sign")
+round = _unary(_integers_unchanged(tf.math.round), "round")  # half to even, as the standard says
+sign = _unary(tf.math.sign, "sign")
 signbit = _unary(_signbit, "signbit")
 sin = _unary(tf.math.sin, "sin")
 sinh = _unary(tf.math.sinh, "sinh")
@@ -394,8 +422,8 @@ sqrt = _unary(tf.math.sqrt, "sqrt")
 square = _unary(tf.math.square, "square")
 tan = _unary(tf.math.tan, "tan")
 tanh = _unary(tf.math.tanh, "tanh")
-trunc = _unary(_trunc, "trunc")
-bitwise_invert = _unary(tf.bitwise.invert, "bitwise_invert")
+trunc = _unary(_integers_unchanged(_trunc), "trunc")
+bitwise_invert = _unary(_bitwise_invert, "bitwise_invert")
 real = _unary(tf.math.real, "real")
 imag = _unary(tf.math.imag, "imag")
 conj = _unary(tf.math.conj, "conj")
@@ -407,38 +435,60 @@ def _divide(a: Array, b: Array) -> Array:
     return tf.math.truediv(a, b)
 
 
-def _pow(a: Array, b: Array) -> Array:
-    return tf.math.pow(a, b)
+def _logaddexp_with_gradient(a: Array, b: Array) -> tuple[Array, Callable[[Array], Any]]:
+    """``max(a, b) + log1p(exp(-|a - b|))``, with ``sigmoid(a - b)`` as the exact gradient.
+
+    The gradient is written out because the subgradients of ``max`` and ``|.|`` at ``a == b``
+    would give ``(1, 0)`` instead of ``(0.5, 0.5)``.
+    """
+    gap = tf.where(tf.math.equal(a, b), tf.zeros_like(a), -tf.math.abs(a - b))
+    value = tf.math.maximum(a, b) + tf.math.log1p(tf.math.exp(gap))
+
+    def gradient(upstream: Array) -> tuple[Array, Array]:
+        return upstream / (1 + tf.math.exp(b - a)), upstream / (1 + tf.math.exp(a - b))
+
+    return value, gradient
+
+
+_logaddexp_same_shape: Callable[[Array, Array], Array] = tf.custom_gradient(
+    _logaddexp_with_gradient)
 
 
 def _logaddexp(a: Array, b: Array) -> Array:
-    larger = tf.math.maximum(a, b)
-    finite = tf.where(tf.math.is_finite(larger), larger, tf.zeros_like(larger))
-    return finite + tf.math.log(tf.math.exp(a - finite) + tf.math.exp(b - finite))
+    return _logaddexp_same_shape(*broadcast_arrays(a, b))
 
 
-def _remainder(a: Array, b: Array) -> Array:
-    return tf.math.floormod(a, b)
+def _hypot(a: Array, b: Array) -> Array:
+    """``sqrt(a² + b²)`` scaled by ``max(|a|, |b|)`` so it neither overflows nor underflows."""
+    scale = tf.stop_gradient(tf.math.maximum(tf.math.abs(a), tf.math.abs(b)))
+    scale = tf.where((scale > 0) & tf.math.is_finite(scale), scale, tf.ones_like(scale))
+    value = scale * tf.math.sqrt(tf.math.square(a / scale) + tf.math.square(b / scale))
+    infinite = tf.math.is_inf(a) | tf.math.is_inf(b)
+    return tf.where(infinite, tf.constant(math.inf, value.dtype), value)
+
+
+def _bitwise(on_integers: Callable[[Array, Array], Array],
+             on_booleans: Callable[[Array, Array], Array]) -> Callable[[Array, Array], Array]:
+    return lambda a, b: on_booleans(a, b) if a.dtype == bool else on_integers(a, b)
 
 
 def _copysign(a: Array, b: Array) -> Array:
     magnitude = tf.math.abs(a)
-    negative_sign = tf.math.less(b, 0) | (tf.math.equal(b, 0) & tf.math.less(1.0 / b, 0))
-    return tf.where(negative_sign, -magnitude, magnitude)
+    return tf.where(_signbit(b), -magnitude, magnitude)
 
 
 add = _binary(tf.math.add, "add")
 subtract = _binary(tf.math.subtract, "subtract")
 multiply = _binary(tf.math.multiply, "multiply")
 divide = _binary(_divide, "divide")
-pow = _binary(_pow, "pow")  # noqa: A001
+pow = _binary(tf.math.pow, "pow")
 maximum = _binary(tf.math.maximum, "maximum")
 minimum = _binary(tf.math.minimum, "minimum")
 atan2 = _binary(tf.math.atan2, "atan2")
-hypot = _binary(lambda a, b: tf.math.sqrt(a * a + b * b), "hypot")
+hypot = _binary(_hypot, "hypot")
 logaddexp = _binary(_logaddexp, "logaddexp")
 floor_divide = _binary(tf.math.floordiv, "floor_divide")
-remainder = _binary(_remainder, "remainder")
+remainder = _binary(tf.math.floormod, "remainder")
 copysign = _binary(_copysign, "copysign")
 equal = _binary(tf.math.equal, "equal")
 not_equal = _binary(tf.math.not_equal, "not_equal")
@@ -449,13 +499,18 @@ greater_equal = _binary(tf.math.greater_equal, "greater_equal")
 logical_and = _binary(tf.math.logical_and, "logical_and")
 logical_or = _binary(tf.math.logical_or, "logical_or")
 logical_xor = _binary(tf.math.logical_xor, "logical_xor")
-bitwise_and = _binary(tf.bitwise.bitwise_and, "bitwise_and")
-bitwise_or = _binary(tf.bitwise.bitwise_or, "bitwise_or")
-bitwise_xor = _binary(tf.bitwise.bitwise_xor, "bitwise_xor")
+bitwise_and = _binary(_bitwise(tf.bitwise.bitwise_and, tf.math.logical_and), "bitwise_and")
+bitwise_or = _binary(_bitwise(tf.bitwise.bitwise_or, tf.math.logical_or), "bitwise_or")
+bitwise_xor = _binary(_bitwise(tf.bitwise.bitwise_xor, tf.math.logical_xor), "bitwise_xor")
+bitwise_left_shift = _binary(tf.bitwise.left_shift, "bitwise_left_shift")
+bitwise_right_shift = _binary(tf.bitwise.right_shift, "bitwise_right_shift")
 
 
-def clip(x: Array, /, min: Any = None, max: Any = None) -> Array:  # noqa: A002
-    """Clamp ``x`` to ``[min, max]`` (either bound may be ``None``); the dtype stays ``x``'s."""
+def clip(x: Array, /, min: Any = None, max: Any = None) -> Array:
+    """Clamp ``x`` to ``[min, max]`` (either may be ``None``); the dtype stays ``x``'s.
+
+    The gradient is 1 inside and on the bounds (as ``torch.clamp``), 0 outside; NaN stays NaN.
+    """
     x = _as_tensor(x)
     if min is not None:
         x = tf.math.maximum(x, asarray(min, dtype=x.dtype))
@@ -473,17 +528,24 @@ def where(condition: Array, x1: Any, x2: Any, /) -> Array:
 # Statistical and utility reductions
 
 
+def _accumulator_dtype(x: Array, dtype: DType | None) -> DType:
+    """The dtype a sum or product of ``x`` runs in: ``dtype``, else int64 for narrower integers."""
+    if dtype is not None:
+        return dtype
+    return _DEFAULT_INT if x.dtype in (bool, int8, int16, int32) else x.dtype
+
+
 def _reduction(tf_fn: Callable[..., Array], name: str, *, to_float: builtins.bool = False,
                sum_like: builtins.bool = False) -> Callable[..., Array]:
     def fn(x: Array, /, *, axis: int | Sequence[int] | None = None,
            keepdims: builtins.bool = False, dtype: DType | None = None) -> Array:
         x = _as_tensor(x)
-        if dtype is not None:
+        if sum_like:
+            dtype = _accumulator_dtype(x, dtype)
+        elif to_float and dtype is None and not x.dtype.is_floating:
+            dtype = _DEFAULT_FLOAT
+        if dtype is not None and dtype != x.dtype:
             x = tf.cast(x, dtype)
-        elif sum_like and x.dtype in (bool, int8, int16, int32):
-            x = tf.cast(x, _DEFAULT_INT)
-        elif to_float and not x.dtype.is_floating:
-            x = tf.cast(x, _DEFAULT_FLOAT)
         return tf_fn(x, axis=_axes(axis, x.shape.rank), keepdims=keepdims)
 
     fn.__name__ = fn.__qualname__ = name
@@ -491,11 +553,11 @@ def _reduction(tf_fn: Callable[..., Array], name: str, *, to_float: builtins.boo
     return fn
 
 
-sum = _reduction(tf.math.reduce_sum, "sum", sum_like=True)  # noqa: A001
+sum = _reduction(tf.math.reduce_sum, "sum", sum_like=True)
 prod = _reduction(tf.math.reduce_prod, "prod", sum_like=True)
 mean = _reduction(tf.math.reduce_mean, "mean", to_float=True)
-max = _reduction(tf.math.reduce_max, "max")  # noqa: A001
-min = _reduction(tf.math.reduce_min, "min")  # noqa: A001
+max = _reduction(tf.math.reduce_max, "max")
+min = _reduction(tf.math.reduce_min, "min")
 
 
 def _moment(x: Array, axis: int | Sequence[int] | None, correction: float,
@@ -509,21 +571,23 @@ def _moment(x: Array, axis: int | Sequence[int] | None, correction: float,
 
 def var(x: Array, /, *, axis: int | Sequence[int] | None = None, correction: float = 0.0,
         keepdims: builtins.bool = False) -> Array:
+    """Variance over ``axis``, divided by ``N - correction``."""
     return _moment(_as_tensor(x), axis, correction, keepdims)
 
 
 def std(x: Array, /, *, axis: int | Sequence[int] | None = None, correction: float = 0.0,
         keepdims: builtins.bool = False) -> Array:
+    """Standard deviation over ``axis``: the square root of :func:`var`."""
     return tf.math.sqrt(_moment(_as_tensor(x), axis, correction, keepdims))
 
 
-def all(x: Array, /, *, axis: int | Sequence[int] | None = None,  # noqa: A001
+def all(x: Array, /, *, axis: int | Sequence[int] | None = None,
         keepdims: builtins.bool = False) -> Array:
     x = astype(x, bool, copy=False)
     return tf.math.reduce_all(x, axis=_axes(axis, x.shape.rank), keepdims=keepdims)
 
 
-def any(x: Array, /, *, axis: int | Sequence[int] | None = None,  # noqa: A001
+def any(x: Array, /, *, axis: int | Sequence[int] | None = None,
         keepdims: builtins.bool = False) -> Array:
     x = astype(x, bool, copy=False)
     return tf.math.reduce_any(x, axis=_axes(axis, x.shape.rank), keepdims=keepdims)
@@ -536,36 +600,45 @@ def count_nonzero(x: Array, /, *, axis: int | Sequence[int] | None = None,
                                  dtype=_DEFAULT_INT)
 
 
-def cumulative_sum(x: Array, /, *, axis: int | None = None, dtype: DType | None = None,
-                   include_initial: builtins.bool = False) -> Array:
+def _cumulative(tf_fn: Callable[..., Array], initial: int, x: Array, axis: int | None,
+                dtype: DType | None, include_initial: builtins.bool) -> Array:
     x = _as_tensor(x)
-    if dtype is not None:
-        x = tf.cast(x, dtype)
+    x = tf.cast(x, _accumulator_dtype(x, dtype))
     if axis is None:
         x, axis = tf.reshape(x, [-1]), 0
-    result = tf.math.cumsum(x, axis=axis)
+    axis %= x.shape.rank
+    result = tf_fn(x, axis=axis)
     if include_initial:
-        result = concat([zeros_like(take(result, asarray([0]), axis=axis)), result], axis=axis)
+        before = [[0, 0]] * x.shape.rank
+        before[axis] = [1, 0]
+        result = tf.pad(result, before, constant_values=initial)
     return result
+
+
+def cumulative_sum(x: Array, /, *, axis: int | None = None, dtype: DType | None = None,
+                   include_initial: builtins.bool = False) -> Array:
+    """Running sum along ``axis`` (optional for 1-D ``x``), led by a 0 if ``include_initial``."""
+    return _cumulative(tf.math.cumsum, 0, x, axis, dtype, include_initial)
 
 
 def cumulative_prod(x: Array, /, *, axis: int | None = None, dtype: DType | None = None,
                     include_initial: builtins.bool = False) -> Array:
-    x = _as_tensor(x)
-    if dtype is not None:
-        x = tf.cast(x, dtype)
-    if axis is None:
-        x, axis = tf.reshape(x, [-1]), 0
-    result = tf.math.cumprod(x, axis=axis)
-    if include_initial:
-        result = concat([ones_like(take(result, asarray([0]), axis=axis)), result], axis=axis)
-    return result
+    """Running product along ``axis``, led by a 1 if ``include_initial``."""
+    return _cumulative(tf.math.cumprod, 1, x, axis, dtype, include_initial)
 
 
-def diff(x: Array, /, *, axis: int = -1, n: int = 1) -> Array:
+def diff(x: Array, /, *, axis: int = -1, n: int = 1, prepend: Array | None = None,
+         append: Array | None = None) -> Array:
+    """``n``-th forward difference along ``axis``, after joining ``prepend`` and ``append``."""
     x = _as_tensor(x)
+    if prepend is not None or append is not None:
+        pieces = [p for p in (prepend, x, append) if p is not None]
+        x = concat(pieces, axis=axis)
+    head = [slice(None)] * x.shape.rank
+    tail = list(head)
+    head[axis], tail[axis] = slice(1, None), slice(None, -1)
     for _ in range(n):
-        x = tf.experimental.numpy.diff(x, axis=axis)
+        x = x[tuple(head)] - x[tuple(tail)]
     return x
 
 
@@ -634,7 +707,7 @@ def broadcast_arrays(*arrays: Array) -> list[Array]:
     for x in tensors:
         shape = tf.broadcast_static_shape(shape, x.shape)
     if shape.is_fully_defined():
-        return [tf.broadcast_to(x, shape) for x in tensors]
+        return [x if x.shape == shape else tf.broadcast_to(x, shape) for x in tensors]
     dynamic = tf.shape(tensors[0])
     for x in tensors[1:]:
         dynamic = tf.broadcast_dynamic_shape(dynamic, tf.shape(x))
@@ -668,7 +741,14 @@ def expand_dims(x: Array, /, axis: int = 0) -> Array:
 
 
 def squeeze(x: Array, /, axis: int | tuple[int, ...]) -> Array:
-    return tf.squeeze(x, axis=axis if isinstance(axis, int) else list(axis))
+    """Drop the length-1 ``axis`` (ValueError if its length is known and is not 1)."""
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    if not axes:  # tf.squeeze reads an empty list as "every axis of length 1"
+        return x
+    lengths = [x.shape[a] for a in axes]
+    if builtins.any(length not in (1, None) for length in lengths):
+        raise ValueError(f"squeeze: axis {axis} has length {lengths}, not 1")
+    return tf.squeeze(x, axis=axes)
 
 
 def permute_dims(x: Array, /, axes: Sequence[int]) -> Array:
@@ -711,7 +791,7 @@ def tile(x: Array, repetitions: Sequence[int], /) -> Array:
     if len(reps) < rank:
         reps = [1] * (rank - len(reps)) + reps
     elif len(reps) > rank:
-        x = tf.reshape(x, [1] * (len(reps) - rank) + x.shape.as_list())
+        x = x[(None,) * (len(reps) - rank)]
     return tf.tile(x, reps)
 
 
@@ -722,29 +802,54 @@ def repeat(x: Array, repeats: int | Array, /, *, axis: int | None = None) -> Arr
 # Indexing
 
 
+def _axis_length(x: Array, axis: int) -> Any:
+    """The length of ``x`` along ``axis``: an int when static, else a scalar tensor."""
+    length = x.shape[axis]
+    return tf.shape(x)[axis] if length is None else length
+
+
+def _wrapped_indices(indices: Array, length: Any) -> Array:
+    """``indices`` as int32/int64 with negative ones counted from the end (``-1`` is the last)."""
+    indices = _as_tensor(indices)
+    if indices.dtype not in (int32, int64):
+        indices = tf.cast(indices, int64)
+    return tf.where(indices < 0, indices + tf.cast(length, indices.dtype), indices)
+
+
 def take(x: Array, indices: Array, /, *, axis: int | None = None) -> Array:
+    """Elements of ``x`` at the 1-D ``indices`` along ``axis`` (of the flattened ``x`` if None)."""
+    x = _as_tensor(x)
     if axis is None:
-        return tf.gather(tf.reshape(x, [-1]), indices)
-    return tf.gather(x, indices, axis=axis)
+        x, axis = tf.reshape(x, [-1]), 0
+    return tf.gather(x, _wrapped_indices(indices, _axis_length(x, axis)), axis=axis)
+
+
+def _broadcast_leading(x: Array, indices: Array) -> tuple[Array, Array]:
+    """Broadcast every axis but the last of ``x`` and ``indices`` against each other."""
+    x_lead, indices_lead = x.shape[:-1], indices.shape[:-1]
+    if x_lead.is_fully_defined() and x_lead == indices_lead:
+        return x, indices
+    lead = tf.broadcast_dynamic_shape(tf.shape(x)[:-1], tf.shape(indices)[:-1])
+    return (tf.broadcast_to(x, tf.concat([lead, tf.shape(x)[-1:]], 0)),
+            tf.broadcast_to(indices, tf.concat([lead, tf.shape(indices)[-1:]], 0)))
 
 
 def take_along_axis(x: Array, indices: Array, /, *, axis: int = -1) -> Array:
-    """Gather ``x`` along ``axis`` at ``indices`` (same rank as ``x``; other axes broadcast)."""
+    """``x`` at ``indices`` along ``axis``.
+
+    ``indices`` has the rank of ``x``; the other axes broadcast against each other (NumPy's
+    rule), and negative indices count from the end.
+    """
+    x = _as_tensor(x)
     rank = x.shape.rank
-    axis = axis % rank
-    x_last = moveaxis(x, axis, -1)
-    idx_last = moveaxis(_as_tensor(indices), axis, -1)
-    batch = broadcast_shapes(tuple(x_last.shape[:-1]), tuple(idx_last.shape[:-1]))
-    if None in batch:
-        x_b = x_last
-        idx_b = idx_last
-    else:
-        x_b = tf.broadcast_to(x_last, [*batch, x_last.shape[-1]]) \
-            if x_last.shape[-1] is not None else x_last
-        idx_b = tf.broadcast_to(idx_last, [*batch, idx_last.shape[-1]]) \
-            if idx_last.shape[-1] is not None else idx_last
-    gathered = tf.gather(x_b, idx_b, axis=rank - 1, batch_dims=rank - 1)
-    return moveaxis(gathered, -1, axis)
+    axis %= rank
+    indices = _wrapped_indices(indices, _axis_length(x, axis))
+    last = rank - 1
+    if axis != last:
+        x, indices = moveaxis(x, axis, last), moveaxis(indices, axis, last)
+    x, indices = _broadcast_leading(x, indices)
+    gathered = tf.gather(x, indices, axis=last, batch_dims=last)
+    return gathered if axis == last else moveaxis(gathered, last, axis)
 
 
 # Linear algebra
@@ -780,4 +885,27 @@ def tensordot(x1: Array, x2: Array, /, *, axes: int | tuple[Sequence[int], Seque
 
 
 def isarray(x: Any) -> builtins.bool:
+    """Whether ``x`` is a TensorFlow tensor or variable."""
     return isinstance(x, (tf.Tensor, tf.Variable))
+
+
+class __array_namespace_info__:  # noqa: N801
+    """What this namespace supports: capabilities, devices and the dtypes it offers."""
+
+    def capabilities(self) -> dict[str, Any]:
+        return {"boolean indexing": False, "data-dependent shapes": True}
+
+    def default_device(self) -> str:
+        return str(self.devices()[0])
+
+    def default_dtypes(self, *, device: Any = None) -> dict[str, DType]:
+        return {"real floating": _DEFAULT_FLOAT, "complex floating": complex64,
+                "integral": _DEFAULT_INT, "indexing": _DEFAULT_INT}
+
+    def devices(self) -> list[str]:
+        return [device.name for device in tf.config.list_logical_devices()]
+
+    def dtypes(self, *, device: Any = None,
+               kind: str | tuple[str, ...] | None = None) -> dict[str, DType]:
+        every = (bool, *_SIGNED, *_UNSIGNED, *_REAL_FLOATING, *_COMPLEX)
+        return {d.name: d for d in every if kind is None or isdtype(d, kind)}

@@ -1,5 +1,1108 @@
-"""TODO-family docstring."""
+"""Probabilistic classification losses: cross-entropies, divergences, focal and margin-based losses.
+
+Scores are logits unless a function says otherwise (``binary_cross_entropy`` and ``nll_loss``
+take probabilities and log-probabilities, as in torch). Multi-class functions take the class
+scores along ``axis`` (default 1, torch's layout; pass ``axis=-1`` for channels-last data) and
+either **class indices** (an integer ``target`` with the input's shape minus the class axis) or
+**class probabilities** (a floating ``target`` of the input's shape): the target's dtype decides,
+as in ``torch.nn.functional.cross_entropy``. A 1-D input is one sample's class scores, torch's
+``(C,)`` form, whose class axis is 0.
+
+Class indices are gathered, never expanded to one-hot. An ignored id (``ignore_index``) is
+replaced by class 0 before the gather and masked after it. An out-of-range id behaves as the
+backend's gather does (no host-side check, so everything traces): NumPy and torch raise, JAX
+clamps it into range, TensorFlow raises on CPU.
+
+Log-probabilities always come from ``log_softmax`` / ``log_sigmoid`` (never ``log(softmax(x))``),
+so logits of magnitude 1e4 give finite losses and gradients. ``reduction`` is ``"mean"`` (the
+default), ``"sum"`` or ``"none"``; the divisor of ``"mean"`` follows the defining peer (torch
+divides a class-weighted mean by the summed weights of the non-ignored targets).
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from types import ModuleType
+from typing import Any
+
+from omniloss._common import (
+    as_float,
+    check_broadcastable,
+    check_positive,
+    check_reduction,
+    check_same_shape,
+    float_dtype,
+    normalize_axis,
+    reduce,
+    shape_of,
+    weighted_mean,
+)
+from omniloss._dispatch import _is_python_scalar, get_namespace
+from omniloss._primitives import (
+    checkpoint,
+    clamp,
+    gather_classes,
+    log_sigmoid,
+    log_softmax,
+    softmax,
+    softplus,
+    stop_gradient,
+    xlogy,
+)
+
+Array = Any
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "linear_cross_entropy",
+    "nll_loss",
+    "kl_div",
+    "js_divergence",
+    "sigmoid_focal_loss",
+    "softmax_focal_loss",
+    "poly1_cross_entropy",
+    "distillation_loss",
+    "zero_one_loss",
+    "exponential_loss",
+    "logistic_loss",
+]
+
+_KERAS_EPSILON = 1e-7
+"""``keras.config.epsilon()``: the clip of probabilities for ``from_logits=False``."""
+_LOG_FLOOR = -100.0
+"""torch's ``binary_cross_entropy`` clamps each log at -100."""
+_BCE_GRAD_FLOOR = 9.999999960041972e-13
+"""torch's ``binary_cross_entropy`` backward clamps the denominator ``p * (1 - p)`` at its
+``float`` constant ``1e-12f``, whose exact value this is (also in float64)."""
+_LN2 = 0.6931471805599453
+
+
+# Validation
+
+
+def _check_int(name: str, argument: str, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name}: {argument} must be an int; got {value!r}")
+
+
+def _check_ignore_index(name: str, ignore_index: Any, is_index: bool) -> None:
+    """An int; with class-probability targets only the default -100 (torch raises otherwise)."""
+    _check_int(name, "ignore_index", ignore_index)
+    if not is_index and ignore_index != -100:
+        raise ValueError(f"{name}: ignore_index applies to class-index targets only; got "
+                         f"ignore_index={ignore_index} with a floating target of class "
+                         f"probabilities")
+
+
+def _check_fraction(name: str, argument: str, value: Any) -> None:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+        raise ValueError(f"{name}: {argument} must be a number in [0, 1]; got {value!r}")
+
+
+def _check_number(name: str, argument: str, value: Any) -> None:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise TypeError(f"{name}: {argument} must be a Python number; got {value!r}")
+
+
+def _check_array(name: str, argument: str, x: Any) -> None:
+    if _is_python_scalar(x):
+        raise TypeError(f"{name}: {argument} must be an array; got the Python scalar {x!r}")
+
+
+def _class_axis(name: str, input: Array, axis: Any) -> int:
+    """The non-negative class axis of ``input``; 0 for a 1-D input (one sample)."""
+    _check_array(name, "input", input)
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have a class axis; got shape ()")
+    if input.ndim == 1:
+        if not isinstance(axis, int) or isinstance(axis, bool) or axis not in (-1, 0, 1):
+            raise ValueError(f"{name}: axis must be -1, 0 or 1 for a 1-D input (one sample's "
+                             f"classes, class axis 0); got {axis!r}")
+        return 0
+    return normalize_axis(name, axis, input.ndim)
+
+
+def _without(shape: tuple[int | None, ...], axis: int) -> tuple[int | None, ...]:
+    return shape[:axis] + shape[axis + 1:]
+
+
+def _is_index_target(name: str, xp: ModuleType, scores_shape: tuple[int | None, ...],
+                     target: Array, axis: int, *, allow_probabilities: bool = True) -> bool:
+    """Whether ``target`` holds class indices (integer) rather than class probabilities.
+
+    Raises ``TypeError`` for a floating target of the index shape (float class ids) or a target
+    of another dtype, ``ValueError`` for a target of the wrong shape.
+    """
+    _check_array(name, "target", target)
+    index_shape = _without(scores_shape, axis)
+    shape = shape_of(target)
+    if xp.isdtype(target.dtype, "integral"):
+        if shape != index_shape:
+            raise ValueError(f"{name}: target of class indices must have shape {index_shape} "
+                             f"(the input's shape without axis {axis}); got {shape}")
+        return True
+    if xp.isdtype(target.dtype, "real floating"):
+        if allow_probabilities and shape == scores_shape:
+            return False
+        if shape == index_shape:
+            raise TypeError(f"{name}: target of class indices must be an integer array; got "
+                            f"{target.dtype} (cast class ids with astype)")
+        expected = (f"{index_shape} (class indices) or {scores_shape} (class probabilities)"
+                    if allow_probabilities else f"{index_shape} (class indices)")
+        raise ValueError(f"{name}: target must have shape {expected}; got {shape}")
+    kind = "an integer array of class indices"
+    if allow_probabilities:
+        kind += " or a floating array of class probabilities"
+    raise TypeError(f"{name}: target must be {kind}; got dtype {target.dtype}")
+
+
+def _class_vector(name: str, argument: str, xp: ModuleType, x: Array | None, n_classes: Any,
+                  dtype: Any) -> Array | None:
+    """A per-class array (``weight``, ``alpha``) checked to be ``(n_classes,)``, as ``dtype``."""
+    if x is None:
+        return None
+    if shape_of(x) != (n_classes,):
+        raise ValueError(f"{name}: {argument} must have shape ({n_classes},), one entry per "
+                         f"class; got {shape_of(x)}")
+    return as_float(xp, x, dtype)
+
+
+def _along(xp: ModuleType, vector: Array, axis: int, ndim: int) -> Array:
+    """A ``(C,)`` array reshaped to broadcast along ``axis`` of an ``ndim``-dimensional array."""
+    shape = [1] * ndim
+    shape[axis] = vector.shape[0]
+    return xp.reshape(vector, tuple(shape))
+
+
+# Shared building blocks
+
+
+def _index_targets(xp: ModuleType, target: Array, weight: Array | None, ignore_index: int,
+                   dtype: Any) -> tuple[Array, Array, Array]:
+    """``(valid, safe, class_weight)`` of class-index targets.
+
+    ``valid`` marks the non-ignored positions, ``safe`` is the target with ignored ids replaced
+    by class 0 (always a valid gather), ``class_weight`` is ``weight[target]`` (1 without a
+    weight) and 0 where ignored: torch's divisor of ``"mean"`` is its sum.
+    """
+    valid = target != ignore_index
+    safe = xp.where(valid, target, xp.zeros_like(target))
+    if weight is None:
+        return valid, safe, xp.astype(valid, dtype)
+    picked = xp.reshape(xp.take(weight, xp.reshape(safe, (-1,)), axis=0), safe.shape)
+    return valid, safe, xp.where(valid, picked, xp.zeros_like(picked))
+
+
+def _index_nll(xp: ModuleType, log_probs: Array, valid: Array, safe: Array,
+               class_weight: Array, *, axis: int, weight: Array | None,
+               label_smoothing: float) -> Array:
+    """torch's per-position loss for class indices, 0 where ignored.
+
+    ``-w[y] * log p[y]``; with smoothing ``eps``, ``(1 - eps)`` of it plus ``eps / C`` times
+    ``-sum_c w[c] * log p[c]`` (pytorch#69511 / #73205 semantics).
+    """
+    loss = -class_weight * gather_classes(xp, log_probs, safe, axis=axis)
+    if label_smoothing:
+        n_classes = log_probs.shape[axis]
+        weighted = (log_probs if weight is None
+                    else log_probs * _along(xp, weight, axis, log_probs.ndim))
+        uniform = -xp.sum(weighted, axis=axis)
+        loss = (1 - label_smoothing) * loss + (label_smoothing / n_classes) * uniform
+    return xp.where(valid, loss, xp.zeros_like(loss))
+
+
+def _probability_nll(xp: ModuleType, log_probs: Array, target: Array, *, axis: int,
+                     weight: Array | None, label_smoothing: float) -> Array:
+    """torch's per-position loss for class probabilities: ``-sum_c w[c] * t[c] * log p[c]``.
+
+    Smoothing mixes the target with the uniform distribution: ``t * (1 - eps) + eps / C``.
+    """
+    if label_smoothing:
+        n_classes = log_probs.shape[axis]
+        target = target * (1 - label_smoothing) + label_smoothing / n_classes
+    product = log_probs * target
+    if weight is not None:
+        product = product * _along(xp, weight, axis, log_probs.ndim)
+    return -xp.sum(product, axis=axis)
+
+
+def _reduce_index(xp: ModuleType, loss: Array, class_weight: Array, reduction: str) -> Array:
+    """``"mean"`` divides by the summed class weights of the non-ignored targets (torch)."""
+    if reduction == "mean":
+        return weighted_mean(xp, loss, class_weight)
+    return reduce(xp, loss, reduction)
+
+
+def _clipped_log_probabilities(xp: ModuleType, probabilities: Array, axis: int) -> Array:
+    """keras's ``categorical_crossentropy(from_logits=False)``: renormalise, clip, log."""
+    normalized = probabilities / xp.sum(probabilities, axis=axis, keepdims=True)
+    return xp.log(clamp(xp, normalized, min=_KERAS_EPSILON, max=1.0 - _KERAS_EPSILON))
+
+
+def _log1mexp(xp: ModuleType, log_p: Array) -> tuple[Array, Array]:
+    """``(log(1 - exp(log_p)), log_p < 0)`` accurate near 0 and far below it (Maechler 2012).
+
+    Where ``log_p == 0`` (p rounds to 1) the first is ``-inf`` and the mask is false; the
+    unselected branches see a safe argument so no NaN reaches a gradient.
+    """
+    below_one = log_p < 0
+    safe = xp.where(below_one, log_p, xp.full_like(log_p, -1.0))
+    near_zero = safe > -_LN2
+    near = xp.log(-xp.expm1(xp.where(near_zero, safe, xp.full_like(safe, -1.0))))
+    far = xp.log1p(-xp.exp(xp.where(near_zero, xp.full_like(safe, -1.0), safe)))
+    return xp.where(near_zero, near, far), below_one
+
+
+def _focal_factor(xp: ModuleType, log_one_minus: Array, positive: Array, gamma: float) -> Array:
+    """``(1 - p_t) ** gamma`` as ``exp(gamma * log(1 - p_t))``: finite gradients for every gamma.
+
+    Where ``1 - p_t`` underflows to 0 (``positive`` false) the factor is 0 (1 when gamma is 0)
+    with no gradient.
+    """
+    safe = xp.where(positive, log_one_minus, xp.zeros_like(log_one_minus))
+    limit = xp.zeros_like(safe) if gamma > 0 else xp.ones_like(safe)
+    return xp.where(positive, xp.exp(gamma * safe), limit)
+
+
+def _bce_with_logits(xp: ModuleType, logits: Array, target: Array,
+                     pos_weight: Array | None) -> Array:
+    """``(1 - y) * x - (1 + (pw - 1) * y) * log_sigmoid(x)``: torch's elementwise form."""
+    log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
+    return (1 - target) * logits - log_weight * log_sigmoid(xp, logits)
+
+
+def _kl_pointwise(xp: ModuleType, log_input: Array, target: Array, log_target: bool) -> Array:
+    """torch's ``kl_div`` terms: ``t * (log t - x)`` (``exp(t) * (t - x)`` for log targets)."""
+    if log_target:
+        return xp.exp(target) * (target - log_input)
+    return xlogy(xp, target, target) - target * log_input
+
+
+def _reduce_kl(xp: ModuleType, loss: Array, reduction: str) -> Array:
+    """``"batchmean"`` divides the sum by the size of axis 0 (by 1 for a 0-d input)."""
+    if reduction == "batchmean":
+        total = xp.sum(loss)
+        return total / loss.shape[0] if loss.ndim > 0 else total
+    return reduce(xp, loss, reduction)
+
+
+def _binary_terms(name: str, input: Array, target: Array,
+                  **floating: Array | None) -> tuple[Any, Any]:
+    """Namespace and float dtype of an elementwise binary loss.
+
+    ``target`` may be of any real dtype (labels); a floating target takes part in the dtype
+    promotion, as do the ``floating`` options (weights), which must be floating.
+    """
+    xp = get_namespace(input, target, *floating.values(), name=name)
+    _check_array(name, "input", input)
+    floating_target = (not _is_python_scalar(target)
+                       and xp.isdtype(target.dtype, "real floating"))
+    dtype = float_dtype(name, xp, input=input, target=target if floating_target else None,
+                        **floating)
+    if not _is_python_scalar(target) and not xp.isdtype(target.dtype, ("real floating",
+                                                                       "integral", "bool")):
+        raise TypeError(f"{name}: target must be a real array; got dtype {target.dtype}")
+    check_same_shape(name, input=input, target=target)
+    return xp, dtype
+
+
+# Cross-entropies
+
+
+def binary_cross_entropy(input: Array, target: Array, *, weight: Array | None = None,
+                         reduction: str = "mean") -> Array:
+    """Binary cross-entropy on probabilities, each log clamped at -100 as torch does.
+
+    ``loss = -w * (y * max(log p, -100) + (1 - y) * max(log(1 - p), -100))``
+
+    The gradient is torch's too: ``w * (p - y) / max(p * (1 - p), 1e-12)``. Where
+    ``p * (1 - p) >= 1e-12`` that is the derivative of the formula; in the band below (``p``
+    within 1e-12 of 0 or 1, including exactly 0 and 1) torch's clamped value is used through a
+    stop-gradient, so ``p = 0, y = 1`` gets torch's -1e12 (the plain derivative would be 0
+    there). The gradient with respect to ``target`` is ``-w * (max(log p, -100) -
+    max(log(1 - p), -100))``; torch leaves the logs unclamped there (``-w * logit(p)``), so the
+    two differ only where a log is below -100 (``p < 3.7e-44`` or ``1 - p < 3.7e-44``), where
+    torch gives up to ``inf`` and we give at most 100 in magnitude. Second derivatives in the
+    band are 0.
+
+    Args:
+        input: probabilities ``p`` in [0, 1], a floating array. Torch raises for values outside
+            [0, 1]; here they give NaN (no value is checked, so the loss traces).
+        target: targets ``y`` of the same shape, usually in [0, 1] (any real dtype).
+        weight: optional rescaling weight broadcast to the input's shape (``None``: 1).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, or the elementwise loss for ``"none"``.
+
+    Defined by ``torch.nn.functional.binary_cross_entropy``. ``keras.losses.binary_crossentropy``
+    clips ``p`` to [1e-7, 1 - 1e-7] instead (16.1 rather than 100 at ``p = 0, y = 1``) and
+    averages over the last axis; ``tf.compat.v1.losses.log_loss`` adds 1e-7 inside the logs.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.binary_cross_entropy(xp.asarray([0.5, 0.0]), xp.asarray([1.0, 1.0]))
+        Array(50.34657359, dtype=array_api_strict.float64)
+    """
+    name = "binary_cross_entropy"
+    xp, dtype = _binary_terms(name, input, target, weight=weight)
+    check_reduction(name, reduction)
+    check_broadcastable(name, "weight", weight, shape_of(input))
+    p, y = as_float(xp, input, dtype), as_float(xp, target, dtype)
+    band = p * (1 - p) < _BCE_GRAD_FLOOR
+    frozen = stop_gradient(xp, p)
+    q = xp.where(band, frozen, p)
+    log_p = _floored_log(xp, q)
+    log_not_p = _floored_log1p_negative(xp, q)
+    loss = -(y * log_p + (1 - y) * log_not_p)
+    correction = (frozen - y) / _BCE_GRAD_FLOOR * (p - frozen)
+    loss = loss + xp.where(band, correction, xp.zeros_like(correction))
+    if weight is not None:
+        loss = loss * as_float(xp, weight, dtype)
+    return reduce(xp, loss, reduction)
+
+
+def _floored_log(xp: ModuleType, p: Array) -> Array:
+    """``max(log p, -100)``, and -100 at ``p == 0`` without evaluating ``log 0``."""
+    positive = p > 0
+    logged = xp.log(xp.where(positive, p, xp.ones_like(p)))
+    floor = xp.full_like(p, _LOG_FLOOR)
+    return clamp(xp, xp.where(positive, logged, floor), min=_LOG_FLOOR)
+
+
+def _floored_log1p_negative(xp: ModuleType, p: Array) -> Array:
+    """``max(log1p(-p), -100)``, and -100 at ``p == 1`` without evaluating ``log 0``."""
+    below = p < 1
+    logged = xp.log1p(-xp.where(below, p, xp.zeros_like(p)))
+    floor = xp.full_like(p, _LOG_FLOOR)
+    return clamp(xp, xp.where(below, logged, floor), min=_LOG_FLOOR)
+
+
+def binary_cross_entropy_with_logits(input: Array, target: Array, *,
+                                     weight: Array | None = None,
+                                     pos_weight: Array | None = None,
+                                     reduction: str = "mean") -> Array:
+    """Binary cross-entropy on logits, in log-sigmoid form (finite for logits of any size).
+
+    ``loss = -w * (pw * y * log_sigmoid(x) + (1 - y) * log_sigmoid(-x))``, computed as
+    ``w * ((1 - y) * x - (1 + (pw - 1) * y) * log_sigmoid(x))``.
+
+    Args:
+        input: logits ``x``, a floating array.
+        target: targets ``y`` of the same shape, in [0, 1] (soft targets allowed; any real
+            dtype).
+        weight: optional rescaling weight broadcast to the input's shape.
+        pos_weight: optional weight ``pw`` of the positive term, broadcast to the input's shape
+            (so a ``(C,)`` array weighs the classes along the last axis).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, or the elementwise loss for ``"none"``.
+
+    Defined by ``torch.nn.functional.binary_cross_entropy_with_logits``; elementwise it equals
+    ``tf.nn.sigmoid_cross_entropy_with_logits`` and, with ``pos_weight``,
+    ``tf.nn.weighted_cross_entropy_with_logits`` (values and gradients). Keras's
+    ``binary_crossentropy(from_logits=True)`` averages over the last axis.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.binary_cross_entropy_with_logits(xp.asarray([0.0, 1e4]), xp.asarray([1.0, 0.0]))
+        Array(5000.34657359, dtype=array_api_strict.float64)
+    """
+    name = "binary_cross_entropy_with_logits"
+    xp, dtype = _binary_terms(name, input, target, weight=weight, pos_weight=pos_weight)
+    check_reduction(name, reduction)
+    check_broadcastable(name, "weight", weight, shape_of(input))
+    check_broadcastable(name, "pos_weight", pos_weight, shape_of(input))
+    loss = _bce_with_logits(xp, as_float(xp, input, dtype), as_float(xp, target, dtype),
+                            as_float(xp, pos_weight, dtype))
+    if weight is not None:
+        loss = loss * as_float(xp, weight, dtype)
+    return reduce(xp, loss, reduction)
+
+
+def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bool = True,
+                  weight: Array | None = None, ignore_index: int = -100,
+                  label_smoothing: float = 0.0, reduction: str = "mean") -> Array:
+    """Softmax cross-entropy with class-index or class-probability targets.
+
+    Class indices ``y`` (integer target, the input's shape without ``axis``)::
+
+        l = (1 - eps) * (-w[y] * log p[y]) + eps / C * sum_c(-w[c] * log p[c]),  0 if y ignored
+        "mean" = sum(l) / sum(w[y] over non-ignored positions)
+
+    Class probabilities ``t`` (floating target, the input's shape)::
+
+        l = -sum_c w[c] * t'[c] * log p[c],  t' = (1 - eps) * t + eps / C
+        "mean" = sum(l) / number of positions (the weights are not in the divisor)
+
+    with ``log p = log_softmax(input, axis)``. Every position ignored gives NaN for ``"mean"``
+    (0 / 0), as in torch; so does an empty batch.
+
+    Args:
+        input: logits (or probabilities with ``from_logits=False``): ``(C,)``, ``(N, C)`` or
+            ``(N, C, d1, ..., dk)`` with the classes along ``axis``.
+        target: class indices (integer array, the input's shape without ``axis``) or class
+            probabilities (floating array, the input's shape).
+        axis: the class axis (default 1, torch's layout; -1 for channels-last). A 1-D input's
+            class axis is 0.
+        from_logits: ``False`` takes probabilities, turned into log-probabilities as
+            ``keras.losses.categorical_crossentropy`` does: renormalised to sum to 1 along
+            ``axis``, clipped to [1e-7, 1 - 1e-7], then logged.
+        weight: optional per-class weights, shape ``(C,)``.
+        ignore_index: class id whose positions contribute nothing (class indices only).
+        label_smoothing: ``eps`` in [0, 1].
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (per position).
+
+    Returns:
+        The reduced loss, or the per-position loss (the input's shape without ``axis``).
+
+    Raises:
+        TypeError: a floating target of the index shape (float class ids), or a target that is
+            neither integer nor floating.
+        ValueError: a target of the wrong shape, a ``weight`` that is not ``(C,)``, an ``axis``
+            out of range, an unknown ``reduction``.
+
+    Defined by ``torch.nn.functional.cross_entropy`` (with ``axis=1``, ``from_logits=True``).
+    keras's ``sparse_categorical_crossentropy`` / ``categorical_crossentropy`` and
+    ``tf.nn.(sparse_)softmax_cross_entropy_with_logits`` give the same per-sample values with
+    ``axis=-1``; keras's ``ignore_class`` equals ``ignore_index`` under "mean". With
+    ``from_logits=False`` and class indices, keras's ``sparse_categorical_crossentropy`` clips
+    before renormalising (this function renormalises first, as keras's
+    ``categorical_crossentropy`` does), which differs once the clip bites. optax returns NaN for
+    an out-of-range label; here it is the backend's gather.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> logits = xp.asarray([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+        >>> ol.cross_entropy(logits, xp.asarray([0, 1]))
+        Array(0.4156883, dtype=array_api_strict.float64)
+    """
+    name = "cross_entropy"
+    xp = get_namespace(input, target, weight, name=name)
+    check_reduction(name, reduction)
+    axis = _class_axis(name, input, axis)
+    is_index = _is_index_target(name, xp, shape_of(input), target, axis)
+    dtype = float_dtype(name, xp, input=input, weight=weight,
+                        target=None if is_index else target)
+    _check_ignore_index(name, ignore_index, is_index)
+    _check_fraction(name, "label_smoothing", label_smoothing)
+    if not isinstance(from_logits, bool):
+        raise TypeError(f"{name}: from_logits must be a bool; got {from_logits!r}")
+    weight = _class_vector(name, "weight", xp, weight, input.shape[axis], dtype)
+    scores = as_float(xp, input, dtype)
+    log_probs = (log_softmax(xp, scores, axis=axis) if from_logits
+                 else _clipped_log_probabilities(xp, scores, axis))
+    if not is_index:
+        loss = _probability_nll(xp, log_probs, as_float(xp, target, dtype), axis=axis,
+                                weight=weight, label_smoothing=label_smoothing)
+        return reduce(xp, loss, reduction)
+    valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, dtype)
+    loss = _index_nll(xp, log_probs, valid, safe, class_weight, axis=axis, weight=weight,
+                      label_smoothing=label_smoothing)
+    return _reduce_index(xp, loss, class_weight, reduction)
+
+
+def nll_loss(input: Array, target: Array, *, axis: int = 1, weight: Array | None = None,
+             ignore_index: int = -100, reduction: str = "mean") -> Array:
+    """Negative log-likelihood of class indices, given log-probabilities.
+
+    ``l = -w[y] * input[y]`` (0 where ``y == ignore_index``); ``"mean"`` divides the sum by the
+    summed ``w[y]`` of the non-ignored positions (NaN when every position is ignored).
+
+    Args:
+        input: log-probabilities, ``(C,)``, ``(N, C)`` or ``(N, C, d1, ..., dk)``, classes along
+            ``axis``.
+        target: class indices, an integer array of the input's shape without ``axis``.
+        axis: the class axis (default 1, torch's layout). A 1-D input's class axis is 0.
+        weight: optional per-class weights, shape ``(C,)``.
+        ignore_index: class id whose positions contribute nothing.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, or the per-position loss.
+
+    Defined by ``torch.nn.functional.nll_loss``. No other core peer has it (optax PR #1566 was
+    closed). ``cross_entropy`` is ``nll_loss`` of ``log_softmax``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.nll_loss(xp.asarray([[-0.5, -1.0], [-2.0, -0.1]]), xp.asarray([0, 1]))
+        Array(0.3, dtype=array_api_strict.float64)
+    """
+    name = "nll_loss"
+    xp = get_namespace(input, target, weight, name=name)
+    check_reduction(name, reduction)
+    axis = _class_axis(name, input, axis)
+    _is_index_target(name, xp, shape_of(input), target, axis, allow_probabilities=False)
+    dtype = float_dtype(name, xp, input=input, weight=weight)
+    _check_int(name, "ignore_index", ignore_index)
+    weight = _class_vector(name, "weight", xp, weight, input.shape[axis], dtype)
+    valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, dtype)
+    loss = _index_nll(xp, as_float(xp, input, dtype), valid, safe, class_weight, axis=axis,
+                      weight=weight, label_smoothing=0.0)
+    return _reduce_index(xp, loss, class_weight, reduction)
+
+
+def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
+                         linear_bias: Array | None = None, weight: Array | None = None,
+                         ignore_index: int = -100, label_smoothing: float = 0.0,
+                         chunk_size: int | None = None, reduction: str = "mean") -> Array:
+    """Cross-entropy of a linear layer's logits, computed in chunks of the batch.
+
+    ``cross_entropy(input @ linear_weight.T + linear_bias, target)`` with the semantics of
+    :func:`cross_entropy` (class indices or probabilities, ``weight``, ``ignore_index``,
+    ``label_smoothing``, torch's divisors), but the ``(N, C)`` logits never exist at once: the
+    batch runs in chunks of ``chunk_size`` rows (a static Python loop over static boundaries,
+    so it traces). Each chunk's logits are recomputed in the backward pass
+    (``torch.utils.checkpoint``, ``jax.checkpoint``, ``tf.recompute_grad``), so training keeps
+    only one chunk's logits alive at a time as well.
+
+    Args:
+        input: hidden states, ``(D,)`` or ``(N, D)``, floating.
+        linear_weight: the projection, ``(C, D)``, or ``(C, d1, ..., dk, D)`` for a
+            k-dimensional loss (batched input only).
+        target: class indices (integer, ``()``, ``(N,)`` or ``(N, d1, ..., dk)``) or class
+            probabilities (floating, the logits' shape ``(C,)``, ``(N, C)`` or
+            ``(N, C, d1, ..., dk)``).
+        linear_bias: optional bias of shape ``linear_weight.shape[:-1]``.
+        weight: optional per-class weights, shape ``(C,)``.
+        ignore_index: class id whose positions contribute nothing (torch's ``None`` is -100).
+        label_smoothing: ``eps`` in [0, 1].
+        chunk_size: rows per chunk; ``None`` computes the whole batch as one chunk.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, or the per-position loss.
+
+    Defined by ``torch.nn.functional.linear_cross_entropy`` (torch 2.13, reference path
+    ``options=None``; its chunked path, ``options=LinearCrossEntropyOptions(...)``, gives the
+    same numbers). Our ``chunk_size`` plays the role of ``batch_chunk_size``; torch's other
+    options (accumulation policy and dtype) have no counterpart.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> hidden = xp.asarray([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+        >>> projection = xp.asarray([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+        >>> ol.linear_cross_entropy(hidden, projection, xp.asarray([0, 1, 2]), chunk_size=2)
+        Array(1.31451741, dtype=array_api_strict.float64)
+    """
+    name = "linear_cross_entropy"
+    xp = get_namespace(input, linear_weight, target, linear_bias, weight, name=name)
+    check_reduction(name, reduction)
+    for argument, x in (("input", input), ("linear_weight", linear_weight)):
+        _check_array(name, argument, x)
+    if input.ndim not in (1, 2):
+        raise ValueError(f"{name}: input must have shape (in_features,) or (N, in_features); "
+                         f"got {shape_of(input)}")
+    features = input.shape[-1]
+    if linear_weight.ndim < 2 or linear_weight.shape[-1] != features:
+        raise ValueError(f"{name}: linear_weight must have shape (C, ..., {features}) "
+                         f"(in_features last); got {shape_of(linear_weight)}")
+    if linear_weight.ndim > 2 and input.ndim == 1:
+        raise ValueError(f"{name}: a k-dimensional linear_weight {shape_of(linear_weight)} "
+                         f"needs a batched input (N, {features}); got {shape_of(input)}")
+    out_shape = shape_of(linear_weight)[:-1]
+    if linear_bias is not None and shape_of(linear_bias) != out_shape:
+        raise ValueError(f"{name}: linear_bias must have shape {out_shape}; got "
+                         f"{shape_of(linear_bias)}")
+    batched = input.ndim == 2
+    axis = 1 if batched else 0
+    logits_shape = (input.shape[0], *out_shape) if batched else out_shape
+    is_index = _is_index_target(name, xp, logits_shape, target, axis)
+    dtype = float_dtype(name, xp, input=input, linear_weight=linear_weight,
+                        linear_bias=linear_bias, weight=weight,
+                        target=None if is_index else target)
+    _check_ignore_index(name, ignore_index, is_index)
+    _check_fraction(name, "label_smoothing", label_smoothing)
+    if chunk_size is not None:
+        _check_int(name, "chunk_size", chunk_size)
+        check_positive(name, "chunk_size", chunk_size)
+    weight = _class_vector(name, "weight", xp, weight, out_shape[0], dtype)
+    hidden = as_float(xp, input, dtype)
+    projection = as_float(xp, linear_weight, dtype)
+    bias = as_float(xp, linear_bias, dtype)
+    if is_index:
+        valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, dtype)
+        labels = class_weight
+    else:
+        labels = as_float(xp, target, dtype)
+
+    def chunk_loss(rows: slice | None) -> Array:
+        """The per-position loss of one chunk of rows (all rows when ``None``)."""
+        def compute(hidden: Array, projection: Array, labels: Array, *optional: Array) -> Array:
+            extra = iter(optional)
+            chunk_bias = next(extra) if bias is not None else None
+            chunk_weight = next(extra) if weight is not None else None
+            flat = xp.reshape(projection, (-1, features))
+            logits = xp.matmul(hidden, xp.matrix_transpose(flat))
+            logits = xp.reshape(logits, (*hidden.shape[:-1], *out_shape))
+            if chunk_bias is not None:
+                logits = logits + chunk_bias
+            log_probs = log_softmax(xp, logits, axis=axis)
+            if not is_index:
+                return _probability_nll(xp, log_probs, labels, axis=axis, weight=chunk_weight,
+                                        label_smoothing=label_smoothing)
+            return _index_nll(xp, log_probs, part(valid), part(safe), labels, axis=axis,
+                              weight=chunk_weight, label_smoothing=label_smoothing)
+
+        def part(x: Array) -> Array:
+            return x if rows is None else x[rows, ...]
+
+        optional = [x for x in (bias, weight) if x is not None]
+        return checkpoint(xp, compute, part(hidden), projection, part(labels), *optional)
+
+    rows_total = input.shape[0] if batched else 0
+    step = rows_total if chunk_size is None else chunk_size
+    if not batched or rows_total <= step:
+        loss = chunk_loss(None)
+    else:
+        loss = xp.concat([chunk_loss(slice(start, min(start + step, rows_total)))
+                          for start in range(0, rows_total, step)], axis=0)
+    if is_index:
+        return _reduce_index(xp, loss, class_weight, reduction)
+    return reduce(xp, loss, reduction)
+
+
+# Divergences
+
+
+def kl_div(input: Array, target: Array, *, log_target: bool = False,
+           reduction: str = "mean") -> Array:
+    """Kullback-Leibler divergence terms of ``target`` from the distribution whose logs are
+    ``input``.
+
+    ``l = target * (log(target) - input)`` (0 where ``target == 0``), or
+    ``exp(target) * (target - input)`` with ``log_target=True``.
+
+    ``"mean"`` divides the sum by **every element** (torch's legacy meaning, which is not the
+    KL divergence); ``"batchmean"`` divides by the batch size (``input.shape[0]``) and is the
+    true mean KL per sample.
+
+    Args:
+        input: log-probabilities, a floating array.
+        target: probabilities of the same shape (log-probabilities with ``log_target``).
+        log_target: whether ``target`` holds log-probabilities.
+        reduction: ``"mean"``, ``"batchmean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, or the pointwise terms for ``"none"``.
+
+    Defined by ``torch.nn.functional.kl_div`` (which warns on ``"mean"``; we do not). optax's
+    ``kl_divergence`` is the ``"sum"`` over the last axis per row; keras's ``kl_divergence``
+    takes probabilities for both arguments and clips them to [1e-7, 1].
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> log_q = xp.log(xp.asarray([[0.5, 0.5]]))
+        >>> ol.kl_div(log_q, xp.asarray([[0.9, 0.1]]), reduction="batchmean")
+        Array(0.36806481, dtype=array_api_strict.float64)
+    """
+    name = "kl_div"
+    xp = get_namespace(input, target, name=name)
+    _check_array(name, "input", input)
+    dtype = float_dtype(name, xp, input=input, target=target)
+    check_same_shape(name, input=input, target=target)
+    check_reduction(name, reduction, ("mean", "batchmean", "sum", "none"))
+    if not isinstance(log_target, bool):
+        raise TypeError(f"{name}: log_target must be a bool; got {log_target!r}")
+    loss = _kl_pointwise(xp, as_float(xp, input, dtype), as_float(xp, target, dtype),
+                         log_target)
+    return _reduce_kl(xp, loss, reduction)
+
+
+def js_divergence(input: Array, target: Array, *, axis: int = -1,
+                  reduction: str = "mean") -> Array:
+    """Jensen-Shannon divergence between probability vectors along ``axis`` (natural log).
+
+    ``JS(p, q) = KL(p || m) / 2 + KL(q || m) / 2`` with ``m = (p + q) / 2``, computed as
+    ``sum(xlogy(p, p) + xlogy(q, q)) / 2 - sum(xlogy(m, m))`` (0 log 0 = 0). It lies in
+    [0, log 2] and is symmetric.
+
+    Args:
+        input: probabilities ``p`` (each vector along ``axis`` sums to 1).
+        target: probabilities ``q`` of the same shape.
+        axis: the axis of the distributions (default -1).
+        reduction: ``"mean"`` (over the vectors), ``"sum"`` or ``"none"`` (one value per
+            vector: the shape without ``axis``).
+
+    Returns:
+        The reduced divergence, or one divergence per vector.
+
+    Defined by the formula (no core peer has it; kornia's ``js_div_loss_2d`` is the spatial
+    2-D case, averaged over pixels). The gradient where a probability is 0 is that of the
+    formula (``-inf`` or NaN), as for ``kl_div``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.js_divergence(xp.asarray([1.0, 0.0]), xp.asarray([0.0, 1.0]))
+        Array(0.69314718, dtype=array_api_strict.float64)
+    """
+    name = "js_divergence"
+    xp = get_namespace(input, target, name=name)
+    _check_array(name, "input", input)
+    dtype = float_dtype(name, xp, input=input, target=target)
+    check_same_shape(name, input=input, target=target)
+    check_reduction(name, reduction)
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have at least 1 dimension; got shape ()")
+    axis = normalize_axis(name, axis, input.ndim)
+    p, q = as_float(xp, input, dtype), as_float(xp, target, dtype)
+    middle = (p + q) / 2
+    own = xp.sum(xlogy(xp, p, p) + xlogy(xp, q, q), axis=axis) / 2
+    return reduce(xp, own - xp.sum(xlogy(xp, middle, middle), axis=axis), reduction)
+
+
+# Focal and polynomial losses
+
+
+def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamma: float = 2.0,
+                       reduction: str = "mean") -> Array:
+    """Sigmoid focal loss (RetinaNet): binary cross-entropy scaled by ``(1 - p_t) ** gamma``.
+
+    ``l = alpha_t * (1 - p_t) ** gamma * BCE_with_logits(x, y)``, ``p = sigmoid(x)``,
+    ``p_t = p * y + (1 - p) * (1 - y)``, ``alpha_t = alpha * y + (1 - alpha) * (1 - y)``
+    (no alpha factor when ``alpha < 0``).
+
+    ``(1 - p_t) ** gamma`` is computed in log space, ``exp(gamma * log(1 - p_t))`` with
+    ``log(1 - p_t) = log((1 - y) * exp(log_sigmoid(x)) + y * exp(log_sigmoid(-x)))``, so
+    confident predictions give finite gradients for every ``gamma >= 0`` (torchvision's
+    ``(1 - p_t) ** gamma`` gives NaN at ``gamma < 1`` when ``1 - p_t`` rounds to 0) and the
+    factor keeps its accuracy when ``p_t`` is near 1 (torchvision forms ``1 - p_t`` by
+    subtraction).
+
+    Args:
+        input: logits, a floating array.
+        target: targets in [0, 1] of the same shape (any real dtype).
+        alpha: weight of the positive class in [0, 1]; negative disables the weighting.
+        gamma: focusing exponent, ``>= 0`` (0 gives the alpha-weighted BCE).
+        reduction: ``"mean"`` (torchvision's default is ``"none"``), ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, or the elementwise loss for ``"none"``.
+
+    Defined by ``torchvision.ops.sigmoid_focal_loss``; optax's ``sigmoid_focal_loss`` computes
+    the same factor in log space but defaults to ``alpha=None`` (no weighting); keras's
+    ``binary_focal_crossentropy`` applies alpha only with ``apply_class_balancing=True``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.sigmoid_focal_loss(xp.asarray([0.0, 2.0]), xp.asarray([1.0, 0.0]))
+        Array(0.63144214, dtype=array_api_strict.float64)
+    """
+    name = "sigmoid_focal_loss"
+    xp, dtype = _binary_terms(name, input, target)
+    check_reduction(name, reduction)
+    _check_number(name, "alpha", alpha)
+    check_positive(name, "gamma", gamma, allow_zero=True)
+    x, y = as_float(xp, input, dtype), as_float(xp, target, dtype)
+    log_p, log_not_p = log_sigmoid(xp, x), log_sigmoid(xp, -x)
+    peak = xp.maximum(log_p, log_not_p)
+    mixture = (1 - y) * xp.exp(log_p - peak) + y * xp.exp(log_not_p - peak)
+    positive = mixture > 0
+    log_one_minus = peak + xp.log(xp.where(positive, mixture, xp.ones_like(mixture)))
+    loss = _focal_factor(xp, log_one_minus, positive, gamma) * _bce_with_logits(xp, x, y, None)
+    if alpha >= 0:
+        loss = (alpha * y + (1 - alpha) * (1 - y)) * loss
+    return reduce(xp, loss, reduction)
+
+
+def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
+                       alpha: float | Array | None = None, gamma: float = 2.0,
+                       weight: Array | None = None, ignore_index: int = -100,
+                       reduction: str = "mean") -> Array:
+    """Multi-class focal loss from log-softmax: ``-alpha * (1 - p) ** gamma * log p``.
+
+    Class indices ``y``: ``l = -alpha[y] * w[y] * (1 - p[y]) ** gamma * log p[y]``, 0 where
+    ``y == ignore_index``; ``"mean"`` divides by the summed ``w[y]`` of the non-ignored
+    positions (as :func:`cross_entropy`).
+
+    Class probabilities ``t``: ``l = -sum_c alpha[c] * w[c] * t[c] * (1 - p[c]) ** gamma *
+    log p[c]``; ``"mean"`` divides by the number of positions.
+
+    ``log p = log_softmax(input, axis)`` and ``(1 - p) ** gamma = exp(gamma * log1mexp(log p))``:
+    no probability clipping, finite values and gradients for confident predictions and every
+    ``gamma >= 0``.
+
+    Args:
+        input: logits with the classes along ``axis``.
+        target: class indices (integer, the input's shape without ``axis``) or class
+            probabilities (floating, the input's shape).
+        axis: the class axis (default 1; a 1-D input's class axis is 0).
+        alpha: ``None`` (1), a number multiplying every class, or per-class weights ``(C,)``.
+        gamma: focusing exponent, ``>= 0`` (0 gives the alpha-weighted cross-entropy).
+        weight: optional per-class weights ``(C,)``, in the divisor of "mean" as in
+            :func:`cross_entropy`.
+        ignore_index: class id whose positions contribute nothing (class indices only).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, or the per-position loss.
+
+    Defined by Lin et al. 2017 (multi-class form). Equals
+    ``keras.losses.categorical_focal_crossentropy(from_logits=True)`` (one-hot or soft targets,
+    ``axis=-1``) wherever keras's clip of the probabilities to [1e-7, 1 - 1e-7] does not bite;
+    keras forms ``log(softmax(x))``, so a logit gap of 60 gives 4.03 there instead of 15
+    (alpha 0.25). keras's ``alpha`` defaults to 0.25, ours to ``None``; kornia's ``focal_loss``
+    takes class indices and a scalar alpha.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.softmax_focal_loss(xp.asarray([[2.0, 0.0, -1.0]]), xp.asarray([1]))
+        Array(1.6564822, dtype=array_api_strict.float64)
+    """
+    name = "softmax_focal_loss"
+    alpha_array = alpha if alpha is not None and not _is_python_scalar(alpha) else None
+    xp = get_namespace(input, target, weight, alpha_array, name=name)
+    check_reduction(name, reduction)
+    axis = _class_axis(name, input, axis)
+    is_index = _is_index_target(name, xp, shape_of(input), target, axis)
+    dtype = float_dtype(name, xp, input=input, weight=weight, alpha=alpha_array,
+                        target=None if is_index else target)
+    _check_ignore_index(name, ignore_index, is_index)
+    check_positive(name, "gamma", gamma, allow_zero=True)
+    if alpha is not None and alpha_array is None:
+        _check_number(name, "alpha", alpha)
+    n_classes = input.shape[axis]
+    weight = _class_vector(name, "weight", xp, weight, n_classes, dtype)
+    alpha_array = _class_vector(name, "alpha", xp, alpha_array, n_classes, dtype)
+    log_probs = log_softmax(xp, as_float(xp, input, dtype), axis=axis)
+    if not is_index:
+        log_one_minus, below_one = _log1mexp(xp, log_probs)
+        terms = (_focal_factor(xp, log_one_minus, below_one, gamma) * log_probs
+                 * as_float(xp, target, dtype))
+        for factor in (weight, alpha_array):
+            if factor is not None:
+                terms = terms * _along(xp, factor, axis, terms.ndim)
+        loss = -xp.sum(terms, axis=axis)
+        if alpha is not None and alpha_array is None:
+            loss = alpha * loss
+        return reduce(xp, loss, reduction)
+    valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, dtype)
+    picked = gather_classes(xp, log_probs, safe, axis=axis)
+    log_one_minus, below_one = _log1mexp(xp, picked)
+    loss = -class_weight * _focal_factor(xp, log_one_minus, below_one, gamma) * picked
+    if alpha_array is not None:
+        loss = loss * xp.reshape(xp.take(alpha_array, xp.reshape(safe, (-1,)), axis=0),
+                                 safe.shape)
+    elif alpha is not None:
+        loss = alpha * loss
+    loss = xp.where(valid, loss, xp.zeros_like(loss))
+    return _reduce_index(xp, loss, class_weight, reduction)
+
+
+def poly1_cross_entropy(input: Array, target: Array, *, axis: int = 1, epsilon: float = 2.0,
+                        reduction: str = "mean") -> Array:
+    """Poly-1 loss: cross-entropy plus ``epsilon * (1 - p_t)`` (Leng et al. 2022).
+
+    Class indices ``y``: ``l = -log p[y] + epsilon * (1 - p[y])``. Class probabilities ``t``:
+    ``l = -sum_c t[c] * log p[c] + epsilon * sum_c t[c] * (1 - p[c])``. ``log p =
+    log_softmax(input, axis)``, and ``1 - p`` is ``-expm1(log p)`` (no cancellation near 1).
+
+    Args:
+        input: logits with the classes along ``axis``.
+        target: class indices (integer, the input's shape without ``axis``) or class
+            probabilities (floating, the input's shape).
+        axis: the class axis (default 1; a 1-D input's class axis is 0).
+        epsilon: coefficient of the first polynomial term (2.0 for ImageNet in the paper,
+            -1.0 for detection).
+        reduction: ``"mean"`` (over positions), ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, or the per-position loss.
+
+    Defined by ``optax.poly_loss_cross_entropy`` (which takes probability targets with the
+    classes last and returns per-example values). torchvision has it only on an unmerged
+    branch.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.poly1_cross_entropy(xp.asarray([[2.0, 0.0, -1.0]]), xp.asarray([0]))
+        Array(0.65900435, dtype=array_api_strict.float64)
+    """
+    name = "poly1_cross_entropy"
+    xp = get_namespace(input, target, name=name)
+    check_reduction(name, reduction)
+    axis = _class_axis(name, input, axis)
+    is_index = _is_index_target(name, xp, shape_of(input), target, axis)
+    dtype = float_dtype(name, xp, input=input, target=None if is_index else target)
+    _check_number(name, "epsilon", epsilon)
+    log_probs = log_softmax(xp, as_float(xp, input, dtype), axis=axis)
+    if is_index:
+        picked = gather_classes(xp, log_probs, target, axis=axis)
+        loss = -picked - epsilon * xp.expm1(picked)
+    else:
+        labels = as_float(xp, target, dtype)
+        loss = -xp.sum(labels * (log_probs + epsilon * xp.expm1(log_probs)), axis=axis)
+    return reduce(xp, loss, reduction)
+
+
+def distillation_loss(input: Array, teacher: Array, *, temperature: float = 1.0, axis: int = 1,
+                      reduction: str = "batchmean") -> Array:
+    """Knowledge-distillation loss: ``T**2 * KL(softmax(teacher / T) || softmax(input / T))``.
+
+    Pointwise ``T**2 * q * (log q - log_softmax(input / T))`` with ``q = softmax(teacher / T)``,
+    reduced as :func:`kl_div`: ``"batchmean"`` (default) is the mean KL per sample (the sum over
+    everything divided by ``input.shape[0]``), ``"mean"`` divides by every element, ``"none"``
+    returns the pointwise terms (the input's shape). The ``T**2`` factor keeps the gradient's
+    scale independent of ``T`` (Hinton et al. 2015).
+
+    Args:
+        input: student logits, classes along ``axis``.
+        teacher: teacher logits of the same shape (the gradient flows to it too; stop it in
+            the caller's framework if the teacher is frozen).
+        temperature: ``T > 0``.
+        axis: the class axis (default 1; a 1-D input's class axis is 0).
+        reduction: ``"batchmean"``, ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, or the pointwise terms.
+
+    Defined by Hinton et al. 2015, as the usual torch recipe ``T**2 * F.kl_div(
+    F.log_softmax(input / T, 1), F.softmax(teacher / T, 1), reduction="batchmean")``. No peer
+    has it as a function.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.distillation_loss(xp.asarray([[0.0, 0.0]]), xp.asarray([[2.0, 0.0]]))
+        Array(0.12692801, dtype=array_api_strict.float64)
+    """
+    name = "distillation_loss"
+    xp = get_namespace(input, teacher, name=name)
+    check_reduction(name, reduction, ("batchmean", "mean", "sum", "none"))
+    axis = _class_axis(name, input, axis)
+    dtype = float_dtype(name, xp, input=input, teacher=teacher)
+    check_same_shape(name, input=input, teacher=teacher)
+    check_positive(name, "temperature", temperature)
+    student = as_float(xp, input, dtype) / temperature
+    soft = as_float(xp, teacher, dtype) / temperature
+    pointwise = _kl_pointwise(xp, log_softmax(xp, student, axis=axis),
+                              softmax(xp, soft, axis=axis), False)
+    return _reduce_kl(xp, temperature**2 * pointwise, reduction)
+
+
+# Losses on labels and margins
+
+
+def zero_one_loss(input: Array, target: Array, *, axis: int = 1,
+                  reduction: str = "mean") -> Array:
+    """0-1 loss: 1.0 for each misclassified position, else 0.0 (not differentiable).
+
+    The form is read from the shapes:
+
+    * multi-class, when ``target`` has the input's shape without ``axis``: integer class ids,
+      error where ``argmax(input, axis) != target`` (ties go to the first maximum);
+    * binary, when ``target`` has the input's shape: labels in {-1, 1} or {0, 1} (any real
+      dtype; positive means ``target > 0``), error where the sign of ``input`` disagrees with
+      the label. A score of exactly 0 counts as an error for either label.
+
+    The result is in the input's floating dtype with no gradient (its derivative is 0 almost
+    everywhere; on torch the result does not require grad). One-hot targets must be turned
+    into indices first: a one-hot target has the input's shape and would be read as binary.
+
+    Args:
+        input: scores (logits or probabilities: only the argmax or sign matters), floating.
+        target: class indices (multi-class) or binary labels (the input's shape).
+        axis: the class axis of the multi-class form (default 1; a 1-D input's is 0).
+        reduction: ``"mean"`` (the error rate), ``"sum"`` (the error count) or ``"none"``.
+
+    Returns:
+        The reduced loss, or the per-position 0/1 values.
+
+    Defined by the 0-1 loss; equals ``sklearn.metrics.zero_one_loss`` (a Python float there)
+    for the multi-class form and ``reduction="mean"``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.zero_one_loss(xp.asarray([[2.0, 0.0], [0.0, 1.0]]), xp.asarray([1, 1]))
+        Array(0.5, dtype=array_api_strict.float64)
+    """
+    name = "zero_one_loss"
+    xp = get_namespace(input, target, name=name)
+    check_reduction(name, reduction)
+    _check_array(name, "input", input)
+    _check_array(name, "target", target)
+    dtype = float_dtype(name, xp, input=input)
+    scores = as_float(xp, input, dtype)
+    if shape_of(target) == shape_of(input):
+        if not xp.isdtype(target.dtype, ("real floating", "integral", "bool")):
+            raise TypeError(f"{name}: target must be a real array; got dtype {target.dtype}")
+        positive = as_float(xp, target, dtype) > 0
+        wrong = xp.where(positive, scores <= 0, scores >= 0)
+    else:
+        axis = _class_axis(name, input, axis)
+        _is_index_target(name, xp, shape_of(input), target, axis, allow_probabilities=False)
+        wrong = xp.argmax(scores, axis=axis) != target
+    return reduce(xp, xp.astype(wrong, dtype), reduction)
+
+
+def exponential_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+    """Exponential loss of AdaBoost: ``exp(-y * f)`` with labels ``y`` in {-1, 1}.
+
+    It overflows to ``inf`` for margins ``-y * f`` above ~88 (float32) or ~709 (float64), as
+    the formula does.
+
+    Args:
+        input: scores ``f``, a floating array.
+        target: labels ``y`` in {-1, 1} of the same shape (any real dtype; not remapped).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, or the elementwise loss for ``"none"``.
+
+    Defined by the formula (Freund & Schapire; no framework peer).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.exponential_loss(xp.asarray([0.0, 1.0]), xp.asarray([1.0, -1.0]), reduction="sum")
+        Array(3.71828183, dtype=array_api_strict.float64)
+    """
+    name = "exponential_loss"
+    xp, dtype = _binary_terms(name, input, target)
+    check_reduction(name, reduction)
+    return reduce(xp, xp.exp(-as_float(xp, target, dtype) * as_float(xp, input, dtype)),
+                  reduction)
+
+
+def logistic_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+    """Logistic loss ``log(1 + exp(-y * f))`` with labels ``y`` in {-1, 1}, overflow-safe.
+
+    Computed as ``softplus(-y * f)``, so a margin of -1e4 gives 1e4 (not ``inf``).
+
+    Args:
+        input: scores ``f``, a floating array.
+        target: labels ``y`` in {-1, 1} of the same shape (any real dtype; not remapped).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, or the elementwise loss for ``"none"``.
+
+    Defined by the formula; equals ``torch.nn.functional.soft_margin_loss``, which evaluates
+    ``log1p(exp(-y * f))`` and overflows to ``inf`` for margins below about -88 (float32).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.logistic_loss(xp.asarray([0.0, -1e4]), xp.asarray([1.0, 1.0]), reduction="sum")
+        Array(10000.69314718, dtype=array_api_strict.float64)
+    """
+    name = "logistic_loss"
+    xp, dtype = _binary_terms(name, input, target)
+    check_reduction(name, reduction)
+    margin = as_float(xp, target, dtype) * as_float(xp, input, dtype)
+    return reduce(xp, softplus(xp, -margin), reduction)
+

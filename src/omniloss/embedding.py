@@ -1,5 +1,442 @@
-"""TODO-family docstring."""
+"""Embedding and metric-learning losses: distances and angles between learned representations.
+
+Pair and triplet losses take embeddings with the feature axis last (``cosine_similarity_loss``
+takes an ``axis``) and return one value per pair or triplet, reduced by ``reduction``: ``"mean"``
+(default), ``"sum"``, or ``"none"``. ``ntxent_loss`` returns optax's scalar. ``margin_softmax_loss``
+takes cosine logits (the ArcFace / CosFace / SphereFace heads) and class indices.
+
+Distances that can be 0 (two identical embeddings) use the subgradient 0 there, as torch's norms
+do, so every gradient stays finite.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+from types import ModuleType
+from typing import Any
+
+from omniloss._common import (
+    as_float,
+    check_index_dtype,
+    check_ndim,
+    check_option,
+    check_positive,
+    check_real,
+    check_reduction,
+    check_same_shape,
+    float_dtype,
+    normalize_axis,
+    reduce,
+    shape_of,
+)
+from omniloss._dispatch import get_namespace
+from omniloss._primitives import (
+    arange_like,
+    clamp,
+    class_mask,
+    gather_classes,
+    log_softmax,
+    split_maximum,
+    split_minimum,
+    sqrt_zero_safe,
+    stop_gradient,
+)
+
+Array = Any
+
+__all__ = [
+    "triplet_margin_loss",
+    "cosine_embedding_loss",
+    "cosine_similarity_loss",
+    "contrastive_loss",
+    "ntxent_loss",
+    "margin_softmax_loss",
+]
+
+_COSINE_EMBEDDING_EPS = 9.999999960041972e-13
+"""Added to each squared norm by ``torch.nn.functional.cosine_embedding_loss``: its ``EPSILON``,
+the float32 nearest to 1e-12 (the difference shows in the gradient at a zero vector)."""
+_KERAS_EPSILON = 1e-7
+"""``keras.config.epsilon()``: the smallest norm ``keras.losses.cosine_similarity`` divides by."""
+_ARCFACE_CLAMP = 1e-7
+"""ArcFace clamps the target cosine to ``[-1 + 1e-7, 1 - 1e-7]`` before ``acos``."""
+
+
+def _embeddings(name: str, reduction: str, **arrays: Array) -> tuple[ModuleType, list[Array]]:
+    """Resolve the namespace, validate embeddings of one shape, return them in one float dtype."""
+    xp = get_namespace(*arrays.values(), name=name)
+    dtype = float_dtype(name, xp, **arrays)
+    check_same_shape(name, **arrays)
+    for argument, x in arrays.items():
+        if x.ndim == 0:
+            raise ValueError(f"{name}: {argument} must have at least 1 dimension (features "
+                             "last); got shape ()")
+    check_reduction(name, reduction)
+    return xp, [as_float(xp, x, dtype) for x in arrays.values()]
+
+
+def _p_norm(xp: ModuleType, x: Array, p: float) -> Array:
+    """``||x||_p`` over the last axis with torch's gradient (0 where ``x`` is the zero vector)."""
+    if p == 2:
+        return sqrt_zero_safe(xp, xp.sum(x * x, axis=-1))
+    magnitude = x * xp.sign(x)
+    if p == math.inf:
+        return xp.max(magnitude, axis=-1)
+    if p == 1:
+        return xp.sum(magnitude, axis=-1)
+    nonzero = magnitude > 0
+    powered = xp.where(nonzero, xp.where(nonzero, magnitude, 1.0) ** p, 0.0)
+    total = xp.sum(powered, axis=-1)
+    positive = total > 0
+    return xp.where(positive, xp.where(positive, total, 1.0) ** (1.0 / p), 0.0)
+
+
+def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, *, margin: float = 1.0,
+                        p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                        reduction: str = "mean") -> Array:
+    """Triplet margin loss: ``max(0, margin + d(anchor, positive) - d(anchor, negative))``.
+
+    ``d(a, b) = ||a - b + eps||_p`` over the last axis: as in torch, ``eps`` is added to the
+    *difference* (optax puts it inside the root instead). With ``swap=True`` the negative
+    distance is ``min(d(anchor, negative), d(positive, negative))`` (Balntas et al. 2016), its
+    gradient split evenly on a tie as ``torch.min``. At the margin the gradient flows (torch's
+    ``clamp_min``), and where a difference is the zero vector its norm has gradient 0 (torch's
+    norm).
+
+    Args:
+        anchor: embeddings ``(N, D)``, ``(D,)`` or ``(..., D)``.
+        positive: embeddings of the same shape.
+        negative: embeddings of the same shape.
+        margin: the margin.
+        p: the norm degree, a positive number (``math.inf`` for the maximum norm).
+        eps: added to each difference before the norm.
+        swap: use the distance swap.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per triplet).
+
+    Returns:
+        The reduced loss, a 0-d array, or the per-triplet loss for ``"none"``.
+
+    Defined by ``torch.nn.functional.triplet_margin_loss`` (which also accepts broadcastable
+    shapes and ``p <= 0``; here the shapes must match and ``p`` must be positive).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.triplet_margin_loss(xp.asarray([[0.0, 0.0]]), xp.asarray([[3.0, 4.0]]),
+        ...                        xp.asarray([[1.0, 0.0]]), eps=0.0)
+        Array(5., dtype=array_api_strict.float64)
+    """
+    name = "triplet_margin_loss"
+    margin, eps = check_real(name, "margin", margin), check_real(name, "eps", eps)
+    check_positive(name, "p", p)
+    check_option(name, "swap", swap, (False, True))
+    xp, (anchor, positive, negative) = _embeddings(
+        name, reduction, anchor=anchor, positive=positive, negative=negative)
+    to_positive = _p_norm(xp, anchor - positive + eps, p)
+    to_negative = _p_norm(xp, anchor - negative + eps, p)
+    if swap:
+        to_negative = split_minimum(xp, to_negative, _p_norm(xp, positive - negative + eps, p))
+    return reduce(xp, clamp(xp, margin + to_positive - to_negative, min=0.0), reduction)
+
+
+def cosine_embedding_loss(input1: Array, input2: Array, target: Array, *, margin: float = 0.0,
+                          reduction: str = "mean") -> Array:
+    """Cosine embedding loss: ``1 - cos`` if ``y == 1``, ``max(0, cos - margin)`` if ``y == -1``.
+
+    ``cos = sum(x1 * x2) / sqrt((sum(x1**2) + 1e-12) * (sum(x2**2) + 1e-12))`` over the feature
+    axis, with torch's ``1e-12`` inside each squared norm: a zero vector has cosine 0 and finite
+    gradients. Labels other than 1 and -1 give 0. At ``cos == margin`` (``y == -1``) the gradient
+    flows, as torch's ``clamp_min``.
+
+    Args:
+        input1: embeddings ``(N, D)``, or ``(D,)`` for one pair.
+        input2: embeddings of the same shape.
+        target: labels in {1, -1}: ``(N,)``, or 0-d for one pair (integer or floating).
+        margin: the margin for dissimilar pairs.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per pair).
+
+    Returns:
+        The reduced loss, a 0-d array, or the per-pair loss for ``"none"``.
+
+    Defined by ``torch.nn.functional.cosine_embedding_loss``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.cosine_embedding_loss(xp.asarray([[1.0, 0.0], [1.0, 1.0]]),
+        ...                          xp.asarray([[0.0, 1.0], [1.0, 1.0]]), xp.asarray([1, -1]))
+        Array(1., dtype=array_api_strict.float64)
+    """
+    name = "cosine_embedding_loss"
+    margin = check_real(name, "margin", margin)
+    xp = get_namespace(input1, input2, target, name=name)
+    dtype = float_dtype(name, xp, input1=input1, input2=input2)
+    check_same_shape(name, input1=input1, input2=input2)
+    check_ndim(name, "input1", input1, (1, 2))
+    if shape_of(target) != tuple(shape_of(input1)[:-1]):
+        raise ValueError(f"{name}: target must have shape {tuple(shape_of(input1)[:-1])} for "
+                         f"inputs of shape {shape_of(input1)}; got {shape_of(target)}")
+    check_reduction(name, reduction)
+    input1, input2 = as_float(xp, input1, dtype), as_float(xp, input2, dtype)
+    target = as_float(xp, target, dtype)
+    product = xp.sum(input1 * input2, axis=-1)
+    squared1 = xp.sum(input1 * input1, axis=-1) + _COSINE_EMBEDDING_EPS
+    squared2 = xp.sum(input2 * input2, axis=-1) + _COSINE_EMBEDDING_EPS
+    cosine = product / xp.sqrt(squared1 * squared2)
+    similar = xp.where(target == 1.0, 1.0 - cosine, 0.0)
+    dissimilar = xp.where(target == -1.0, clamp(xp, cosine - margin, min=0.0), 0.0)
+    return reduce(xp, similar + dissimilar, reduction)
+
+
+def _keras_unit(xp: ModuleType, x: Array, axis: int) -> Array:
+    """``x / max(||x||, 1e-7)`` as Keras's ``normalize``: ``x * min(rsqrt(sum(x**2)), 1e7)``.
+
+    Below the floor the scale is the constant ``1e7`` (no gradient through the norm), and a tie
+    sends the gradient through the norm, as ``tf.minimum``.
+    """
+    squared = xp.sum(x * x, axis=axis, keepdims=True)
+    nonzero = squared > 0
+    inverse = 1.0 / xp.sqrt(xp.where(nonzero, squared, 1.0))
+    cap = 1.0 / _KERAS_EPSILON
+    return x * xp.where(nonzero & (inverse <= cap), inverse, cap)
+
+
+def cosine_similarity_loss(input: Array, target: Array, *, axis: int = -1,
+                           reduction: str = "mean") -> Array:
+    """Negative cosine similarity: ``-sum(unit(input) * unit(target))`` over ``axis``.
+
+    ``unit(x) = x / max(||x||, 1e-7)`` with Keras's epsilon (``keras.config.epsilon()``), so a
+    zero vector gives 0 (and finite gradients, scaled by ``1e7``, as Keras).
+
+    Args:
+        input: predicted vectors, a floating array.
+        target: target vectors of the same shape.
+        axis: the feature axis.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (``input``'s shape without ``axis``).
+
+    Returns:
+        The reduced loss, a 0-d array, or the per-sample loss for ``"none"``.
+
+    Defined by ``keras.losses.cosine_similarity`` (negative cosine; ``optax.cosine_similarity``
+    returns ``+cos`` and has no norm floor by default).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.cosine_similarity_loss(xp.asarray([[1.0, 1.0]]), xp.asarray([[2.0, 2.0]]))
+        Array(-1., dtype=array_api_strict.float64)
+    """
+    name = "cosine_similarity_loss"
+    xp = get_namespace(input, target, name=name)
+    dtype = float_dtype(name, xp, input=input, target=target)
+    check_same_shape(name, input=input, target=target)
+    axis = normalize_axis(name, axis, input.ndim)
+    check_reduction(name, reduction)
+    input, target = as_float(xp, input, dtype), as_float(xp, target, dtype)
+    similarity = xp.sum(_keras_unit(xp, input, axis) * _keras_unit(xp, target, axis), axis=axis)
+    return reduce(xp, -similarity, reduction)
+
+
+def contrastive_loss(input1: Array, input2: Array, target: Array, *, margin: float = 1.0,
+                     reduction: str = "mean") -> Array:
+    """Contrastive loss (Hadsell, Chopra and LeCun 2006) on pairs of embeddings.
+
+    With the Euclidean distance ``d = ||input1 - input2||`` over the last axis::
+
+        loss = y * d**2 + (1 - y) * max(0, margin - d)**2
+
+    where ``y == 1`` marks a similar pair and ``y == 0`` a dissimilar one (soft labels in
+    between are allowed). This is the catalogue's form of the paper's eq. 4 without its factors
+    1/2 and with ``y`` meaning "similar" (the paper's ``Y = 0``). ``d**2`` is the sum of squares
+    (no square root), and where ``d == 0`` (identical embeddings of a dissimilar pair) the
+    gradient of ``d`` is taken as 0, torch's norm subgradient, so every gradient is finite.
+
+    Args:
+        input1: embeddings ``(N, D)`` or ``(..., D)``.
+        input2: embeddings of the same shape.
+        target: pair labels, 1 similar and 0 dissimilar: ``input1``'s shape without the last
+            axis (integer or floating).
+        margin: the distance beyond which dissimilar pairs cost nothing.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per pair).
+
+    Returns:
+        The reduced loss, a 0-d array, or the per-pair loss for ``"none"``.
+
+    Defined by Hadsell et al., "Dimensionality Reduction by Learning an Invariant Mapping"
+    (CVPR 2006); no framework has it (pytorch-metric-learning's ``ContrastiveLoss`` is not
+    squared).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.contrastive_loss(xp.asarray([[0.0, 0.0], [0.0, 0.0]]),
+        ...                     xp.asarray([[0.3, 0.4], [0.3, 0.4]]), xp.asarray([1.0, 0.0]),
+        ...                     reduction="none")
+        Array([0.25, 0.25], dtype=array_api_strict.float64)
+    """
+    name = "contrastive_loss"
+    margin = check_real(name, "margin", margin)
+    xp, (input1, input2) = _embeddings(name, reduction, input1=input1, input2=input2)
+    if shape_of(target) != tuple(shape_of(input1)[:-1]):
+        raise ValueError(f"{name}: target must have shape {tuple(shape_of(input1)[:-1])} for "
+                         f"inputs of shape {shape_of(input1)}; got {shape_of(target)}")
+    target = as_float(xp, target, input1.dtype)
+    difference = input1 - input2
+    squared = xp.sum(difference * difference, axis=-1)
+    gap = margin - sqrt_zero_safe(xp, squared)
+    hinge = xp.where(gap > 0, gap, 0.0)
+    return reduce(xp, target * squared + (1.0 - target) * hinge * hinge, reduction)
+
+
+def ntxent_loss(embeddings: Array, labels: Array, *, temperature: float = 0.07) -> Array:
+    """NT-Xent (InfoNCE) loss over a batch of embeddings grouped by ``labels``.
+
+    With cosine similarities ``s[i, j] / temperature`` (norms floored at ``sqrt(finfo.eps)``),
+    every positive pair ``(i, j)`` (same label, ``i != j``) is one softmax over ``j`` and the
+    negatives of ``i`` (different labels)::
+
+        loss = -mean_{(i, j) positive} log(exp(s[i, j]) / (exp(s[i, j]) + sum_{k neg} exp(s[i, k])))
+
+    The scores are shifted by each row's largest off-diagonal similarity (held constant for the
+    gradient, as optax does). No positive pair gives NaN (0/0), as optax.
+
+    Args:
+        embeddings: ``(B, D)`` embeddings, ``B >= 1``.
+        labels: ``(B,)`` group labels; equal labels mark positive pairs.
+        temperature: the positive softmax temperature.
+
+    Returns:
+        The mean loss over positive pairs, a 0-d array.
+
+    Defined by ``optax.ntxent`` (SimCLR, Chen et al. 2020), which has no ``reduction``. optax
+    raises on an empty batch; so does this (``ValueError``).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.ntxent_loss(xp.asarray([[1.0, 0.0], [1.0, 0.1], [0.0, 1.0]]),
+        ...                xp.asarray([0, 0, 1]), temperature=1.0)
+        Array(0.3285229, dtype=array_api_strict.float64)
+    """
+    name = "ntxent_loss"
+    check_positive(name, "temperature", temperature)
+    xp = get_namespace(embeddings, labels, name=name)
+    dtype = float_dtype(name, xp, embeddings=embeddings)
+    check_ndim(name, "embeddings", embeddings, (2,))
+    batch = embeddings.shape[0]
+    if batch == 0:
+        raise ValueError(f"{name}: embeddings must hold at least one embedding; got shape "
+                         f"{shape_of(embeddings)}")
+    if shape_of(labels) != (batch,):
+        raise ValueError(f"{name}: labels must have shape ({batch},); got {shape_of(labels)}")
+    embeddings = as_float(xp, embeddings, dtype)
+    squared = xp.sum(embeddings * embeddings, axis=1, keepdims=True)
+    floor = float(xp.finfo(dtype).eps)
+    unit = embeddings / xp.sqrt(split_maximum(xp, squared, floor))
+    similarity = xp.matmul(unit, xp.matrix_transpose(unit)) / temperature
+    diagonal = class_mask(xp, arange_like(xp, batch, labels), batch, axis=1)
+    same = xp.expand_dims(labels, axis=1) == xp.expand_dims(labels, axis=0)
+    positive = same & ~diagonal
+    negative = ~same
+    peak = xp.max(xp.where(diagonal, -math.inf, similarity), axis=1, keepdims=True)
+    peak = stop_gradient(xp, xp.where(xp.isfinite(peak), peak, 0.0))
+    shifted = similarity - peak
+    negatives = xp.sum(xp.where(negative, xp.exp(xp.where(negative, shifted, 0.0)), 0.0),
+                       axis=1, keepdims=True)
+    pair = xp.where(positive, shifted, 0.0)
+    log_probability = pair - xp.log(negatives + xp.exp(pair))
+    total = xp.sum(xp.where(positive, log_probability, 0.0))
+    return -total / xp.sum(xp.astype(positive, dtype))
+
+
+def _angular_target(xp: ModuleType, cosine: Array, margin: float, kind: str) -> Array:
+    """The target class's modified cosine: ``cos(theta + m)``, ``cos - m`` or ``psi(theta)``."""
+    if kind == "cosface":
+        return cosine - margin
+    if kind == "arcface":
+        bounded = clamp(xp, cosine, min=-1.0 + _ARCFACE_CLAMP, max=1.0 - _ARCFACE_CLAMP)
+        return xp.cos(xp.acos(bounded) + margin)
+    multiple = int(margin)
+    bounded = clamp(xp, cosine, min=-1.0, max=1.0)
+    previous, chebyshev = xp.ones_like(bounded), bounded
+    for _ in range(multiple - 1):
+        previous, chebyshev = chebyshev, 2.0 * bounded * chebyshev - previous
+    interval = xp.zeros_like(bounded)
+    for step in range(1, multiple + 1):
+        interval = interval + xp.astype(bounded <= math.cos(step * math.pi / multiple),
+                                        bounded.dtype)
+    parity = interval - 2.0 * xp.floor(interval / 2.0)
+    return (1.0 - 2.0 * parity) * chebyshev - 2.0 * interval
+
+
+def margin_softmax_loss(cosine: Array, target: Array, *, scale: float = 64.0,
+                        margin: float = 0.5, kind: str = "arcface",
+                        reduction: str = "mean") -> Array:
+    """Additive / multiplicative angular margin softmax (ArcFace, CosFace, SphereFace).
+
+    ``cosine[n, c] = cos(theta_c)`` are the cosines between normalized features and class
+    centres. The target class's logit gets a margin, every logit is multiplied by ``scale``, and
+    the loss is the cross-entropy (minus the target's log-softmax):
+
+    * ``"arcface"`` (Deng et al., CVPR 2019): ``s * cos(theta_y + m)``, with
+      ``theta_y = acos(clamp(cos, -1 + 1e-7, 1 - 1e-7))``.
+    * ``"cosface"`` (Wang et al., CVPR 2018): ``s * (cos(theta_y) - m)``.
+    * ``"sphereface"`` (Liu et al., CVPR 2017): ``s * psi(theta_y)`` with the integer margin
+      ``m`` and the paper's monotonic extension ``psi(theta) = (-1)**k * cos(m * theta) - 2 * k``
+      for ``theta`` in ``[k*pi/m, (k+1)*pi/m]``; ``cos(m * theta)`` is the Chebyshev polynomial
+      ``T_m(cos)`` of the cosine clamped to ``[-1, 1]``, and ``k`` counts the thresholds
+      ``cos(j*pi/m)`` the cosine is at or below. This is the scaled (NormFace-style) form on
+      cosines; the paper's feature-norm scaling and its lambda annealing are the caller's.
+
+    Non-target logits are ``s * cos`` as given. ArcFace uses plain ``cos(theta + m)`` (no "easy
+    margin" or ``theta + m > pi`` fallback). Gradients are finite everywhere, ``cos = +-1``
+    included: ArcFace clamps the cosine before ``acos`` as the common implementations do
+    (pytorch-metric-learning <= 0.9, pytorch-adacos), so at ``|cos| > 1 - 1e-7`` the target
+    cosine is constant (gradient 0) and its value is ``cos(acos(1 - 1e-7) + m)``; CosFace needs no
+    clamp; SphereFace's polynomial has the finite slope ``m**2`` at ``cos = 1``.
+
+    Args:
+        cosine: cosine logits ``(N, C)`` in ``[-1, 1]``.
+        target: class indices ``(N,)`` (integer).
+        scale: the scale ``s`` (feature norm), positive.
+        margin: the margin ``m``; a positive integer for ``"sphereface"``.
+        kind: ``"arcface"``, ``"cosface"`` or ``"sphereface"``.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per sample).
+
+    Returns:
+        The reduced loss, a 0-d array, or the per-sample loss for ``"none"``.
+
+    Defined by the three papers above, written as in their reference implementations followed by
+    ``torch.nn.functional.cross_entropy``; no framework has these heads as functions.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.margin_softmax_loss(xp.asarray([[0.5, 0.5]]), xp.asarray([0]), scale=1.0,
+        ...                        margin=0.5, kind="cosface")
+        Array(0.97407698, dtype=array_api_strict.float64)
+    """
+    name = "margin_softmax_loss"
+    check_option(name, "kind", kind, ("arcface", "cosface", "sphereface"))
+    check_positive(name, "scale", scale)
+    margin = check_real(name, "margin", margin)
+    if kind == "sphereface" and (margin < 1 or not margin.is_integer()):
+        raise ValueError(f"{name}: margin must be a positive integer for kind='sphereface'; "
+                         f"got {margin!r}")
+    xp = get_namespace(cosine, target, name=name)
+    dtype = float_dtype(name, xp, cosine=cosine)
+    check_index_dtype(name, xp, "target", target)
+    check_ndim(name, "cosine", cosine, (2,))
+    if cosine.shape[1] == 0:
+        raise ValueError(f"{name}: cosine must have at least one class; got shape "
+                         f"{shape_of(cosine)}")
+    if shape_of(target) != (cosine.shape[0],):
+        raise ValueError(f"{name}: target must have shape ({cosine.shape[0]},); got "
+                         f"{shape_of(target)}")
+    check_reduction(name, reduction)
+    cosine = as_float(xp, cosine, dtype)
+    target_cosine = _angular_target(xp, gather_classes(xp, cosine, target, axis=1), margin, kind)
+    is_target = class_mask(xp, target, cosine.shape[1], axis=1)
+    logits = scale * xp.where(is_target, xp.expand_dims(target_cosine, axis=1), cosine)
+    log_probability = gather_classes(xp, log_softmax(xp, logits, axis=1), target, axis=1)
+    return reduce(xp, -log_probability, reduction)

@@ -1,5 +1,277 @@
-"""TODO-family docstring."""
+"""Losses for generative adversarial training: discriminator, generator, gradient penalty.
+
+The discriminator's outputs are taken as raw scores (logits for the ``"minimax"`` and
+``"non_saturating"`` kinds, critic values for ``"wasserstein"``), never probabilities: every
+``log D`` is a ``log_sigmoid``/``softplus`` of the logit, so logits of any magnitude give finite
+losses and gradients.
+
+A discriminator loss has a term on the real and a term on the fake outputs. Each term is reduced
+by ``reduction`` on its own and the two are added, so ``"mean"`` is
+``mean(term(real)) + mean(term(fake))`` (real and fake batches may differ in size), ``"sum"`` adds
+the two sums, and ``"none"`` returns ``term(real) + term(fake)`` elementwise, which needs ``real``
+and ``fake`` of one shape. No surveyed framework has these losses (TF-GAN, unmaintained since
+2021, was the last); each docstring cites the paper that defines it.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from omniloss._common import (
+    as_float,
+    check_option,
+    check_positive,
+    check_reduction,
+    check_same_shape,
+    float_dtype,
+    reduce,
+)
+from omniloss._dispatch import get_namespace
+from omniloss._primitives import softplus
+
+Array = Any
+
+__all__ = [
+    "gan_discriminator_loss",
+    "gan_generator_loss",
+    "gradient_penalty",
+    "loss_sensitive_gan_loss",
+]
+
+
+def _relu(xp: ModuleType, x: Array) -> Array:
+    """``max(x, 0)`` with ``torch.relu``'s gradient: 0 at ``x == 0``."""
+    return xp.where(x > 0, x, xp.zeros_like(x))
+
+
+_DISCRIMINATOR_TERMS: dict[str, tuple[Callable[[ModuleType, Array], Array],
+                                      Callable[[ModuleType, Array], Array]]] = {
+    "minimax": (lambda xp, real: softplus(xp, -real), lambda xp, fake: softplus(xp, fake)),
+    "least_squares": (lambda xp, real: (real - 1) * (real - 1) / 2,
+                      lambda xp, fake: fake * fake / 2),
+    "wasserstein": (lambda xp, real: -real, lambda xp, fake: fake),
+    "hinge": (lambda xp, real: _relu(xp, 1 - real), lambda xp, fake: _relu(xp, 1 + fake)),
+}
+
+_GENERATOR_TERMS: dict[str, Callable[[ModuleType, Array], Array]] = {
+    "non_saturating": lambda xp, fake: softplus(xp, -fake),
+    "minimax": lambda xp, fake: -softplus(xp, fake),
+    "least_squares": lambda xp, fake: (fake - 1) * (fake - 1) / 2,
+    "wasserstein": lambda xp, fake: -fake,
+    "hinge": lambda xp, fake: -fake,
+}
+
+
+def gan_discriminator_loss(real: Array, fake: Array, *, kind: str = "minimax",
+                           reduction: str = "mean") -> Array:
+    """The discriminator's (critic's) loss on its outputs for real and for generated samples.
+
+    Per kind, with ``r`` the outputs on real and ``f`` on fake samples (each term reduced by
+    ``reduction``, then the two added):
+
+    * ``"minimax"``: ``softplus(-r) + softplus(f)`` = ``-log D(x) - log(1 - D(G(z)))`` with
+      ``D = sigmoid``, the binary cross-entropy of logits against labels 1 and 0 (Goodfellow et
+      al., "Generative Adversarial Nets", 2014).
+    * ``"least_squares"``: ``(r - 1)**2 / 2 + f**2 / 2``, LSGAN with targets ``a = 0``, ``b = 1``
+      and the paper's factor 1/2 (Mao et al., "Least Squares Generative Adversarial Networks",
+      2017).
+    * ``"wasserstein"``: ``-r + f``, the WGAN critic (Arjovsky et al., "Wasserstein GAN", 2017);
+      add :func:`gradient_penalty` for WGAN-GP.
+    * ``"hinge"``: ``max(0, 1 - r) + max(0, 1 + f)`` (Lim & Ye, "Geometric GAN", 2017), with
+      ``torch.relu``'s gradient 0 at the hinge.
+
+    Args:
+        real: the discriminator's outputs (logits) on real samples, a floating array.
+        fake: its outputs on generated samples, a floating array (any shape for ``"mean"`` and
+            ``"sum"``; ``real``'s shape for ``"none"``).
+        kind: ``"minimax"``, ``"least_squares"``, ``"wasserstein"`` or ``"hinge"``.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``, applied to each term before adding.
+
+    Returns:
+        The loss (0-d), or for ``"none"`` the elementwise ``term(real) + term(fake)``.
+
+    Defined by the papers above. ``"minimax"`` equals
+    ``F.binary_cross_entropy_with_logits(real, ones) + F.binary_cross_entropy_with_logits(fake,
+    zeros)`` with the same ``reduction``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.gan_discriminator_loss(xp.asarray([2.0, 0.5]), xp.asarray([-1.0]), kind="hinge")
+        Array(0.25, dtype=array_api_strict.float64)
+    """
+    name = "gan_discriminator_loss"
+    check_option(name, "kind", kind, tuple(_DISCRIMINATOR_TERMS))
+    xp, real, fake = _real_fake(name, real, fake, reduction)
+    real_term, fake_term = _DISCRIMINATOR_TERMS[kind]
+    return reduce(xp, real_term(xp, real), reduction) + reduce(xp, fake_term(xp, fake), reduction)
+
+
+def gan_generator_loss(fake: Array, *, kind: str = "non_saturating",
+                       reduction: str = "mean") -> Array:
+    """The generator's loss on the discriminator's outputs ``f`` for generated samples.
+
+    Per kind (elementwise, then reduced):
+
+    * ``"non_saturating"``: ``softplus(-f)`` = ``-log D(G(z))``, the "-log D trick" of
+      Goodfellow et al. 2014, which keeps a strong gradient while ``D`` rejects the fakes.
+    * ``"minimax"``: ``-softplus(f)`` = ``log(1 - D(G(z)))``, the original minimax objective
+      (it saturates: the gradient vanishes as ``f -> -inf``).
+    * ``"least_squares"``: ``(f - 1)**2 / 2``, LSGAN with target ``c = 1`` (Mao et al. 2017).
+    * ``"wasserstein"``: ``-f`` (Arjovsky et al. 2017).
+    * ``"hinge"``: ``-f``, the generator of the hinge GAN (Lim & Ye 2017; Miyato et al. 2018).
+
+    Args:
+        fake: the discriminator's outputs (logits) on generated samples, a floating array.
+        kind: ``"non_saturating"``, ``"minimax"``, ``"least_squares"``, ``"wasserstein"`` or
+            ``"hinge"``.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss (0-d), or the elementwise loss for ``"none"``.
+
+    Defined by the papers above. ``"non_saturating"`` equals
+    ``F.binary_cross_entropy_with_logits(fake, ones)``; ``"minimax"`` is minus
+    ``F.binary_cross_entropy_with_logits(fake, zeros)``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.gan_generator_loss(xp.asarray([0.0, 1e4]))
+        Array(0.34657359, dtype=array_api_strict.float64)
+    """
+    name = "gan_generator_loss"
+    check_option(name, "kind", kind, tuple(_GENERATOR_TERMS))
+    xp = get_namespace(fake, name=name)
+    dtype = float_dtype(name, xp, fake=fake)
+    check_reduction(name, reduction)
+    return reduce(xp, _GENERATOR_TERMS[kind](xp, as_float(xp, fake, dtype)), reduction)
+
+
+def _real_fake(name: str, real: Array, fake: Array,
+               reduction: str) -> tuple[ModuleType, Array, Array]:
+    """Validate; return ``(xp, real, fake)`` in their promoted float dtype."""
+    xp = get_namespace(real, fake, name=name)
+    dtype = float_dtype(name, xp, real=real, fake=fake)
+    check_reduction(name, reduction)
+    if reduction == "none":
+        check_same_shape(name, real=real, fake=fake)
+    return xp, as_float(xp, real, dtype), as_float(xp, fake, dtype)
+
+
+def gradient_penalty(gradients: Array, *, target: float = 1.0,
+                     reduction: str = "mean") -> Array:
+    """WGAN-GP gradient penalty: ``(||g||_2 - target)**2`` per sample.
+
+    ``||g||_2`` is the Euclidean norm of each sample's gradient over every axis but the first
+    (Gulrajani et al., "Improved Training of Wasserstein GANs", 2017, eq. 3, without the
+    ``lambda``; multiply by it, usually 10). ``target = 0`` gives the zero-centred penalty.
+
+    At ``g = 0`` the norm has no gradient; we use 0 there, as ``torch.linalg.vector_norm`` does
+    (the naive ``g / ||g||`` is NaN), so the penalty's gradient is finite everywhere.
+
+    The gradients come from the caller's framework: the critic's output differentiated w.r.t.
+    its input, at points interpolated between real and fake samples, kept in the graph so the
+    penalty itself can be differentiated. Per framework (``critic``, ``x_hat``):
+
+    PyTorch::
+
+        x_hat.requires_grad_(True)
+        scores = critic(x_hat)
+        (g,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
+        penalty = ol.gradient_penalty(g)
+
+    JAX (per-sample gradients of a per-sample critic; ``params`` is differentiated outside)::
+
+        def score_sum(x_hat, params):
+            return critic(params, x_hat).sum()
+        g = jax.grad(score_sum)(x_hat, params)
+        penalty = ol.gradient_penalty(g)
+
+    TensorFlow::
+
+        with tf.GradientTape() as tape:
+            tape.watch(x_hat)
+            scores = critic(x_hat)
+        g = tape.gradient(scores, x_hat)   # inside the outer tape that trains the critic
+        penalty = ol.gradient_penalty(g)
+
+    Summing the scores gives per-sample gradients because sample ``i``'s score depends only on
+    sample ``i`` (no batch normalization in the critic).
+
+    Args:
+        gradients: per-sample gradients, a floating array of shape ``(N, ...)`` (at least 1-d;
+            for ``(N,)`` the norm is ``|g|``).
+        target: the norm the penalty pulls towards (a non-negative number).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the ``N`` samples.
+
+    Returns:
+        The reduced penalty (0-d), or one penalty per sample (shape ``(N,)``) for ``"none"``.
+
+    Defined by Gulrajani et al. 2017.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.gradient_penalty(xp.asarray([[3.0, 4.0], [0.0, 0.0]]))
+        Array(8.5, dtype=array_api_strict.float64)
+    """
+    name = "gradient_penalty"
+    xp = get_namespace(gradients, name=name)
+    dtype = float_dtype(name, xp, gradients=gradients)
+    if gradients.ndim < 1:
+        raise ValueError(f"{name}: gradients must have a batch axis, shape (N, ...); got shape "
+                         f"{tuple(gradients.shape)}")
+    check_positive(name, "target", target, allow_zero=True)
+    check_reduction(name, reduction)
+    g = as_float(xp, gradients, dtype)
+    squared = g * g
+    if g.ndim > 1:
+        squared = xp.sum(squared, axis=tuple(range(1, g.ndim)))
+    nonzero = squared > 0
+    norm = xp.where(nonzero, xp.sqrt(xp.where(nonzero, squared, xp.ones_like(squared))),
+                    xp.zeros_like(squared))
+    return reduce(xp, (norm - target) * (norm - target), reduction)
+
+
+def loss_sensitive_gan_loss(real_loss: Array, fake_loss: Array, distance: Array, *,
+                            lam: float = 1.0, reduction: str = "mean") -> Array:
+    """Loss-sensitive GAN critic loss: ``L(x) + lam * max(0, Delta(x, G(z)) + L(x) - L(G(z)))``.
+
+    Qi, "Loss-Sensitive Generative Adversarial Networks on Lipschitz Densities" (2017), eq. 6:
+    the learned loss ``L`` of a real sample should undercut that of its generated counterpart by
+    at least the margin ``Delta`` (for example an L1 distance between the two samples). The hinge
+    has ``torch.relu``'s gradient 0 at the kink. The generator minimizes ``L(G(z))`` itself.
+
+    Args:
+        real_loss: ``L(x)``, the learned loss of real samples, a floating array.
+        fake_loss: ``L(G(z))`` for generated samples, of ``real_loss``'s shape.
+        distance: the margin ``Delta(x, G(z))`` per pair, of ``real_loss``'s shape (or a Python
+            number).
+        lam: the non-negative weight ``lambda`` of the hinge term.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss (0-d), or the elementwise loss for ``"none"``.
+
+    Defined by Qi 2017.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.loss_sensitive_gan_loss(xp.asarray([1.0, 0.5]), xp.asarray([1.5, 3.0]),
+        ...                            xp.asarray([1.0, 1.0]))
+        Array(1., dtype=array_api_strict.float64)
+    """
+    name = "loss_sensitive_gan_loss"
+    xp = get_namespace(real_loss, fake_loss, distance, name=name)
+    dtype = float_dtype(name, xp, real_loss=real_loss, fake_loss=fake_loss, distance=distance)
+    check_same_shape(name, real_loss=real_loss, fake_loss=fake_loss, distance=distance)
+    check_positive(name, "lam", lam, allow_zero=True)
+    check_reduction(name, reduction)
+    real = as_float(xp, real_loss, dtype)
+    margin = as_float(xp, distance, dtype) + real - as_float(xp, fake_loss, dtype)
+    return reduce(xp, real + lam * _relu(xp, margin), reduction)
+

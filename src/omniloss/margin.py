@@ -1,5 +1,454 @@
-"""TODO-family docstring."""
+"""Margin and ranking losses: hinge penalties on scores that must clear a margin.
+
+The binary hinge family (``hinge_loss``, ``squared_hinge_loss``) is elementwise, as Keras defines
+it before its mean over the last axis; ``categorical_hinge_loss`` is per sample over ``axis``. The
+torch-defined losses keep torch's shapes, label conventions and gradients, including the
+subgradient at the margin. Every loss is reduced by ``reduction``: ``"mean"`` (default),
+``"sum"``, or ``"none"`` for the unreduced array.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from types import ModuleType
+from typing import Any
+
+from omniloss._common import (
+    as_float,
+    check_index_dtype,
+    check_ndim,
+    check_option,
+    check_real,
+    check_reduction,
+    check_same_shape,
+    float_dtype,
+    normalize_axis,
+    reduce,
+    shape_of,
+)
+from omniloss._dispatch import get_namespace
+from omniloss._primitives import clamp, class_mask, gather_classes, log_sigmoid, softplus
+
+Array = Any
+
+__all__ = [
+    "hinge_loss",
+    "squared_hinge_loss",
+    "categorical_hinge_loss",
+    "hinge_embedding_loss",
+    "soft_margin_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "margin_ranking_loss",
+]
+
+
+def _pair(name: str, input: Array, target: Array,
+          reduction: str) -> tuple[ModuleType, Array, Array]:
+    """Resolve the namespace, validate, and return ``input`` and ``target`` in one float dtype."""
+    xp = get_namespace(input, target, name=name)
+    dtype = float_dtype(name, xp, input=input)
+    check_same_shape(name, input=input, target=target)
+    check_reduction(name, reduction)
+    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype)
+
+
+def _hinge_margin(name: str, input: Array, target: Array,
+                  reduction: str) -> tuple[ModuleType, Array]:
+    """``max(0, 1 - y * input)`` with labels 0 read as -1; the margin's gradient flows (TF)."""
+    xp, input, target = _pair(name, input, target, reduction)
+    labels = xp.where(target == 0.0, -1.0, target)
+    violation = 1.0 - labels * input
+    return xp, xp.where(violation >= 0, violation, 0.0)
+
+
+def hinge_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+    """Binary hinge loss: ``max(0, 1 - y * input)`` elementwise, reduced.
+
+    Labels ``y`` are -1 or 1; a label 0 is read as -1, so {0, 1} labels work as in Keras. Keras
+    converts the whole ``y_true`` with ``2*y - 1`` only when *every* label is 0 or 1 (a
+    data-dependent ``cond``); here the rule is elementwise and trace-safe: ``y == 0`` becomes -1,
+    anything else is used as given. The two agree on {0, 1} and on {-1, 1} labels; they differ
+    only for label sets that mix 0 with values outside {0, 1} (e.g. {-1, 0, 1}, where Keras keeps
+    the 0 and we use -1). The gradient with respect to ``target`` is not part of the contract
+    (labels are constants).
+
+    At the margin (``y * input == 1``) the gradient with respect to ``input`` is ``-y``, as
+    ``keras.losses.hinge`` on TensorFlow (``tf.maximum`` passes the gradient to its first
+    argument on a tie); Keras on JAX and ``optax.hinge_loss`` give ``-y/2`` there.
+
+    Args:
+        input: scores (decision values), a floating array.
+        target: labels in {-1, 1} or {0, 1}, of the same shape (integer or floating).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by ``keras.losses.hinge``, which is the mean of this elementwise loss over the last
+    axis (``reduction="none"`` followed by a mean over ``axis=-1`` reproduces it).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.hinge_loss(xp.asarray([0.5, -2.0]), xp.asarray([1.0, 0.0]))
+        Array(0.25, dtype=array_api_strict.float64)
+    """
+    xp, margin = _hinge_margin("hinge_loss", input, target, reduction)
+    return reduce(xp, margin, reduction)
+
+
+def squared_hinge_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+    """Squared hinge loss: ``max(0, 1 - y * input)**2`` elementwise, reduced.
+
+    Labels as in :func:`hinge_loss` (0 is read as -1, elementwise; Keras converts {0, 1} labels
+    only when all of them are 0 or 1). The gradient is continuous, 0 at the margin.
+
+    Args:
+        input: scores, a floating array.
+        target: labels in {-1, 1} or {0, 1}, of the same shape (integer or floating).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by ``keras.losses.squared_hinge`` (its mean over the last axis of this elementwise
+    loss).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.squared_hinge_loss(xp.asarray([0.5, -2.0]), xp.asarray([1.0, 0.0]))
+        Array(0.125, dtype=array_api_strict.float64)
+    """
+    xp, margin = _hinge_margin("squared_hinge_loss", input, target, reduction)
+    return reduce(xp, margin * margin, reduction)
+
+
+def categorical_hinge_loss(input: Array, target: Array, *, axis: int = -1,
+                           reduction: str = "mean") -> Array:
+    """Crammer-Singer hinge loss: ``max(0, 1 + max((1 - y) * input) - sum(y * input))`` per sample.
+
+    Both the maximum and the sum run over ``axis``; ``target`` is one-hot (or soft). As in Keras,
+    the maximum runs over ``(1 - y) * input``, which is 0 at the true class, so the "best wrong
+    class" score is never below 0. Ties in the maximum share its gradient equally, and at the
+    margin the gradient flows (``tf.maximum``'s choice), both as in Keras on TensorFlow.
+
+    Args:
+        input: scores, a floating array.
+        target: one-hot targets of the same shape (integer or floating).
+        axis: the class axis.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per sample).
+
+    Returns:
+        The reduced loss, a 0-d array, or the per-sample loss (``input``'s shape without ``axis``)
+        for ``"none"``.
+
+    Defined by ``keras.losses.categorical_hinge`` (which has no ``axis``: it uses the last one).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.categorical_hinge_loss(xp.asarray([[2.0, 1.5, -1.0]]), xp.asarray([[1.0, 0.0, 0.0]]))
+        Array(0.5, dtype=array_api_strict.float64)
+    """
+    name = "categorical_hinge_loss"
+    xp, input, target = _pair(name, input, target, reduction)
+    axis = normalize_axis(name, axis, input.ndim)
+    positive = xp.sum(target * input, axis=axis)
+    negative = xp.max((1.0 - target) * input, axis=axis)
+    violation = negative - positive + 1.0
+    return reduce(xp, xp.where(violation >= 0, violation, 0.0), reduction)
+
+
+def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0,
+                         reduction: str = "mean") -> Array:
+    """Hinge embedding loss: ``input`` if ``y == 1``, ``max(0, margin - input)`` if ``y == -1``.
+
+    ``input`` is usually a distance between two embeddings. As in torch, a label that is neither
+    1 nor -1 gets both terms. At ``input == margin`` (with ``y == -1``) the gradient is -1, as
+    torch's ``clamp_min``.
+
+    Args:
+        input: distances or scores, a floating array.
+        target: labels in {1, -1}, of the same shape (integer or floating).
+        margin: the margin for the ``y == -1`` term.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by ``torch.nn.functional.hinge_embedding_loss``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.hinge_embedding_loss(xp.asarray([0.3, 2.0]), xp.asarray([-1.0, 1.0]))
+        Array(1.35, dtype=array_api_strict.float64)
+    """
+    name = "hinge_embedding_loss"
+    margin = check_real(name, "margin", margin)
+    xp, input, target = _pair(name, input, target, reduction)
+    push = xp.where(target != 1.0, clamp(xp, margin - input, min=0.0), 0.0)
+    pull = xp.where(target != -1.0, input, 0.0)
+    return reduce(xp, push + pull, reduction)
+
+
+def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+    """Soft margin (logistic) loss: ``log(1 + exp(-y * input))``, reduced.
+
+    Computed as ``softplus(-y * input)``, so it stays finite for scores of any magnitude: where
+    ``-y * input`` is above about 710 (float64) or 89 (float32), torch's ``log1p(exp(.))``
+    overflows to ``inf`` and its gradient is NaN, while this gives the exact value
+    ``-y * input`` and gradient ``-y``. Everywhere else the two agree.
+
+    Args:
+        input: scores, a floating array.
+        target: labels in {1, -1}, of the same shape (integer or floating).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by ``torch.nn.functional.soft_margin_loss``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.soft_margin_loss(xp.asarray([0.0]), xp.asarray([1.0]))
+        Array(0.69314718, dtype=array_api_strict.float64)
+    """
+    xp, input, target = _pair("soft_margin_loss", input, target, reduction)
+    return reduce(xp, softplus(xp, -target * input), reduction)
+
+
+def _check_classes(name: str, input: Array) -> None:
+    """Raise ``ValueError`` unless ``input`` is ``(C,)`` or ``(N, C)`` with at least one class."""
+    check_ndim(name, "input", input, (1, 2))
+    if input.shape[-1] == 0:
+        raise ValueError(f"{name}: input must have at least one class; got shape "
+                         f"{shape_of(input)}")
+
+
+def _scores_and_classes(name: str, input: Array, target: Array, weight: Array | None,
+                        reduction: str) -> tuple[ModuleType, Array, Array, Array | None]:
+    """Validate scores with class-index targets; return ``(xp, (N, C) scores, (N,) classes,
+    weight)`` in one float dtype.
+
+    A 1-D ``input`` takes a 0-d or 1-element ``target`` and is treated as a batch of one.
+    """
+    xp = get_namespace(input, target, weight, name=name)
+    dtype = float_dtype(name, xp, input=input, weight=weight)
+    check_index_dtype(name, xp, "target", target)
+    _check_classes(name, input)
+    check_reduction(name, reduction)
+    expected = ((), (1,)) if input.ndim == 1 else ((input.shape[0],),)
+    if shape_of(target) not in expected:
+        wanted = " or ".join(str(shape) for shape in expected)
+        raise ValueError(f"{name}: target must have shape {wanted} for input of shape "
+                         f"{shape_of(input)}; got {shape_of(target)}")
+    num_classes = input.shape[-1]
+    if weight is not None and shape_of(weight) != (num_classes,):
+        raise ValueError(f"{name}: weight must have shape ({num_classes},); got "
+                         f"{shape_of(weight)}")
+    scores = as_float(xp, xp.reshape(input, (-1, num_classes)), dtype)
+    return xp, scores, xp.reshape(target, (-1,)), as_float(xp, weight, dtype)
+
+
+def _per_sample(xp: ModuleType, loss: Array, input: Array, target: Array,
+                reduction: str) -> Array:
+    """Reduce the ``(N,)`` per-sample ``loss``; ``"none"`` keeps the shape torch gives."""
+    if reduction == "none" and input.ndim == 1:
+        return xp.reshape(loss, target.shape)
+    return reduce(xp, loss, reduction)
+
+
+def multi_margin_loss(input: Array, target: Array, *, p: int = 1, margin: float = 1.0,
+                      weight: Array | None = None, reduction: str = "mean") -> Array:
+    """Multi-class margin (Weston-Watkins) loss.
+
+    For a sample with scores ``x`` (``C`` classes) and true class ``y``::
+
+        loss = sum_{j != y} w[y] * max(0, margin - x[y] + x[j])**p / C
+
+    Terms exactly at the margin (``margin - x[y] + x[j] == 0``) are left out, so their gradient
+    is 0, as in torch. ``weight`` is not differentiated (torch refuses a gradient for it).
+
+    Args:
+        input: scores ``(N, C)``, or ``(C,)`` for one sample.
+        target: class indices ``(N,)`` (integer); for a 1-D ``input``, a 0-d or 1-element array.
+        p: 1 or 2.
+        margin: the margin.
+        weight: optional per-class weights ``(C,)``; the weight of the true class scales every
+            term of a sample.
+        reduction: ``"mean"`` (over samples), ``"sum"`` or ``"none"`` (one value per sample, in
+            ``target``'s shape).
+
+    Returns:
+        The reduced loss, a 0-d array, or the per-sample loss for ``"none"``.
+
+    Defined by ``torch.nn.functional.multi_margin_loss``. For an empty batch torch's "mean" and
+    "sum" read uninitialized memory; here they give NaN and 0.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.multi_margin_loss(xp.asarray([[0.1, 0.8, 0.3]]), xp.asarray([1]))
+        Array(0.26666667, dtype=array_api_strict.float64)
+    """
+    name = "multi_margin_loss"
+    check_option(name, "p", p, (1, 2))
+    margin = check_real(name, "margin", margin)
+    xp, scores, classes, weight = _scores_and_classes(name, input, target, weight, reduction)
+    num_classes = scores.shape[-1]
+    true_score = gather_classes(xp, scores, classes, axis=1)
+    violation = margin - xp.expand_dims(true_score, axis=1) + scores
+    hinge = xp.where(violation > 0, violation, 0.0)
+    if p == 2:
+        hinge = hinge * hinge
+    others = ~class_mask(xp, classes, num_classes, axis=1)
+    loss = xp.sum(xp.where(others, hinge, 0.0), axis=1) / num_classes
+    if weight is not None:
+        loss = loss * xp.take(weight, classes, axis=0)
+    return _per_sample(xp, loss, input, target, reduction)
+
+
+def multilabel_margin_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+    """Multi-label margin loss: every true class must outscore every other class by 1.
+
+    For a sample with scores ``x`` (``C`` classes) and true classes ``Y``::
+
+        loss = sum_{j in Y} sum_{i not in Y} max(0, 1 - (x[j] - x[i])) / C
+
+    ``target`` has ``input``'s shape and lists the true class ids, padded with -1: the first
+    negative entry ends the list (as in torch, a class listed twice counts twice). The list is
+    read without data-dependent shapes: a cumulative count of negative entries marks the valid
+    positions, and membership in ``Y`` comes from comparing ids, so the work is ``C x C`` per
+    sample. Terms exactly at the margin have gradient 0, as in torch.
+
+    Args:
+        input: scores ``(N, C)``, or ``(C,)`` for one sample.
+        target: integer class ids of the same shape, padded with -1.
+        reduction: ``"mean"`` (over samples), ``"sum"`` or ``"none"`` (one value per sample).
+
+    Returns:
+        The reduced loss, a 0-d array, or the per-sample loss for ``"none"`` (0-d for a 1-D
+        ``input``).
+
+    Defined by ``torch.nn.functional.multilabel_margin_loss``. For an empty batch torch's
+    "mean" reads uninitialized memory; here it is NaN.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.multilabel_margin_loss(xp.asarray([[0.1, 0.2, 0.4, 0.8]]),
+        ...                           xp.asarray([[3, 0, -1, 1]]))
+        Array(0.85, dtype=array_api_strict.float64)
+    """
+    name = "multilabel_margin_loss"
+    xp = get_namespace(input, target, name=name)
+    dtype = float_dtype(name, xp, input=input)
+    check_index_dtype(name, xp, "target", target)
+    _check_classes(name, input)
+    check_same_shape(name, input=input, target=target)
+    check_reduction(name, reduction)
+    scores = as_float(xp, xp.reshape(input, (-1, input.shape[-1])), dtype)
+    ids = xp.reshape(target, (-1, target.shape[-1]))
+    num_classes = scores.shape[-1]
+    ended = xp.cumulative_sum(xp.astype(ids < 0, xp.int32), axis=1)
+    listed = ended == 0
+    ids = xp.where(listed, ids, xp.zeros_like(ids))
+    member = class_mask(xp, ids, num_classes, axis=2) & xp.expand_dims(listed, axis=2)
+    is_true = xp.any(member, axis=1)
+    true_scores = xp.take_along_axis(scores, ids, axis=1)
+    violation = 1.0 - xp.expand_dims(true_scores, axis=2) + xp.expand_dims(scores, axis=1)
+    counted = (xp.expand_dims(listed, axis=2) & xp.expand_dims(~is_true, axis=1)
+               & (violation > 0))
+    loss = xp.sum(xp.where(counted, violation, 0.0), axis=(1, 2)) / num_classes
+    if reduction == "none" and input.ndim == 1:
+        return xp.reshape(loss, ())
+    return reduce(xp, loss, reduction)
+
+
+def multilabel_soft_margin_loss(input: Array, target: Array, *, weight: Array | None = None,
+                                reduction: str = "mean") -> Array:
+    """Multi-label soft margin loss: binary cross-entropy on logits, averaged over the classes.
+
+    For scores ``x`` and multi-hot targets ``y`` over the last axis (``C`` classes)::
+
+        loss = -sum_c w[c] * (y[c] * log(sigmoid(x[c])) + (1 - y[c]) * log(sigmoid(-x[c]))) / C
+
+    with ``log(sigmoid(.))`` in its stable form, so logits of any magnitude are finite.
+
+    Args:
+        input: logits ``(..., C)``, at least 1-D.
+        target: multi-hot (or soft) targets of the same shape.
+        weight: optional per-class weights ``(C,)``.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per sample: ``input``'s shape
+            without the last axis).
+
+    Returns:
+        The reduced loss, a 0-d array, or the per-sample loss for ``"none"``.
+
+    Defined by ``torch.nn.functional.multilabel_soft_margin_loss``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.multilabel_soft_margin_loss(xp.asarray([[0.0, 0.0]]), xp.asarray([[1.0, 0.0]]))
+        Array(0.69314718, dtype=array_api_strict.float64)
+    """
+    name = "multilabel_soft_margin_loss"
+    xp = get_namespace(input, target, weight, name=name)
+    dtype = float_dtype(name, xp, input=input, weight=weight)
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have at least 1 dimension (classes last); got "
+                         "shape ()")
+    check_same_shape(name, input=input, target=target)
+    check_reduction(name, reduction)
+    if weight is not None and shape_of(weight) != (input.shape[-1],):
+        raise ValueError(f"{name}: weight must have shape ({input.shape[-1]},); got "
+                         f"{shape_of(weight)}")
+    input, target = as_float(xp, input, dtype), as_float(xp, target, dtype)
+    loss = -(target * log_sigmoid(xp, input) + (1.0 - target) * log_sigmoid(xp, -input))
+    if weight is not None:
+        loss = loss * as_float(xp, weight, dtype)
+    return reduce(xp, xp.sum(loss, axis=-1) / input.shape[-1], reduction)
+
+
+def margin_ranking_loss(input1: Array, input2: Array, target: Array, *, margin: float = 0.0,
+                        reduction: str = "mean") -> Array:
+    """Margin ranking loss: ``max(0, -y * (input1 - input2) + margin)``, reduced.
+
+    ``y == 1`` asks for ``input1`` to rank above ``input2`` by ``margin``, ``y == -1`` the
+    reverse. At a tie (``-y * (input1 - input2) + margin == 0``) the gradient flows, as torch's
+    ``clamp_min``: ``-y`` for ``input1`` and ``y`` for ``input2``.
+
+    Args:
+        input1: scores, a floating array.
+        input2: scores of the same shape.
+        target: labels in {1, -1}, of the same shape (integer or floating).
+        margin: the margin.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by ``torch.nn.functional.margin_ranking_loss``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.margin_ranking_loss(xp.asarray([1.0, 0.0]), xp.asarray([0.0, 1.0]),
+        ...                        xp.asarray([1.0, 1.0]), margin=0.5)
+        Array(0.75, dtype=array_api_strict.float64)
+    """
+    name = "margin_ranking_loss"
+    margin = check_real(name, "margin", margin)
+    xp = get_namespace(input1, input2, target, name=name)
+    dtype = float_dtype(name, xp, input1=input1, input2=input2)
+    check_same_shape(name, input1=input1, input2=input2, target=target)
+    check_reduction(name, reduction)
+    input1, input2 = as_float(xp, input1, dtype), as_float(xp, input2, dtype)
+    target = as_float(xp, target, dtype)
+    return reduce(xp, clamp(xp, -target * (input1 - input2) + margin, min=0.0), reduction)

@@ -8,29 +8,70 @@ returns the elementwise loss reduced by ``reduction``: ``"mean"`` (default) over
 from __future__ import annotations
 
 import math
+from types import ModuleType
 from typing import Any
 
 from omniloss._common import (
     as_float,
+    check_option,
+    check_positive,
+    check_real,
     check_reduction,
     check_same_shape,
     float_dtype,
     reduce,
+    shape_of,
 )
-from omniloss._dispatch import get_namespace
+from omniloss._dispatch import _is_python_scalar, get_namespace
+from omniloss._primitives import softplus, stop_gradient
 
 Array = Any
 
-__all__ = ["l1_loss", "mse_loss"]
+__all__ = [
+    "l1_loss",
+    "mse_loss",
+    "rmse_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "pseudo_huber_loss",
+    "log_cosh_loss",
+    "msle_loss",
+    "mape_loss",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
+    "quantile_loss",
+    "robust_loss",
+]
+
+_KERAS_EPSILON = 1e-7  # keras.config.epsilon()'s default: the floor under msle and mape
 
 
-def _residual(name: str, input: Array, target: Array, reduction: str) -> tuple[Any, Array]:
-    """Resolve the namespace, validate, and return ``(xp, input - target)`` in the float dtype."""
+def _pair(name: str, input: Array, target: Array,
+          reduction: str) -> tuple[ModuleType, Array, Array]:
+    """Resolve the namespace, validate, and return ``(xp, input, target)`` in the float dtype."""
     xp = get_namespace(input, target, name=name)
     dtype = float_dtype(name, xp, input=input)
     check_same_shape(name, input=input, target=target)
     check_reduction(name, reduction)
-    return xp, as_float(xp, input, dtype) - as_float(xp, target, dtype)
+    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype)
+
+
+def _residual(name: str, input: Array, target: Array,
+              reduction: str) -> tuple[ModuleType, Array]:
+    """Resolve the namespace, validate, and return ``(xp, input - target)`` in the float dtype."""
+    xp, input, target = _pair(name, input, target, reduction)
+    return xp, input - target
+
+
+def _abs(xp: ModuleType, x: Array) -> Array:
+    """``|x|`` with torch's gradient 0 at ``x == 0`` (JAX's ``abs`` gives 1 there)."""
+    return x * xp.sign(x)
+
+
+def _sqrt_zero_safe(xp: ModuleType, x: Array) -> Array:
+    """``sqrt(x)`` for ``x >= 0`` whose gradient at ``x == 0`` is 0, not ``inf`` (NaN later)."""
+    zero = x == 0
+    return xp.where(zero, 0.0, xp.sqrt(xp.where(zero, 1.0, x)))
 
 
 def l1_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
@@ -55,7 +96,7 @@ def l1_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         Array(1.5, dtype=array_api_strict.float64)
     """
     xp, residual = _residual("l1_loss", input, target, reduction)
-    return reduce(xp, residual * xp.sign(residual), reduction)
+    return reduce(xp, _abs(xp, residual), reduction)
 
 
 def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
@@ -82,8 +123,471 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     xp, residual = _residual("mse_loss", input, target, reduction)
     if reduction == "none":
         return residual * residual
-    flat = xp.reshape(residual, (-1,))
-    total = xp.vecdot(flat, flat)
+    total = _sum_of_squares(xp, residual)
     if reduction == "sum":
         return total
     return total / math.prod(residual.shape)
+
+
+def _sum_of_squares(xp: ModuleType, x: Array) -> Array:
+    """``sum(x**2)`` over every element, as one ``vecdot`` of the flattened array."""
+    flat = xp.reshape(x, (-1,))
+    return xp.vecdot(flat, flat)
+
+
+def rmse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+    """Root mean squared error: ``sqrt(mean((input - target)**2))``.
+
+    ``"mean"`` is the square root of the mean over every element, ``sqrt(mse_loss(input,
+    target))``. ``"none"`` gives one RMSE per sample, the root of the mean over every axis but
+    axis 0 (a 1-d input gives ``|input - target|``), and ``"sum"`` sums those per-sample values.
+
+    Where the mean square is exactly 0 the gradient is 0. ``sqrt(F.mse_loss(...))`` in torch
+    (and any framework's ``sqrt``) gives NaN there, from ``inf * 0``; everywhere else the
+    gradients are equal.
+
+    Args:
+        input: predictions, a floating array (at least 1-d for ``"none"`` and ``"sum"``).
+        target: targets of the same shape (or a Python scalar).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the per-sample losses, shape ``(N,)``, for ``"none"``.
+
+    Raises:
+        ValueError: for a 0-d ``input`` with ``"none"`` or ``"sum"`` (no sample axis).
+
+    Defined by ``sqrt(torch.nn.functional.mse_loss)`` (scikit-learn's
+    ``root_mean_squared_error`` metric is the same number for 1-d input, as a Python float).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.rmse_loss(xp.asarray([1.0, 2.0]), xp.asarray([0.0, 4.0]))
+        Array(1.58113883, dtype=array_api_strict.float64)
+    """
+    xp, residual = _residual("rmse_loss", input, target, reduction)
+    if reduction == "mean":
+        return _sqrt_zero_safe(xp, _sum_of_squares(xp, residual) / math.prod(residual.shape))
+    if residual.ndim == 0:
+        raise ValueError(f"rmse_loss: input must have a sample axis 0 for reduction="
+                         f"{reduction!r}; got shape ()")
+    square = residual * residual
+    if residual.ndim > 1:
+        square = xp.mean(square, axis=tuple(range(1, residual.ndim)))
+    per_sample = _sqrt_zero_safe(xp, square)
+    return xp.sum(per_sample) if reduction == "sum" else per_sample
+
+
+def smooth_l1_loss(input: Array, target: Array, *, beta: float = 1.0,
+                   reduction: str = "mean") -> Array:
+    """Smooth L1: ``0.5 * r**2 / beta`` where ``|r| < beta``, else ``|r| - 0.5 * beta``.
+
+    ``r = input - target``. ``beta = 0`` is the L1 loss (as in torch, which then calls
+    ``l1_loss``). The gradient is continuous: ``r / beta`` inside, ``sign(r)`` outside, both 1 at
+    ``|r| = beta``, and 0 at ``r = 0``.
+
+    Args:
+        input: predictions, a floating array.
+        target: targets of the same shape (or a Python scalar).
+        beta: the non-negative switch point between the squared and the linear part.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by ``torch.nn.functional.smooth_l1_loss``; ``huber_loss`` is ``beta`` times it.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.smooth_l1_loss(xp.asarray([0.5, 3.0]), xp.asarray([0.0, 0.0]))
+        Array(1.3125, dtype=array_api_strict.float64)
+    """
+    check_positive("smooth_l1_loss", "beta", beta, allow_zero=True)
+    beta = float(beta)
+    xp, residual = _residual("smooth_l1_loss", input, target, reduction)
+    magnitude = _abs(xp, residual)
+    if beta == 0:
+        return reduce(xp, magnitude, reduction)
+    loss = xp.where(magnitude < beta, 0.5 * residual * residual / beta, magnitude - 0.5 * beta)
+    return reduce(xp, loss, reduction)
+
+
+def huber_loss(input: Array, target: Array, *, delta: float = 1.0,
+               reduction: str = "mean") -> Array:
+    """Huber loss: ``0.5 * r**2`` where ``|r| < delta``, else ``delta * (|r| - 0.5 * delta)``.
+
+    ``r = input - target``. The gradient is ``r`` inside and ``delta * sign(r)`` outside, equal
+    at ``|r| = delta``; it is 0 at ``r = 0``.
+
+    Args:
+        input: predictions, a floating array.
+        target: targets of the same shape (or a Python scalar).
+        delta: the positive switch point between the squared and the linear part.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by ``torch.nn.functional.huber_loss``; ``keras.losses.huber``, ``optax.huber_loss``
+    and ``tf.compat.v1.losses.huber_loss`` give the same elementwise values (keras then takes
+    the mean over the last axis).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.huber_loss(xp.asarray([0.5, 3.0]), xp.asarray([0.0, 0.0]), delta=2.0)
+        Array(2.0625, dtype=array_api_strict.float64)
+    """
+    check_positive("huber_loss", "delta", delta)
+    delta = float(delta)
+    xp, residual = _residual("huber_loss", input, target, reduction)
+    magnitude = _abs(xp, residual)
+    loss = xp.where(magnitude < delta, 0.5 * residual * residual,
+                    delta * (magnitude - 0.5 * delta))
+    return reduce(xp, loss, reduction)
+
+
+def pseudo_huber_loss(input: Array, target: Array, *, delta: float = 1.0,
+                      reduction: str = "mean") -> Array:
+    """Pseudo-Huber loss: ``delta**2 * (sqrt(1 + (r / delta)**2) - 1)``, ``r = input - target``.
+
+    A smooth Huber: about ``0.5 * r**2`` for small ``r`` and ``delta * |r|`` for large ``r``.
+    For ``|r| < delta`` it is computed as ``r**2 / (1 + sqrt(1 + (r/delta)**2))``, which has no
+    cancellation, so tiny residuals keep full relative precision.
+
+    Args:
+        input: predictions, a floating array.
+        target: targets of the same shape (or a Python scalar).
+        delta: the positive scale where the loss turns from quadratic to linear.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by the formula above (Charbonnier 1994; kornia's ``charbonnier_loss`` is ``delta =
+    1``). No framework has it with a ``delta``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.pseudo_huber_loss(xp.asarray([0.0, 2.0]), xp.asarray([0.0, 0.0]), delta=1.5)
+        Array(0.75, dtype=array_api_strict.float64)
+    """
+    check_positive("pseudo_huber_loss", "delta", delta)
+    delta = float(delta)
+    xp, residual = _residual("pseudo_huber_loss", input, target, reduction)
+    scaled = residual / delta
+    square = scaled * scaled
+    root = xp.sqrt(1 + square)
+    loss = xp.where(square < 1, square / (1 + root), root - 1)
+    return reduce(xp, delta * delta * loss, reduction)
+
+
+def log_cosh_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+    """Log-cosh loss: ``log(cosh(r))``, ``r = input - target``, computed without overflow.
+
+    Evaluated as ``r + softplus(-2 r) - log(2)``, finite for residuals of any size; the
+    gradient is ``tanh(r)``.
+
+    Args:
+        input: predictions, a floating array.
+        target: targets of the same shape (or a Python scalar).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by ``keras.losses.log_cosh`` taken elementwise: keras (and ``optax.log_cosh``
+    elementwise) give the same values, keras then takes the mean over the last axis, so keras's
+    result is ``log_cosh_loss(input, target, reduction="none")`` averaged over the last axis.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.log_cosh_loss(xp.asarray([1.0, 1.0]), xp.asarray([0.0, 1.0]))
+        Array(0.21689042, dtype=array_api_strict.float64)
+    """
+    xp, residual = _residual("log_cosh_loss", input, target, reduction)
+    loss = residual + softplus(xp, -2.0 * residual) - math.log(2.0)
+    return reduce(xp, loss, reduction)
+
+
+def msle_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+    """Squared logarithmic error: ``(log(1 + max(input, eps)) - log(1 + max(target, eps)))**2``.
+
+    ``eps = 1e-7`` (keras's default epsilon) floors both arguments, so negative values count as
+    ``eps``; at ``input == eps`` the gradient flows to ``input``, as TensorFlow's ``maximum``
+    does. The logarithms are ``log1p``, exact for tiny arguments where keras's ``log(x + 1)``
+    rounds (a difference below ``1e-7`` absolute, in float32 only).
+
+    Args:
+        input: predictions, a floating array.
+        target: targets of the same shape (or a Python scalar).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by ``keras.losses.mean_squared_logarithmic_error`` taken elementwise: keras's
+    result is ``msle_loss(input, target, reduction="none")`` averaged over the last axis.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.msle_loss(xp.asarray([0.0, 3.0]), xp.asarray([1.0, 1.0]))
+        Array(0.48045294, dtype=array_api_strict.float64)
+    """
+    xp, input, target = _pair("msle_loss", input, target, reduction)
+    difference = (xp.log1p(xp.where(input >= _KERAS_EPSILON, input, _KERAS_EPSILON))
+                  - xp.log1p(xp.where(target >= _KERAS_EPSILON, target, _KERAS_EPSILON)))
+    return reduce(xp, difference * difference, reduction)
+
+
+def mape_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+    """Absolute percentage error: ``100 * |target - input| / max(|target|, eps)``.
+
+    ``eps = 1e-7`` (keras's default epsilon), so a zero target gives ``1e9 * |input|``. The
+    gradients follow TensorFlow: ``|.|`` has gradient 0 at 0, and at ``|target| == eps`` the
+    gradient of the floor flows to ``target``.
+
+    Args:
+        input: predictions, a floating array.
+        target: targets of the same shape (or a Python scalar).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss (a percentage), a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by ``keras.losses.mean_absolute_percentage_error`` taken elementwise: keras's
+    result is ``mape_loss(input, target, reduction="none")`` averaged over the last axis.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.mape_loss(xp.asarray([1.5, 3.0]), xp.asarray([1.0, 4.0]))
+        Array(37.5, dtype=array_api_strict.float64)
+    """
+    xp, input, target = _pair("mape_loss", input, target, reduction)
+    magnitude = _abs(xp, target)
+    ratio = (target - input) / xp.where(magnitude >= _KERAS_EPSILON, magnitude, _KERAS_EPSILON)
+    return reduce(xp, 100.0 * _abs(xp, ratio), reduction)
+
+
+def poisson_nll_loss(input: Array, target: Array, *, log_input: bool = True, full: bool = False,
+                     eps: float = 1e-8, reduction: str = "mean") -> Array:
+    """Poisson negative log-likelihood of counts ``target`` under the rate given by ``input``.
+
+    ``exp(input) - target * input`` if ``log_input`` (``input`` is the log-rate), else
+    ``input - target * log(input + eps)`` (``input`` is the rate). ``full`` adds the Stirling
+    approximation of ``log(target!)``, ``target * log(target) - target + 0.5 * log(2 pi
+    target)``, only where ``target > 1`` (0 elsewhere), as torch does.
+
+    With ``full``, the gradient with respect to ``target`` at ``target == 0`` is 0 here; torch's
+    is NaN (from ``0 * log(0)`` in its masked-out term). Everywhere else the gradients equal
+    torch's.
+
+    Args:
+        input: log-rates (``log_input=True``) or rates, a floating array.
+        target: counts of the same shape (or a Python scalar); integer arrays are cast.
+        log_input: whether ``input`` is the log of the rate.
+        full: whether to add the Stirling term.
+        eps: a non-negative number added to the rate inside the log when ``log_input`` is false.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by ``torch.nn.functional.poisson_nll_loss``. ``tf.nn.log_poisson_loss`` is the
+    ``log_input=True`` case; ``keras.losses.poisson`` is ``log_input=False`` with ``eps=1e-7``
+    and a mean over the last axis.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.poisson_nll_loss(xp.asarray([0.0, 1.0]), xp.asarray([1.0, 2.0]))
+        Array(0.85914091, dtype=array_api_strict.float64)
+    """
+    name = "poisson_nll_loss"
+    check_option(name, "log_input", log_input, (True, False))
+    check_option(name, "full", full, (True, False))
+    check_positive(name, "eps", eps, allow_zero=True)
+    eps = float(eps)
+    xp, input, target = _pair(name, input, target, reduction)
+    loss = (xp.exp(input) - target * input if log_input
+            else input - target * xp.log(input + eps))
+    if full:
+        above_one = target > 1
+        counts = xp.where(above_one, target, 2.0)
+        stirling = counts * xp.log(counts) - counts + 0.5 * xp.log((2 * math.pi) * counts)
+        loss = loss + xp.where(above_one, stirling, 0.0)
+    return reduce(xp, loss, reduction)
+
+
+def gaussian_nll_loss(input: Array, target: Array, var: Array | float, *, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Array:
+    """Gaussian negative log-likelihood: ``0.5 * (log(v) + (input - target)**2 / v)``.
+
+    ``v = max(var, eps)``. As in torch, the floor changes only the value: the gradient with
+    respect to ``var`` is the derivative at ``v`` passed straight through, even where ``var <
+    eps`` (torch clamps a copy under ``no_grad``). ``full`` adds ``0.5 * log(2 pi)``.
+
+    ``var`` follows torch's shape rules: the shape of ``input``; that shape without its last
+    axis (one variance per row, homoscedastic); the shape of ``input`` with one axis of size 1
+    (broadcast along it); or a non-negative Python number for every element. torch also raises
+    ``ValueError`` if an array ``var`` holds a negative entry; that check reads array values,
+    which a traceable function cannot, so here a negative entry is floored at ``eps`` like any
+    other small variance.
+
+    Args:
+        input: predicted means, a floating array.
+        target: samples of the same shape (or a Python scalar).
+        var: predicted variances, a floating array of a shape above, or a Python number.
+        full: whether to add the constant ``0.5 * log(2 pi)``.
+        eps: the non-negative floor under ``var``.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss (the shape of ``input``) for
+        ``"none"``.
+
+    Defined by ``torch.nn.functional.gaussian_nll_loss``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.gaussian_nll_loss(xp.asarray([0.0, 2.0]), xp.asarray([1.0, 1.0]), 2.0)
+        Array(0.59657359, dtype=array_api_strict.float64)
+    """
+    name = "gaussian_nll_loss"
+    check_option(name, "full", full, (True, False))
+    check_positive(name, "eps", eps, allow_zero=True)
+    eps = float(eps)
+    xp = get_namespace(input, target, var, name=name)
+    dtype = float_dtype(name, xp, input=input, var=var)
+    check_same_shape(name, input=input, target=target)
+    if _is_python_scalar(var):
+        check_positive(name, "var", var, allow_zero=True)
+    else:
+        var = _match_variance_shape(xp, shape_of(input), var)
+    check_reduction(name, reduction)
+    residual = as_float(xp, input, dtype) - as_float(xp, target, dtype)
+    var = as_float(xp, var, dtype)
+    floored = xp.where(var < eps, var + stop_gradient(xp, eps - var), var)
+    loss = 0.5 * (xp.log(floored) + residual * residual / floored)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return reduce(xp, loss, reduction)
+
+
+def _match_variance_shape(xp: ModuleType, shape: tuple[int | None, ...], var: Array) -> Array:
+    """``var`` broadcastable to ``shape`` by torch's ``gaussian_nll_loss`` rules, or ValueError."""
+    var_shape = shape_of(var)
+    if var_shape == shape:
+        return var
+    if len(shape) >= 1 and var_shape == shape[:-1]:
+        return xp.expand_dims(var, axis=-1)
+    mismatched = [v for s, v in zip(shape, var_shape, strict=False) if s != v]
+    if len(var_shape) == len(shape) and mismatched == [1]:
+        return var
+    raise ValueError(
+        f"gaussian_nll_loss: var must have the shape of input {shape}, that shape without its "
+        f"last axis, or that shape with one axis of size 1; got {var_shape}"
+    )
+
+
+def quantile_loss(input: Array, target: Array, *, quantile: float = 0.5,
+                  reduction: str = "mean") -> Array:
+    """Quantile (pinball) loss: ``max(q * r, (q - 1) * r)``, ``r = target - input``.
+
+    Minimizing it makes ``input`` the ``q``-quantile of ``target``; ``q = 0.5`` is half the L1
+    loss. The gradient with respect to ``target`` is ``q`` where ``r > 0`` and ``q - 1`` where
+    ``r < 0``; at ``r = 0`` it is ``q - 0.5``, the middle of the subdifferential ``[q - 1, q]``,
+    which is what ``torch.maximum`` and ``jnp.maximum`` give for the formula above (so at ``q =
+    0.5`` it is 0, like ``l1_loss``).
+
+    Args:
+        input: predictions, a floating array.
+        target: targets of the same shape (or a Python scalar).
+        quantile: the quantile ``q``, strictly between 0 and 1.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by the formula above (Koenker and Bassett 1978); scikit-learn's
+    ``mean_pinball_loss`` metric gives the same mean. No framework has it as a loss.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.quantile_loss(xp.asarray([1.0, 1.0]), xp.asarray([3.0, 0.0]), quantile=0.9)
+        Array(0.95, dtype=array_api_strict.float64)
+    """
+    if (not isinstance(quantile, int | float) or isinstance(quantile, bool)
+            or not 0 < quantile < 1):
+        raise ValueError(
+            f"quantile_loss: quantile must be a number strictly between 0 and 1; got {quantile!r}"
+        )
+    quantile = float(quantile)
+    xp, residual = _residual("quantile_loss", input, target, reduction)
+    shortfall = -residual
+    loss = xp.where(shortfall > 0, quantile * shortfall,
+                    xp.where(shortfall < 0, (quantile - 1) * shortfall,
+                             (quantile - 0.5) * shortfall))
+    return reduce(xp, loss, reduction)
+
+
+def robust_loss(input: Array, target: Array, *, alpha: float = 1.0, scale: float = 1.0,
+                reduction: str = "mean") -> Array:
+    """Barron's general robust loss ``rho(x, alpha, c)`` of ``x = input - target``.
+
+    ``|alpha - 2| / alpha * (((x/c)**2 / |alpha - 2| + 1)**(alpha / 2) - 1)`` (eq. 1), with its
+    limits: ``alpha = 2`` gives L2, ``0.5 (x/c)**2``; ``alpha = 0`` gives Cauchy,
+    ``log(0.5 (x/c)**2 + 1)``; ``alpha = -inf`` gives Welsch, ``1 - exp(-0.5 (x/c)**2)``; and
+    ``alpha = +inf`` gives ``exp(0.5 (x/c)**2) - 1``. ``alpha = 1`` is pseudo-Huber
+    (``sqrt((x/c)**2 + 1) - 1``) and ``alpha = -2`` Geman-McClure. It is computed as
+    ``expm1(alpha/2 * log1p(...))``, so it stays accurate and continuous as ``alpha``
+    approaches 0 or 2.
+
+    Args:
+        input: predictions, a floating array.
+        target: targets of the same shape (or a Python scalar).
+        alpha: the shape, a real number (``inf`` and ``-inf`` allowed); smaller is more robust.
+        scale: the positive scale ``c`` of the quadratic bowl around 0.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
+
+    Defined by Barron, "A General and Adaptive Robust Loss Function" (CVPR 2019), eq. 1 and its
+    limits. kornia has only fixed-``alpha`` members (``cauchy_loss``, ``geman_mcclure_loss``,
+    ``welsch_loss``, ``charbonnier_loss``), without ``scale`` (and ``geman_mcclure_loss`` is
+    4 times Barron's ``alpha = -2``).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.robust_loss(xp.asarray([0.0, 2.0]), xp.asarray([0.0, 0.0]), alpha=0.0)
+        Array(0.54930614, dtype=array_api_strict.float64)
+    """
+    alpha = check_real("robust_loss", "alpha", alpha)
+    check_positive("robust_loss", "scale", scale)
+    scale = float(scale)
+    xp, residual = _residual("robust_loss", input, target, reduction)
+    scaled = residual / scale
+    half_square = 0.5 * scaled * scaled
+    if alpha == 2:
+        loss = half_square
+    elif alpha == 0:
+        loss = xp.log1p(half_square)
+    elif alpha == -math.inf:
+        loss = -xp.expm1(-half_square)
+    elif alpha == math.inf:
+        loss = xp.expm1(half_square)
+    else:
+        distance = abs(alpha - 2)
+        loss = (distance / alpha) * xp.expm1(
+            (alpha / 2) * xp.log1p(scaled * scaled / distance))
+    return reduce(xp, loss, reduction)

@@ -1,5 +1,413 @@
-"""TODO-family docstring."""
+"""Segmentation and detection losses: soft overlap of masks, and overlap of bounding boxes.
+
+The mask losses (:func:`dice_loss`, :func:`jaccard_loss`, :func:`tversky_loss`) take predicted
+probabilities ``input`` and a target mask of the same shape (floating, integer or boolean; it is
+cast to ``input``'s dtype). Their sums run over ``axis``: ``None`` (the default, as in
+``keras.losses.dice``) sums over every axis, batch included, and gives one 0-d loss; an int or a
+tuple of ints gives one loss per index of the remaining axes (for example ``axis=(1, 2, 3)`` gives
+one loss per image), which ``reduction`` then reduces. Every denominator carries Keras's
+``epsilon = 1e-7``, so an empty prediction on an empty mask gives loss 1, as in Keras.
+
+The box losses take two arrays of ``(x1, y1, x2, y2)`` boxes of one shape ``(..., 4)`` (any
+leading shape, ``(4,)`` included) and give one loss per box pair, reduced by ``reduction``.
+Their numbers and gradients are those of ``torchvision.ops`` (whose default reduction is
+``"none"``; ours is ``"mean"``), including the empty-batch ``"mean"`` of 0 and torch's gradient
+split 1/2 and 1/2 where two coordinates tie in a ``max``/``min``.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+from types import ModuleType
+from typing import Any
+
+from omniloss._common import (
+    as_float,
+    check_positive,
+    check_reduction,
+    check_same_shape,
+    float_dtype,
+    normalize_axis,
+    reduce,
+    shape_of,
+)
+from omniloss._dispatch import get_namespace
+from omniloss._primitives import stop_gradient
+
+Array = Any
+Axis = int | tuple[int, ...] | None
+
+__all__ = [
+    "dice_loss",
+    "jaccard_loss",
+    "tversky_loss",
+    "box_iou_loss",
+    "generalized_box_iou_loss",
+    "distance_box_iou_loss",
+    "complete_box_iou_loss",
+]
+
+KERAS_EPSILON = 1e-7
+"""``keras.config.epsilon()``: added to the denominator of every mask loss, as Keras does."""
+
+
+# Mask losses.
+
+
+def _mask_inputs(name: str, input: Array, target: Array, axis: Axis,
+                 reduction: str) -> tuple[ModuleType, Array, Array, tuple[int, ...] | None]:
+    """Validate; return ``(xp, input, target, axes)`` in ``input``'s float dtype."""
+    xp = get_namespace(input, target, name=name)
+    dtype = float_dtype(name, xp, input=input)
+    check_same_shape(name, input=input, target=target)
+    check_reduction(name, reduction)
+    ndim = input.ndim
+    axes: tuple[int, ...] | None = None
+    if axis is not None:
+        requested = (axis,) if isinstance(axis, int) and not isinstance(axis, bool) else axis
+        if not isinstance(requested, tuple) or not requested:
+            raise ValueError(f"{name}: axis must be None, an int or a non-empty tuple of ints; "
+                             f"got {axis!r}")
+        axes = tuple(normalize_axis(name, a, ndim) for a in requested)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{name}: axis must not repeat an axis; got {axis!r}")
+    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype), axes
+
+
+def dice_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float = 0.0,
+              reduction: str = "mean") -> Array:
+    """Soft Dice loss: ``1 - (2*sum(p*t) + smooth) / (sum(p) + sum(t) + smooth + 1e-7)``.
+
+    The sums run over ``axis``. ``smooth`` (Laplace smoothing) is added to the numerator and to
+    the denominator, so an empty prediction on an empty mask gives 0 for ``smooth > 0`` (as
+    optax's ``dice_loss``, whose default is ``smooth=1``); ``smooth=0`` (the default) is exactly
+    ``keras.losses.dice``, which adds only ``epsilon = 1e-7`` to the denominator.
+
+    Args:
+        input: predicted probabilities ``p``, a floating array.
+        target: the target mask ``t``, of ``input``'s shape (floating, integer or boolean).
+        axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
+        smooth: a non-negative number added to the numerator and the denominator.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``, over the axes not in ``axis``.
+
+    Returns:
+        The reduced loss (0-d), or, for ``"none"``, one loss per index of the axes not in
+        ``axis`` (0-d when ``axis`` is ``None``).
+
+    Defined by ``keras.losses.dice(target, input, axis=axis)`` (note Keras's ``(y_true, y_pred)``
+    order). segmentation_models_pytorch clamps the denominator at ``eps`` instead, kornia adds
+    ``1e-8``, optax applies a softmax to logits first.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.dice_loss(xp.asarray([0.5, 1.0]), xp.asarray([1.0, 1.0]))
+        Array(0.14285717, dtype=array_api_strict.float64)
+    """
+    name = "dice_loss"
+    check_positive(name, "smooth", smooth, allow_zero=True)
+    xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction)
+    intersection = xp.sum(probs * mask, axis=axes)
+    total = xp.sum(mask, axis=axes) + xp.sum(probs, axis=axes)
+    return reduce(xp, 1 - (2 * intersection + smooth) / (total + smooth + KERAS_EPSILON),
+                  reduction)
+
+
+def jaccard_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float = 0.0,
+                 reduction: str = "mean") -> Array:
+    """Soft Jaccard (IoU) loss: ``1 - (I + smooth) / (sum(p) + sum(t) - I + smooth + 1e-7)``.
+
+    ``I = sum(p*t)``; the sums run over ``axis``. ``smooth`` is added to the numerator and the
+    denominator and ``1e-7`` to the denominator, as in :func:`dice_loss`.
+
+    Args:
+        input: predicted probabilities ``p``, a floating array.
+        target: the target mask ``t``, of ``input``'s shape (floating, integer or boolean).
+        axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
+        smooth: a non-negative number added to the numerator and the denominator.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``, over the axes not in ``axis``.
+
+    Returns:
+        The reduced loss (0-d), or, for ``"none"``, one loss per index of the axes not in
+        ``axis``.
+
+    Defined by the formula (no core peer has it). segmentation_models_pytorch's ``JaccardLoss``
+    computes the intersection as ``sum(min(p, t))`` (equal for binary masks) and clamps the
+    denominator at ``eps`` instead of adding it.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.jaccard_loss(xp.asarray([0.5, 1.0]), xp.asarray([1.0, 1.0]))
+        Array(0.25000004, dtype=array_api_strict.float64)
+    """
+    name = "jaccard_loss"
+    check_positive(name, "smooth", smooth, allow_zero=True)
+    xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction)
+    intersection = xp.sum(probs * mask, axis=axes)
+    union = xp.sum(probs, axis=axes) + xp.sum(mask, axis=axes) - intersection
+    return reduce(xp, 1 - (intersection + smooth) / (union + smooth + KERAS_EPSILON), reduction)
+
+
+def tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float = 0.5,
+                 axis: Axis = None, reduction: str = "mean") -> Array:
+    """Tversky loss: ``1 - TP / (TP + alpha*FP + beta*FN + 1e-7)``.
+
+    ``TP = sum(p*t)``, ``FP = sum(p*(1-t))``, ``FN = sum((1-p)*t)``, summed over ``axis``:
+    ``alpha`` weighs the false positives and ``beta`` the false negatives, as in Salehi et al.,
+    "Tversky loss function for image segmentation using 3D fully convolutional deep networks"
+    (2017), kornia and optax. ``alpha = beta = 0.5`` is :func:`dice_loss`; ``alpha = beta = 1``
+    is :func:`jaccard_loss`.
+
+    Args:
+        input: predicted probabilities ``p``, a floating array.
+        target: the target mask ``t``, of ``input``'s shape (floating, integer or boolean).
+        alpha: the non-negative weight of the false positives.
+        beta: the non-negative weight of the false negatives.
+        axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``, over the axes not in ``axis``.
+
+    Returns:
+        The reduced loss (0-d), or, for ``"none"``, one loss per index of the axes not in
+        ``axis``.
+
+    Defined by Salehi et al. 2017. ``keras.losses.tversky`` (Keras 3.15) applies its ``alpha`` to
+    the false negatives and ``beta`` to the false positives: ours equals
+    ``keras.losses.tversky(target, input, alpha=beta, beta=alpha, axis=axis)``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.tversky_loss(xp.asarray([0.5, 1.0]), xp.asarray([1.0, 0.0]), alpha=0.7, beta=0.3)
+        Array(0.62962966, dtype=array_api_strict.float64)
+    """
+    name = "tversky_loss"
+    check_positive(name, "alpha", alpha, allow_zero=True)
+    check_positive(name, "beta", beta, allow_zero=True)
+    xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction)
+    true_positives = xp.sum(probs * mask, axis=axes)
+    false_positives = xp.sum(probs * (1 - mask), axis=axes)
+    false_negatives = xp.sum((1 - probs) * mask, axis=axes)
+    denominator = (true_positives + alpha * false_positives + beta * false_negatives
+                   + KERAS_EPSILON)
+    return reduce(xp, 1 - true_positives / denominator, reduction)
+
+
+# Box losses.
+
+
+def _maximum(xp: ModuleType, a: Array, b: Array) -> Array:
+    """``torch.maximum``: the larger value; on a tie the gradient is split 1/2 and 1/2."""
+    return xp.where(a > b, a, xp.where(b > a, b, (a + b) / 2))
+
+
+def _minimum(xp: ModuleType, a: Array, b: Array) -> Array:
+    """``torch.minimum``: the smaller value; on a tie the gradient is split 1/2 and 1/2."""
+    return xp.where(a < b, a, xp.where(b < a, b, (a + b) / 2))
+
+
+class _BoxPair:
+    """Two sets of ``(x1, y1, x2, y2)`` boxes and the geometry every box loss shares."""
+
+    def __init__(self, name: str, boxes1: Array, boxes2: Array, eps: float,
+                 reduction: str) -> None:
+        xp = get_namespace(boxes1, boxes2, name=name)
+        dtype = float_dtype(name, xp, boxes1=boxes1)
+        for argument, boxes in (("boxes1", boxes1), ("boxes2", boxes2)):
+            shape = shape_of(boxes)
+            if not shape or shape[-1] != 4:
+                raise ValueError(f"{name}: {argument} must have shape (..., 4) of (x1, y1, x2, "
+                                 f"y2) boxes; got {shape}")
+        check_same_shape(name, boxes1=boxes1, boxes2=boxes2)
+        check_positive(name, "eps", eps, allow_zero=True)
+        check_reduction(name, reduction)
+        self.xp = xp
+        self.x1, self.y1, self.x2, self.y2 = xp.unstack(as_float(xp, boxes1, dtype), axis=-1)
+        self.x1g, self.y1g, self.x2g, self.y2g = xp.unstack(as_float(xp, boxes2, dtype),
+                                                            axis=-1)
+
+    def intersection_union(self) -> tuple[Array, Array]:
+        """Intersection and union areas (torchvision's ``_loss_inter_union``)."""
+        xp = self.xp
+        width = _minimum(xp, self.x2, self.x2g) - _maximum(xp, self.x1, self.x1g)
+        height = _minimum(xp, self.y2, self.y2g) - _maximum(xp, self.y1, self.y1g)
+        intersection = xp.where((width > 0) & (height > 0), width * height,
+                                xp.zeros_like(width))
+        union = ((self.x2 - self.x1) * (self.y2 - self.y1)
+                 + (self.x2g - self.x1g) * (self.y2g - self.y1g) - intersection)
+        return intersection, union
+
+    def enclosing_extent(self) -> tuple[Array, Array]:
+        """Width and height of the smallest box enclosing both."""
+        xp = self.xp
+        width = _maximum(xp, self.x2, self.x2g) - _minimum(xp, self.x1, self.x1g)
+        height = _maximum(xp, self.y2, self.y2g) - _minimum(xp, self.y1, self.y1g)
+        return width, height
+
+    def distance_iou_loss(self, eps: float) -> tuple[Array, Array]:
+        """``(1 - IoU + rho**2 / c**2, IoU)`` (torchvision's ``_diou_iou_loss``)."""
+        intersection, union = self.intersection_union()
+        iou = intersection / (union + eps)
+        width, height = self.enclosing_extent()
+        diagonal_squared = width * width + height * height + eps
+        center_dx = (self.x2 + self.x1) / 2 - (self.x1g + self.x2g) / 2
+        center_dy = (self.y2 + self.y1) / 2 - (self.y1g + self.y2g) / 2
+        centers_squared = center_dx * center_dx + center_dy * center_dy
+        return 1 - iou + centers_squared / diagonal_squared, iou
+
+    def reduce(self, loss: Array, reduction: str) -> Array:
+        """``reduction``, with torchvision's ``"mean"`` of an empty batch: 0, not NaN."""
+        if reduction == "mean" and 0 in shape_of(loss):
+            return self.xp.sum(loss)
+        return reduce(self.xp, loss, reduction)
+
+
+def box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
+                 reduction: str = "mean") -> Array:
+    """IoU loss: ``1 - I / (U + eps)`` for each pair of ``(x1, y1, x2, y2)`` boxes.
+
+    ``I`` and ``U`` are the areas of the intersection and the union of the two boxes; this is
+    the IoU term of torchvision's GIoU, DIoU and CIoU losses on its own (UnitBox, Yu et al.
+    2016, minimizes ``-log(IoU)`` instead).
+
+    Args:
+        boxes1: boxes ``(x1, y1, x2, y2)``, a floating array of shape ``(..., 4)``.
+        boxes2: boxes of the same shape (floating or integer; cast to ``boxes1``'s dtype).
+        eps: a non-negative number added to the denominators, as torchvision does.
+        reduction: ``"mean"`` (0 for an empty batch, as torchvision), ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss (0-d), or, for ``"none"``, one loss per box pair (shape ``(...)``).
+
+    Defined by the formula, computed as ``torchvision.ops.generalized_box_iou_loss`` computes
+    its IoU (no peer has the plain IoU loss).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.box_iou_loss(xp.asarray([0.0, 0.0, 2.0, 2.0]), xp.asarray([1.0, 0.0, 3.0, 2.0]))
+        Array(0.66666667, dtype=array_api_strict.float64)
+    """
+    pair = _BoxPair("box_iou_loss", boxes1, boxes2, eps, reduction)
+    intersection, union = pair.intersection_union()
+    return pair.reduce(1 - intersection / (union + eps), reduction)
+
+
+def generalized_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
+                             reduction: str = "mean") -> Array:
+    """GIoU loss: ``1 - I / (U + eps) + (C - U) / (C + eps)``, ``C`` the enclosing box's area.
+
+    Rezatofighi et al., "Generalized Intersection over Union" (CVPR 2019): non-zero and with a
+    useful gradient even when the boxes do not overlap.
+
+    Args:
+        boxes1: boxes ``(x1, y1, x2, y2)``, a floating array of shape ``(..., 4)``.
+        boxes2: boxes of the same shape (floating or integer; cast to ``boxes1``'s dtype).
+        eps: a non-negative number added to the denominators, as torchvision does.
+        reduction: ``"mean"`` (0 for an empty batch, as torchvision), ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss (0-d), or, for ``"none"``, one loss per box pair (shape ``(...)``).
+
+    Defined by ``torchvision.ops.generalized_box_iou_loss``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.generalized_box_iou_loss(xp.asarray([0.0, 0.0, 1.0, 1.0]),
+        ...                             xp.asarray([2.0, 0.0, 3.0, 1.0]))
+        Array(1.33333332, dtype=array_api_strict.float64)
+    """
+    pair = _BoxPair("generalized_box_iou_loss", boxes1, boxes2, eps, reduction)
+    intersection, union = pair.intersection_union()
+    width, height = pair.enclosing_extent()
+    enclosing_area = width * height
+    loss = 1 - intersection / (union + eps) + (enclosing_area - union) / (enclosing_area + eps)
+    return pair.reduce(loss, reduction)
+
+
+def distance_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
+                          reduction: str = "mean") -> Array:
+    """DIoU loss: ``1 - I / (U + eps) + rho**2 / (c**2 + eps)``.
+
+    ``rho`` is the distance between the two boxes' centres and ``c`` the diagonal of the
+    smallest box enclosing both (Zheng et al., "Distance-IoU Loss", AAAI 2020).
+
+    Args:
+        boxes1: boxes ``(x1, y1, x2, y2)``, a floating array of shape ``(..., 4)``.
+        boxes2: boxes of the same shape (floating or integer; cast to ``boxes1``'s dtype).
+        eps: a non-negative number added to the denominators, as torchvision does.
+        reduction: ``"mean"`` (0 for an empty batch, as torchvision), ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss (0-d), or, for ``"none"``, one loss per box pair (shape ``(...)``).
+
+    Defined by ``torchvision.ops.distance_box_iou_loss``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.distance_box_iou_loss(xp.asarray([0.0, 0.0, 1.0, 1.0]),
+        ...                          xp.asarray([2.0, 0.0, 3.0, 1.0]))
+        Array(1.4, dtype=array_api_strict.float64)
+    """
+    pair = _BoxPair("distance_box_iou_loss", boxes1, boxes2, eps, reduction)
+    loss, _ = pair.distance_iou_loss(eps)
+    return pair.reduce(loss, reduction)
+
+
+def _aspect_angle(xp: ModuleType, width: Array, height: Array) -> Array:
+    """``atan(width / height)``, with its limit ``±pi/2`` (and that gradient) at ``height == 0``.
+
+    Computed as ``atan2`` of the pair flipped to ``height >= 0``; a ``0 x 0`` box gives 0 with a
+    zero gradient (torchvision's ``atan(0 / 0)`` is NaN).
+    """
+    flipped = height < 0
+    width = xp.where(flipped, -width, width)
+    height = xp.where(flipped, -height, height)
+    point = (width == 0) & (height == 0)
+    safe_height = xp.where(point, xp.ones_like(height), height)
+    return xp.where(point, xp.zeros_like(width), xp.atan2(width, safe_height))
+
+
+def complete_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
+                          reduction: str = "mean") -> Array:
+    """CIoU loss: the DIoU loss ``+ alpha * v``, with an aspect-ratio term ``v``.
+
+    ``v = 4/pi**2 * (atan(w2/h2) - atan(w1/h1))**2`` and ``alpha = v / (1 - IoU + v + eps)``
+    (Zheng et al., "Distance-IoU Loss", AAAI 2020). As in torchvision, ``alpha`` is a constant
+    for the gradient (torchvision computes it under ``no_grad``; here through a stop-gradient),
+    and the DIoU part and the IoU inside ``alpha`` use torchvision's fixed ``1e-7``: ``eps`` only
+    enters ``alpha``'s denominator.
+
+    Zero-height boxes: torchvision's value is ``atan(w/0) = ±pi/2`` (ours too), but its gradient
+    is NaN; ours is the limit as the height tends to 0 from above (``d/dh = -1/w``). A ``0 x 0``
+    box has angle 0 here (NaN in torchvision). Everywhere else the numbers are torchvision's.
+
+    Args:
+        boxes1: boxes ``(x1, y1, x2, y2)``, a floating array of shape ``(..., 4)``.
+        boxes2: boxes of the same shape (floating or integer; cast to ``boxes1``'s dtype).
+        eps: a non-negative number added to the denominators, as torchvision does.
+        reduction: ``"mean"`` (0 for an empty batch, as torchvision), ``"sum"`` or ``"none"``.
+
+    Returns:
+        The reduced loss (0-d), or, for ``"none"``, one loss per box pair (shape ``(...)``).
+
+    Defined by ``torchvision.ops.complete_box_iou_loss``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.complete_box_iou_loss(xp.asarray([0.0, 0.0, 1.0, 1.0]),
+        ...                          xp.asarray([0.0, 0.0, 2.0, 1.0]))
+        Array(0.55324815, dtype=array_api_strict.float64)
+    """
+    pair = _BoxPair("complete_box_iou_loss", boxes1, boxes2, eps, reduction)
+    xp = pair.xp
+    distance_loss, iou = pair.distance_iou_loss(1e-7)
+    angle = _aspect_angle(xp, pair.x2g - pair.x1g, pair.y2g - pair.y1g)
+    angle_pred = _aspect_angle(xp, pair.x2 - pair.x1, pair.y2 - pair.y1)
+    v = (4 / math.pi**2) * (angle - angle_pred) * (angle - angle_pred)
+    alpha = stop_gradient(xp, v / (1 - iou + v + eps))
+    return pair.reduce(distance_loss + alpha * v, reduction)
+

@@ -1,5 +1,276 @@
-"""TODO-family docstring."""
+"""Sequence losses: alignment-free objectives between an input sequence and a label sequence.
+
+``ctc_loss`` is Connectionist Temporal Classification (Graves et al., 2006) in the layout of
+``torch.nn.functional.ctc_loss``: time-major ``(T, N, C)`` log-probabilities, padded ``(N, S)`` or
+concatenated targets, and per-sample lengths. The forward recursion runs in log space, vectorised
+over the batch and the extended label axis, with one loop over time
+(:func:`omniloss._primitives.fold`: ``jax.lax.scan``, ``tf.foldl``, a Python loop elsewhere).
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+import operator
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+import array_api_compat
+
+from omniloss._common import check_index_dtype, check_ndim, check_option, check_reduction, float_dtype
+from omniloss._dispatch import get_namespace
+from omniloss._primitives import fold, stop_gradient
+
+Array = Any
+
+__all__ = ["ctc_loss"]
+
+_NAME = "ctc_loss"
+
+
+def _static_lengths(argument: str, lengths: Any) -> tuple[int, ...] | None:
+    """``lengths`` as a tuple of Python ints when given as an int or a tuple/list, else ``None``."""
+    if isinstance(lengths, bool | float | complex):
+        raise TypeError(f"{_NAME}: {argument} must be an integer array or a tuple of ints; "
+                        f"got {lengths!r}")
+    if isinstance(lengths, int):
+        return (lengths,)
+    if not isinstance(lengths, Sequence):
+        return None
+    try:
+        values = tuple(operator.index(v) for v in lengths if not isinstance(v, bool))
+    except TypeError:
+        values = ()
+    if len(values) != len(lengths):
+        raise TypeError(f"{_NAME}: {argument} must be an integer array or a tuple of ints; "
+                        f"got {lengths!r}")
+    if any(v < 0 for v in values):
+        raise ValueError(f"{_NAME}: {argument} must be non-negative; got {values}")
+    return values
+
+
+def _length_array(xp: ModuleType, argument: str, lengths: Any, static: tuple[int, ...] | None,
+                  batch: int, unbatched: bool, device: Any) -> Array:
+    """The lengths as an int64 array of shape ``(batch,)``, after checking their shape and dtype."""
+    if static is not None:
+        if len(static) != batch:
+            raise ValueError(f"{_NAME}: {argument} must hold {batch} lengths (one per sample); "
+                             f"got {len(static)}")
+        return xp.asarray(static, dtype=xp.int64, device=device)
+    if not xp.isdtype(lengths.dtype, "integral"):
+        raise TypeError(f"{_NAME}: {argument} must be an integer array or a tuple of ints; "
+                        f"got dtype {lengths.dtype}")
+    expected = "shape () or (1,)" if unbatched else f"shape ({batch},)"
+    if tuple(lengths.shape) not in (((), (1,)) if unbatched else ((batch,),)):
+        raise ValueError(f"{_NAME}: {argument} must have {expected}; "
+                         f"got shape {tuple(lengths.shape)}")
+    return xp.astype(xp.reshape(lengths, (batch,)), xp.int64)
+
+
+def _padded_targets(xp: ModuleType, targets: Array, target_lengths: Array,
+                    max_length: int, device: Any) -> Array:
+    """Concatenated 1-D targets split by ``target_lengths`` into a padded ``(N, max_length)``.
+
+    Row ``n`` reads ``targets[offset_n : offset_n + max_length]`` with ``offset_n`` the cumulative
+    length of the rows before it; positions past the end are clamped to the last label (they lie
+    beyond ``target_lengths[n]`` and are never read by the recursion).
+    """
+    batch, total = target_lengths.shape[0], targets.shape[0]
+    offsets = xp.cumulative_sum(target_lengths) - target_lengths
+    positions = (xp.expand_dims(offsets, axis=1)
+                 + xp.expand_dims(xp.arange(max_length, dtype=xp.int64, device=device), axis=0))
+    positions = xp.clip(positions, 0, max(total - 1, 0))
+    gathered = xp.take(targets, xp.reshape(positions, (-1,)), axis=0)
+    return xp.reshape(gathered, (batch, max_length))
+
+
+def _log_add_exp(xp: ModuleType, *terms: Array) -> Array:
+    """``log(sum(exp(terms)))`` of same-shape arrays, ``-inf`` where every term is ``-inf``.
+
+    The shift and the logarithm are guarded (double ``where``) so that all-``-inf`` positions, the
+    states no alignment reaches, get a zero gradient instead of NaN in JAX, TensorFlow and torch.
+    """
+    peak = terms[0]
+    for term in terms[1:]:
+        peak = xp.maximum(peak, term)
+    peak = stop_gradient(xp, xp.where(peak == -math.inf, xp.zeros_like(peak), peak))
+    total = xp.exp(terms[0] - peak)
+    for term in terms[1:]:
+        total = total + xp.exp(term - peak)
+    reached = total > 0
+    safe_total = xp.where(reached, total, xp.ones_like(total))
+    return xp.where(reached, xp.log(safe_total) + peak, -math.inf)
+
+
+def _advance(xp: ModuleType, alpha: Array, emission: Array, active: Array, skip: Array,
+             unreached: Array) -> Array:
+    """One frame of the forward recursion: ``alpha_t`` from ``alpha_{t-1}``, ``(N, 2S+1)``.
+
+    Stay, advance one state, or skip a blank (where ``skip``); samples whose frames are over
+    (``active`` false) keep their ``alpha``.
+    """
+    shifted = xp.concat([unreached, alpha], axis=1)
+    two_back = xp.where(skip, shifted[:, :-2], -math.inf)
+    advanced = _log_add_exp(xp, alpha, shifted[:, 1:-1], two_back) + emission
+    return xp.where(xp.expand_dims(active, axis=1), advanced, alpha)
+
+
+def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[int],
+             target_lengths: Array | Sequence[int], *, blank: int = 0,
+             zero_infinity: bool = False, reduction: str = "mean") -> Array:
+    """Connectionist Temporal Classification loss (Graves et al., 2006), as ``F.ctc_loss``.
+
+    For sample ``n`` with label sequence ``y`` of length ``L = target_lengths[n]`` and
+    ``T_n = input_lengths[n]`` frames, ``loss_n = -log sum_{pi in B^-1(y)} prod_{t < T_n}
+    exp(log_probs[t, n, pi_t])``, where ``B`` removes repeats and then blanks. It is computed by
+    the forward recursion over the extended labels ``y' = (blank, y_1, blank, ..., y_L, blank)``::
+
+        alpha_t(s) = log_probs[t, y'_s] + logsumexp(alpha_{t-1}(s), alpha_{t-1}(s-1),
+                                                    alpha_{t-1}(s-2) if y'_s != y'_{s-2})
+        loss_n = -logsumexp(alpha_{T_n - 1}(2L), alpha_{T_n - 1}(2L - 1))
+
+    all in log space, so long sequences do not underflow. No alignment (``L`` plus the number of
+    repeated neighbours exceeds ``T_n``) gives ``inf``, or 0 with ``zero_infinity``.
+
+    The gradient is torch's: the derivative of the recursion w.r.t. ``log_probs`` taken as free
+    variables, **plus** ``exp(log_probs[t, n, :])`` for every frame ``t < T_n`` (torch's backward
+    formula ``exp(lp) - exp(log(alpha * beta) + loss - lp)``). The extra term sums to zero
+    through a ``log_softmax``, so the gradient w.r.t. the logits equals ``tf.nn.ctc_loss``'s and
+    ``optax.ctc_loss``'s. As in torch, an impossible sample has NaN gradients on its frames
+    ``t < T_n``, and with ``zero_infinity`` a zero gradient; frames ``t >= T_n`` get 0.
+
+    Args:
+        log_probs: ``(T, N, C)`` log-probabilities (time-major), or ``(T, C)`` for one sample;
+            floating.
+        targets: integer labels, padded ``(N, S)`` (only the first ``target_lengths[n]`` of row
+            ``n`` are read), or all targets concatenated in 1-D (``(sum(target_lengths),)``). For
+            ``(T, C)`` input, ``(S,)`` or ``(1, S)``. Labels must not be ``blank``.
+        input_lengths: frames per sample, ``<= T``: an integer array of shape ``(N,)`` (``()``
+            or ``(1,)`` unbatched), or a tuple/list of ``N`` ints (an int when unbatched).
+        target_lengths: labels per sample, ``<= S``: same forms as ``input_lengths``.
+        blank: the blank class, in ``[0, C)``.
+        zero_infinity: replace infinite losses (and their gradients) by zero.
+        reduction: ``"mean"`` (each loss divided by its target length, clamped at 1, then the
+            batch mean), ``"sum"`` or ``"none"`` (shape ``(N,)``, ``()`` unbatched).
+
+    Returns:
+        The reduced loss, a 0-d array, or the per-sample losses for ``"none"``.
+
+    Defined by ``torch.nn.functional.ctc_loss``. Length values are data: they are checked (``0 <=
+    input_lengths <= T``, ``0 <= target_lengths <= S``, concatenated lengths summing to the size
+    of ``targets``) only when given as Python ints; torch raises on violations, here an array
+    input length above ``T`` counts as ``T``, a target length above ``S`` (padded) or above ``T``
+    (concatenated) gives ``inf``, and negative lengths or labels out of ``[0, C)`` are undefined.
+    Concatenated targets are laid out as ``(N, S_max)`` with the static bound ``S_max`` =
+    ``max(target_lengths)`` for Python ints, else ``min(len(targets), T)`` (a longer target
+    cannot align); pass padded targets or int lengths for the tightest layout. Unlike torch, an
+    empty batch or ``T = 0`` is accepted, float targets are refused, and NaN gradients of
+    impossible samples come from the same rule. ``tf.nn.ctc_loss`` and ``optax.ctc_loss`` take
+    logits (they apply ``log_softmax``) and return per-sample losses; on impossible alignments
+    they give finite values (about 708 and 1e5) instead of ``inf``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> log_probs = xp.log(xp.full((3, 1, 2), 0.5))
+        >>> ol.ctc_loss(log_probs, xp.asarray([[1]]), (3,), (1,), reduction="sum")
+        Array(0.98082925, dtype=array_api_strict.float64)
+    """
+    arrays = [x for x in (log_probs, targets, input_lengths, target_lengths)
+              if not isinstance(x, int | Sequence)]
+    xp = get_namespace(*arrays, name=_NAME)
+    dtype = float_dtype(_NAME, xp, log_probs=log_probs)
+    check_ndim(_NAME, "log_probs", log_probs, (2, 3))
+    check_reduction(_NAME, reduction)
+    check_option(_NAME, "zero_infinity", zero_infinity, (False, True))
+    check_index_dtype(_NAME, xp, "targets", targets)
+    num_classes = log_probs.shape[-1]
+    if isinstance(blank, bool) or not isinstance(blank, int) or not 0 <= blank < num_classes:
+        raise ValueError(f"{_NAME}: blank must be an int in [0, {num_classes}) (the class "
+                         f"axis of log_probs); got {blank!r}")
+    device = array_api_compat.device(log_probs)
+    unbatched = log_probs.ndim == 2
+    if unbatched:
+        log_probs = xp.expand_dims(log_probs, axis=1)
+        check_ndim(_NAME, "targets", targets, (1, 2))
+        if targets.ndim == 1:
+            targets = xp.expand_dims(targets, axis=0)
+    else:
+        check_ndim(_NAME, "targets", targets, (1, 2))
+    steps, batch = log_probs.shape[0], log_probs.shape[1]
+    concatenated = targets.ndim == 1
+    if not concatenated and targets.shape[0] != batch:
+        raise ValueError(f"{_NAME}: targets must have {batch} rows (the batch axis of "
+                         f"log_probs); got shape {tuple(targets.shape)}")
+
+    static_inputs = _static_lengths("input_lengths", input_lengths)
+    static_targets = _static_lengths("target_lengths", target_lengths)
+    input_lengths = _length_array(xp, "input_lengths", input_lengths, static_inputs, batch,
+                                  unbatched, device)
+    target_lengths = _length_array(xp, "target_lengths", target_lengths, static_targets, batch,
+                                   unbatched, device)
+    if static_inputs is not None and max(static_inputs, default=0) > steps:
+        raise ValueError(f"{_NAME}: input_lengths must be at most T = {steps} (the time axis "
+                         f"of log_probs); got {static_inputs}")
+    if concatenated:
+        total = targets.shape[0]
+        if static_targets is not None:
+            if sum(static_targets) != total:
+                raise ValueError(f"{_NAME}: target_lengths must sum to the length of the "
+                                 f"concatenated targets ({total}); got {static_targets}")
+            max_length = max(static_targets, default=0)
+        else:
+            max_length = min(total, steps)
+        targets = _padded_targets(xp, targets, target_lengths, max_length, device)
+    else:
+        max_length = targets.shape[1]
+        if static_targets is not None and max(static_targets, default=0) > max_length:
+            raise ValueError(f"{_NAME}: target_lengths must be at most S = {max_length} (the "
+                             f"label axis of targets); got {static_targets}")
+
+    log_probs = xp.astype(log_probs, dtype) if log_probs.dtype != dtype else log_probs
+    states = 2 * max_length + 1
+    blanks = xp.full((batch, max_length), blank, dtype=targets.dtype, device=device)
+    extended = xp.reshape(xp.stack([blanks, targets], axis=2), (batch, 2 * max_length))
+    extended = xp.concat(
+        [extended, xp.full((batch, 1), blank, dtype=targets.dtype, device=device)], axis=1)
+    skip = xp.zeros((batch, min(2, states)), dtype=xp.bool, device=device)
+    if states > 2:
+        skip = xp.concat([skip, extended[:, 2:] != extended[:, :-2]], axis=1)
+    emissions = xp.take_along_axis(
+        log_probs, xp.broadcast_to(xp.expand_dims(extended, axis=0), (steps, batch, states)),
+        axis=2)
+    frames = xp.arange(steps, dtype=xp.int64, device=device)
+    active = xp.expand_dims(frames, axis=1) < xp.expand_dims(input_lengths, axis=0)
+    unreached = xp.full((batch, 2), -math.inf, dtype=dtype, device=device)
+
+    # Before the first frame, all mass sits on a virtual state left of s = 0; one step of the
+    # recursion from it puts log_probs[0] on s = 0 and s = 1, and T_n = 0 keeps it (loss 0 for an
+    # empty target, inf otherwise, as torch).
+    first = xp.expand_dims(xp.arange(states, device=device) == 0, axis=0)
+    start = xp.where(first, xp.zeros((batch, states), dtype=dtype, device=device), -math.inf)
+    alpha = fold(xp, _advance, start, (emissions, active), (skip, unreached))
+
+    lengths = xp.clip(target_lengths, 0, max_length)
+    last = xp.expand_dims(2 * lengths, axis=1)
+    end_blank = xp.take_along_axis(alpha, last, axis=1)[:, 0]
+    end_label = xp.take_along_axis(alpha, xp.clip(last - 1, 0, None), axis=1)[:, 0]
+    end_label = xp.where(lengths > 0, end_label, -math.inf)
+    nll = -_log_add_exp(xp, end_blank, end_label)
+    impossible = (nll == math.inf) | (target_lengths > max_length)
+
+    # torch's backward adds exp(log_probs) on every active frame (value 0 here, gradient exp).
+    frame_mass = xp.sum(xp.exp(log_probs), axis=2)
+    frame_weight = xp.astype(active, dtype)
+    if not zero_infinity:
+        frame_weight = xp.where(xp.expand_dims(impossible, axis=0) & active, math.nan,
+                                frame_weight)
+    correction = xp.sum((frame_mass - stop_gradient(xp, frame_mass)) * frame_weight, axis=0)
+    loss = xp.where(impossible, 0.0 if zero_infinity else math.inf, nll + correction)
+
+    if reduction == "mean":
+        divisor = xp.astype(xp.clip(target_lengths, 1, None), dtype)
+        return xp.mean(loss / divisor)
+    if reduction == "sum":
+        return xp.sum(loss)
+    return xp.reshape(loss, ()) if unbatched else loss

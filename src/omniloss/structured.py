@@ -1,5 +1,264 @@
-"""TODO-family docstring."""
+"""Feature-space and structured losses: comparisons of network features, adaptive softmax.
+
+:func:`perceptual_loss` compares feature maps that the caller's own network produced (omniloss
+depends on no model library); :func:`adaptive_log_softmax_loss` is the loss of
+``torch.nn.AdaptiveLogSoftmaxWithLoss`` as a function of its weights, so every library can train
+the same factorized output layer.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+from omniloss._common import (
+    as_float,
+    check_index_dtype,
+    check_positive,
+    check_reduction,
+    check_same_shape,
+    float_dtype,
+    reduce,
+    shape_of,
+)
+from omniloss._dispatch import get_namespace
+from omniloss._primitives import clamp, gather_classes, log_softmax
+
+Array = Any
+
+__all__ = ["perceptual_loss", "adaptive_log_softmax_loss"]
+
+
+def perceptual_loss(input_features: Sequence[Array], target_features: Sequence[Array], *,
+                    weights: Sequence[float] | None = None, reduction: str = "mean") -> Array:
+    """Perceptual loss: ``sum_l w_l * ||phi_l(x) - phi_l(y)||**2 / (C*H*W)`` per sample.
+
+    Johnson et al., "Perceptual Losses for Real-Time Style Transfer and Super-Resolution" (ECCV
+    2016), eq. 2: for each layer ``l`` the squared Euclidean distance between the feature maps
+    of the input and of the target, divided by the map's size ``C*H*W`` (the mean of the
+    squared differences over every axis but the batch axis), one value per sample; the layers
+    are summed with weights ``w_l``; ``reduction`` then runs over the batch.
+
+    The features come from the caller's network, in any library. PyTorch with torchvision (the
+    network's weights frozen, the input ``x`` and target ``y`` batches)::
+
+        vgg = torchvision.models.vgg16(weights="DEFAULT").features.eval().requires_grad_(False)
+        taps = [vgg[i] for i in (3, 8, 15, 22)]             # relu1_2, relu2_2, relu3_3, relu4_3
+        features = []
+        hooks = [m.register_forward_hook(lambda m, i, out: features.append(out)) for m in taps]
+        vgg(x); input_features, features = features, []
+        vgg(y); target_features = features
+        loss = ol.perceptual_loss(input_features, target_features)
+
+    Keras (any backend)::
+
+        vgg = keras.applications.VGG16(include_top=False)
+        names = ["block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3"]
+        extractor = keras.Model(vgg.input, [vgg.get_layer(n).output for n in names])
+        loss = ol.perceptual_loss(extractor(x), extractor(y))
+
+    Args:
+        input_features: a list or tuple of feature maps of the input, one per layer, each a
+            floating array with the batch on axis 0 (``(N, C, H, W)``, ``(N, H, W, C)``, ...),
+            all from one library.
+        target_features: the target's feature maps, the same number with the same shapes.
+        weights: one non-negative number per layer (``None``: all 1).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the batch.
+
+    Returns:
+        The reduced loss (0-d), or one loss per sample (shape ``(N,)``) for ``"none"``.
+
+    Defined by Johnson et al. 2016 (no framework has it).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.perceptual_loss([xp.ones((2, 3)), xp.zeros((2, 1, 2))],
+        ...                    [xp.zeros((2, 3)), xp.ones((2, 1, 2))], weights=[1.0, 0.5])
+        Array(1.5, dtype=array_api_strict.float64)
+    """
+    name = "perceptual_loss"
+    for argument, features in (("input_features", input_features),
+                               ("target_features", target_features)):
+        if not isinstance(features, list | tuple) or not features:
+            raise ValueError(f"{name}: {argument} must be a non-empty list or tuple of feature "
+                             f"maps; got {type(features).__name__}")
+    layers = len(input_features)
+    if len(target_features) != layers:
+        raise ValueError(f"{name}: target_features must have one feature map per layer of "
+                         f"input_features ({layers}); got {len(target_features)}")
+    if weights is None:
+        weights = [1.0] * layers
+    if not isinstance(weights, list | tuple) or len(weights) != layers:
+        raise ValueError(f"{name}: weights must be a list or tuple of {layers} numbers (one per "
+                         f"layer); got {weights!r}")
+    for weight in weights:
+        check_positive(name, "weights", weight, allow_zero=True)
+    check_reduction(name, reduction)
+    xp = get_namespace(*input_features, *target_features, name=name)
+    named = {f"input_features[{i}]": x for i, x in enumerate(input_features)}
+    named.update({f"target_features[{i}]": y for i, y in enumerate(target_features)})
+    dtype = float_dtype(name, xp, **named)
+    batch = shape_of(input_features[0])[:1]
+    total = None
+    for i, (x, y) in enumerate(zip(input_features, target_features, strict=True)):
+        check_same_shape(name, **{f"input_features[{i}]": x, f"target_features[{i}]": y})
+        shape = shape_of(x)
+        if not shape or shape[:1] != batch:
+            raise ValueError(f"{name}: input_features[{i}] must have the batch axis of "
+                             f"input_features[0] {batch} first; got shape {shape}")
+        difference = as_float(xp, x, dtype) - as_float(xp, y, dtype)
+        squared = difference * difference
+        if len(shape) > 1:
+            squared = xp.mean(squared, axis=tuple(range(1, len(shape))))
+        layer = weights[i] * squared
+        total = layer if total is None else total + layer
+    return reduce(xp, total, reduction)
+
+
+def _linear(xp: ModuleType, x: Array, weight: Array) -> Array:
+    """``x @ weight.T``, as ``torch.nn.Linear`` without bias."""
+    return xp.matmul(x, xp.matrix_transpose(weight))
+
+
+def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
+                              tail_weights: Sequence[tuple[Array, Array]], cutoffs: Sequence[int],
+                              *, head_bias: Array | None = None, div_value: float = 4.0,
+                              reduction: str = "mean") -> Array:
+    """Adaptive softmax NLL: the loss of ``torch.nn.AdaptiveLogSoftmaxWithLoss`` given its weights.
+
+    Grave et al., "Efficient softmax approximation for GPUs" (ICML 2017).
+    The classes ``[0, cutoffs[0])`` (the shortlist) get their log-probability from the head,
+    ``log_softmax(input @ head_weight.T + head_bias)``, whose last ``len(cutoffs)`` outputs stand
+    for the clusters. A class ``c`` of cluster ``i`` (``cutoffs[i] <= c < cutoffs[i+1]``, the
+    last cluster ending at ``n_classes``) gets ``head[shortlist + i]`` plus its log-probability
+    in that cluster, ``log_softmax((input @ proj_i.T) @ out_i.T)[c - cutoffs[i]]``. The loss is
+    ``-log p(target)``.
+
+    Trace-safe cost: torch evaluates each cluster only on the rows whose target falls in it
+    (data-dependent shapes); here every cluster is evaluated on every row and the target's
+    log-probability is picked with ``where``, so the time is that of a full factorized softmax,
+    ``N * (F * (shortlist + clusters) + sum_i (F + osz_i) * hsz_i)`` multiply-adds, and each
+    cluster's ``(N, osz_i)`` log-probabilities are kept for the backward pass. It is still cheaper
+    than a full ``(N, n_classes)`` softmax layer when ``hsz_i < F``.
+
+    A target outside ``[0, n_classes)`` gives NaN (torch raises; a value check would not trace).
+
+    Args:
+        input: hidden states, a floating array ``(N, F)``, or ``(F,)`` with a 0-d ``target``.
+        target: class indices, an integer array ``(N,)`` (or 0-d).
+        head_weight: ``module.head.weight``, shape ``(cutoffs[0] + len(cutoffs), F)``.
+        tail_weights: one ``(proj, out)`` pair per cluster, ``module.tail[i][0].weight`` of
+            shape ``(hsz_i, F)`` with ``hsz_i = int(F // div_value**(i + 1))`` and
+            ``module.tail[i][1].weight`` of shape ``(osz_i, hsz_i)``, ``osz_i`` the cluster's
+            size; the last ``osz`` fixes ``n_classes = cutoffs[-1] + osz``.
+        cutoffs: the module's ``cutoffs``: increasing positive ints (without ``n_classes``).
+        head_bias: ``module.head.bias`` (shape ``(cutoffs[0] + len(cutoffs),)``) or ``None``.
+        div_value: the module's ``div_value``; the tail shapes are checked against it.
+        reduction: ``"mean"`` (the module's ``loss``), ``"sum"``, or ``"none"`` (``-output``
+            of the module: one loss per row).
+
+    Returns:
+        The reduced loss (0-d), or the per-row losses for ``"none"``.
+
+    Defined by ``torch.nn.AdaptiveLogSoftmaxWithLoss(in_features, n_classes, cutoffs,
+    div_value, head_bias)``: with its parameters, ours equals ``module(input, target).loss``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> hidden = xp.asarray([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
+        >>> head = xp.zeros((3, 4))        # shortlist of 2 classes + 1 cluster
+        >>> tail = [(xp.ones((1, 4)), xp.zeros((3, 1)))]  # cluster of 3 classes, hsz 4 // 4
+        >>> ol.adaptive_log_softmax_loss(hidden, xp.asarray([0, 4]), head, tail, [2])
+        Array(1.64791843, dtype=array_api_strict.float64)
+    """
+    name = "adaptive_log_softmax_loss"
+    xp = get_namespace(input, target, head_weight, head_bias,
+                       *(w for pair in _pairs(name, tail_weights) for w in pair), name=name)
+    check_index_dtype(name, xp, "target", target)
+    check_reduction(name, reduction)
+    check_positive(name, "div_value", div_value)
+    if (not isinstance(cutoffs, list | tuple) or not cutoffs
+            or any(not isinstance(c, int) or isinstance(c, bool) for c in cutoffs)
+            or list(cutoffs) != sorted(set(cutoffs)) or cutoffs[0] <= 0):
+        raise ValueError(f"{name}: cutoffs must be a non-empty list or tuple of unique, "
+                         f"increasing positive ints; got {cutoffs!r}")
+    if input.ndim != target.ndim + 1 or target.ndim > 1:
+        raise ValueError(f"{name}: input must have shape (N, F) with target (N,), or (F,) with "
+                         f"a 0-d target; got input {shape_of(input)} and target "
+                         f"{shape_of(target)}")
+    if target.ndim == 1 and shape_of(input)[0] != shape_of(target)[0]:
+        raise ValueError(f"{name}: target must have the batch size of input "
+                         f"{shape_of(input)[0]}; got {shape_of(target)}")
+    features = shape_of(input)[-1]
+    clusters = len(cutoffs)
+    if len(tail_weights) != clusters:
+        raise ValueError(f"{name}: tail_weights must have one (proj, out) pair per cutoff "
+                         f"({clusters}); got {len(tail_weights)}")
+    shortlist = cutoffs[0]
+    head_size = shortlist + clusters
+    _check_shape(name, "head_weight", head_weight, (head_size, features))
+    if head_bias is not None:
+        _check_shape(name, "head_bias", head_bias, (head_size,))
+    for i, (proj, out) in enumerate(tail_weights):
+        hidden = int(features // div_value ** (i + 1))
+        _check_shape(name, f"tail_weights[{i}][0] (div_value={div_value})", proj,
+                     (hidden, features))
+        size = cutoffs[i + 1] - cutoffs[i] if i + 1 < clusters else shape_of(out)[0]
+        if size is not None and size < 1:
+            raise ValueError(f"{name}: tail_weights[{i}][1] must have at least one row (the "
+                             f"last cluster's classes); got shape {shape_of(out)}")
+        _check_shape(name, f"tail_weights[{i}][1]", out, (size, hidden))
+    n_classes = cutoffs[-1] + shape_of(tail_weights[-1][1])[0]
+    bounds = [*cutoffs, n_classes]
+    named = {f"tail_weights[{i}][{j}]": w for i, pair in enumerate(tail_weights)
+             for j, w in enumerate(pair)}
+    dtype = float_dtype(name, xp, input=input, head_weight=head_weight, head_bias=head_bias,
+                        **named)
+
+    rows = as_float(xp, input, dtype)
+    labels = target
+    if target.ndim == 0:
+        rows = xp.expand_dims(rows, axis=0)
+        labels = xp.expand_dims(labels, axis=0)
+    head = _linear(xp, rows, as_float(xp, head_weight, dtype))
+    if head_bias is not None:
+        head = head + as_float(xp, head_bias, dtype)
+    head_log_probs = log_softmax(xp, head, axis=1)
+    in_shortlist = (labels >= 0) & (labels < shortlist)
+    shortlist_index = clamp(xp, labels, min=0, max=shortlist - 1)
+    log_prob = xp.where(in_shortlist, gather_classes(xp, head_log_probs, shortlist_index, axis=1),
+                        math.nan)
+    for i, (proj, out) in enumerate(tail_weights):
+        low, high = bounds[i], bounds[i + 1]
+        projected = _linear(xp, rows, as_float(xp, proj, dtype))
+        cluster_log_probs = log_softmax(xp, _linear(xp, projected, as_float(xp, out, dtype)),
+                                        axis=1)
+        local_index = clamp(xp, labels - low, min=0, max=high - low - 1)
+        cluster_log_prob = (gather_classes(xp, cluster_log_probs, local_index, axis=1)
+                            + head_log_probs[:, shortlist + i])
+        log_prob = xp.where((labels >= low) & (labels < high), cluster_log_prob, log_prob)
+    loss = -log_prob
+    if target.ndim == 0:
+        loss = xp.squeeze(loss, axis=0)
+    return reduce(xp, loss, reduction)
+
+
+def _pairs(name: str, tail_weights: Any) -> list[tuple[Array, Array]]:
+    """``tail_weights`` as a list of ``(proj, out)`` pairs, or ``ValueError``."""
+    if not isinstance(tail_weights, list | tuple) or not all(
+            isinstance(pair, list | tuple) and len(pair) == 2 for pair in tail_weights):
+        raise ValueError(f"{name}: tail_weights must be a list or tuple of (proj, out) weight "
+                         f"pairs; got {type(tail_weights).__name__}")
+    return [(proj, out) for proj, out in tail_weights]
+
+
+def _check_shape(name: str, argument: str, x: Array, expected: tuple[int | None, ...]) -> None:
+    shape = shape_of(x)
+    if len(shape) != len(expected) or any(
+            a is not None and b is not None and a != b for a, b in zip(shape, expected,
+                                                                        strict=True)):
+        raise ValueError(f"{name}: {argument} must have shape {expected}; got {shape}")

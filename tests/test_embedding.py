@@ -1,0 +1,480 @@
+"""Embedding and metric-learning losses against torch, Keras, optax and the published formulas."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import omniloss as ol
+from tests.helpers import (
+    assert_raises_named,
+    check_parity,
+    check_traced,
+    jax_peer,
+    keras_peer,
+    torch_peer,
+)
+
+REDUCTIONS = ["mean", "sum", "none"]
+DTYPES = [np.float64, np.float32]
+
+
+def _rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def _torch_reduce(loss, reduction: str):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+# Triplet margin loss (torch).
+
+
+def _triplets(dtype, shape=(5, 4), seed: int = 0):
+    rng = _rng(seed)
+    return [rng.normal(size=shape).astype(dtype) for _ in range(3)]
+
+
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("p", [2.0, 1.0, 1.5, 3.0, math.inf, 0.5])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_triplet_matches_torch(backend, dtype, p, swap):
+    import torch.nn.functional as F
+
+    check_parity(backend,
+                 lambda a, b, c: ol.triplet_margin_loss(a, b, c, p=p, swap=swap,
+                                                        reduction="none"),
+                 torch_peer(F.triplet_margin_loss, p=p, swap=swap, reduction="none"),
+                 _triplets(dtype), argnums=(0, 1, 2))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", [{}, {"margin": 0.2, "eps": 1e-3}, {"margin": 3.0}],
+                         ids=["default", "margin-eps", "wide"])
+def test_triplet_options_and_reductions(backend, reduction, options):
+    import torch.nn.functional as F
+
+    check_parity(backend,
+                 lambda a, b, c: ol.triplet_margin_loss(a, b, c, reduction=reduction, **options),
+                 torch_peer(F.triplet_margin_loss, reduction=reduction, **options),
+                 _triplets(np.float64, seed=1), argnums=(0, 1, 2))
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, math.inf])
+def test_triplet_kinks(backend, p):
+    # Rows: at the margin (margin + d_pos - d_neg == 0); anchor == positive with eps=0 (zero
+    # difference: torch's norm gradient 0); anchor == positive under swap (d_neg tie).
+    import torch.nn.functional as F
+
+    anchor = np.array([[0.0, 0.0], [1.0, 2.0], [0.5, -1.0]])
+    positive = np.array([[1.0, 0.0], [1.0, 2.0], [0.5, -1.0]])
+    negative = np.array([[2.0, 0.0], [3.0, 1.0], [1.5, 0.0]])
+    for swap in (False, True):
+        check_parity(backend,
+                     lambda a, b, c, s=swap: ol.triplet_margin_loss(
+                         a, b, c, p=p, eps=0.0, swap=s, reduction="none"),
+                     torch_peer(F.triplet_margin_loss, p=p, eps=0.0, swap=swap,
+                                reduction="none"),
+                     [anchor, positive, negative], argnums=(0, 1, 2))
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 3, 4), (0, 4)], ids=["1d", "3d", "empty"])
+def test_triplet_shapes(backend, shape):
+    import torch.nn.functional as F
+
+    args = _triplets(np.float64, shape=shape, seed=2)
+    for reduction in REDUCTIONS:
+        check_parity(backend,
+                     lambda a, b, c, r=reduction: ol.triplet_margin_loss(a, b, c, swap=True,
+                                                                         reduction=r),
+                     torch_peer(F.triplet_margin_loss, swap=True, reduction=reduction), args,
+                     argnums=(0, 1, 2))
+
+
+# Cosine embedding loss (torch).
+
+
+def _cosine_pairs(dtype, seed: int = 3):
+    rng = _rng(seed)
+    x1, x2 = rng.normal(size=(2, 6, 4))
+    target = rng.choice([-1.0, 1.0], size=6)
+    x1[0] = 0.0  # zero vectors stay finite (torch's 1e-12)
+    x2[1] = 0.0
+    target[1] = -1.0
+    x1[2], x2[2] = [1.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0]  # cos == 0 == margin
+    target[2] = -1.0
+    target[3] = 0.0  # neither label: 0
+    return [x1.astype(dtype), x2.astype(dtype), target.astype(dtype)]
+
+
+@pytest.mark.parametrize("margin", [0.0, 0.3])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cosine_embedding_matches_torch(backend, dtype, reduction, margin):
+    import torch.nn.functional as F
+
+    check_parity(backend,
+                 lambda a, b, y: ol.cosine_embedding_loss(a, b, y, margin=margin,
+                                                          reduction=reduction),
+                 torch_peer(F.cosine_embedding_loss, margin=margin, reduction=reduction),
+                 _cosine_pairs(dtype), argnums=(0, 1))
+
+
+def test_cosine_embedding_single_pair_integer_target_and_empty(backend):
+    import torch.nn.functional as F
+
+    x1, x2 = _rng(4).normal(size=(2, 5))
+    for target in (np.array(1), np.array(-1)):
+        check_parity(backend, ol.cosine_embedding_loss, torch_peer(F.cosine_embedding_loss),
+                     [x1, x2, target], argnums=(0, 1))
+    check_parity(backend, lambda a, b, y: ol.cosine_embedding_loss(a, b, y, reduction="none"),
+                 torch_peer(F.cosine_embedding_loss, reduction="none"),
+                 [np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0, dtype=np.int64)])
+    check_parity(backend, ol.cosine_embedding_loss, torch_peer(F.cosine_embedding_loss),
+                 [np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0)])
+
+
+# Cosine similarity loss (Keras).
+
+
+def _similarity_pairs(dtype, seed: int = 5):
+    rng = _rng(seed)
+    x, y = rng.normal(size=(2, 5, 3))
+    x[0] = 0.0  # zero vector: Keras's 1e7 floor
+    y[1] = 0.0
+    x[2] = [1e-9, 0.0, -2e-9]  # norm below Keras's epsilon
+    return [x.astype(dtype), y.astype(dtype)]
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cosine_similarity_matches_keras(backend, dtype, axis):
+    import keras
+
+    check_parity(backend, lambda x, y: ol.cosine_similarity_loss(x, y, axis=axis,
+                                                                 reduction="none"),
+                 keras_peer(lambda x, y: keras.losses.cosine_similarity(y, x, axis=axis)),
+                 _similarity_pairs(dtype), argnums=(0, 1), grad_rtol=1e-4 if dtype ==
+                 np.float32 else None)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cosine_similarity_reductions(backend, reduction):
+    import keras
+    import tensorflow as tf
+
+    reducer = tf.reduce_mean if reduction == "mean" else tf.reduce_sum
+    check_parity(backend, lambda x, y: ol.cosine_similarity_loss(x, y, reduction=reduction),
+                 keras_peer(lambda x, y: reducer(keras.losses.cosine_similarity(y, x))),
+                 _similarity_pairs(np.float64, seed=6), argnums=(0, 1))
+
+
+def test_cosine_similarity_3d_and_empty(backend):
+    import keras
+
+    x, y = _rng(7).normal(size=(2, 2, 3, 4))
+    check_parity(backend, lambda a, b: ol.cosine_similarity_loss(a, b, axis=1, reduction="none"),
+                 keras_peer(lambda a, b: keras.losses.cosine_similarity(b, a, axis=1)), [x, y],
+                 argnums=(0, 1))
+    out = check_parity(backend,
+                       lambda a, b: ol.cosine_similarity_loss(a, b, reduction="none"), None,
+                       [np.zeros((0, 3)), np.zeros((0, 3))])
+    assert out.shape == (0,)
+
+
+# Contrastive loss (Hadsell et al. 2006; the formula in torch is the reference).
+
+
+def _contrastive_reference(margin: float, reduction: str):
+    import torch
+
+    def reference(x1, x2, y):
+        distance = torch.linalg.vector_norm(x1 - x2, dim=-1)
+        loss = y * distance**2 + (1 - y) * torch.clamp(margin - distance, min=0) ** 2
+        return _torch_reduce(loss, reduction)
+
+    return torch_peer(reference)
+
+
+def _contrastive_pairs(dtype, margin: float = 1.0, seed: int = 8):
+    rng = _rng(seed)
+    x1, x2 = rng.normal(size=(2, 7, 3)) * 0.6
+    target = rng.integers(0, 2, size=7).astype(np.float64)
+    x2[0], target[0] = x1[0], 0.0  # d == 0, dissimilar: gradient 0 (torch's norm)
+    x2[1], target[1] = x1[1], 1.0  # d == 0, similar
+    x1[2], x2[2], target[2] = [0.0, 0.0, 0.0], [margin, 0.0, 0.0], 0.0  # d == margin
+    target[3] = 0.3  # a soft label
+    return [x1.astype(dtype), x2.astype(dtype), target.astype(dtype)]
+
+
+@pytest.mark.parametrize("margin", [1.0, 2.0])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_contrastive_matches_formula(backend, dtype, reduction, margin):
+    check_parity(backend,
+                 lambda a, b, y: ol.contrastive_loss(a, b, y, margin=margin,
+                                                     reduction=reduction),
+                 _contrastive_reference(margin, reduction),
+                 _contrastive_pairs(dtype, margin), argnums=(0, 1, 2))
+
+
+def test_contrastive_shapes(backend):
+    rng = _rng(9)
+    single = [rng.normal(size=4), rng.normal(size=4), np.array(0.0)]
+    check_parity(backend, ol.contrastive_loss, _contrastive_reference(1.0, "mean"), single,
+                 argnums=(0, 1, 2))
+    check_parity(backend, lambda a, b, y: ol.contrastive_loss(a, b, y, reduction="none"),
+                 _contrastive_reference(1.0, "none"),
+                 [rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 4)),
+                  rng.integers(0, 2, size=(2, 3))], argnums=(0, 1))
+    check_parity(backend, ol.contrastive_loss, _contrastive_reference(1.0, "mean"),
+                 [np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0)], argnums=(0, 1, 2))
+
+
+# NT-Xent (optax).
+
+
+def _ntxent_batch(dtype, seed: int = 10):
+    rng = _rng(seed)
+    embeddings = rng.normal(size=(6, 3))
+    embeddings[4] = 0.0  # a zero embedding: optax's eps floor
+    embeddings[5] = 2.0 * embeddings[0]  # cosine 1 with the first
+    return [embeddings.astype(dtype), np.array([0, 0, 1, 1, 2, 0])]
+
+
+@pytest.mark.parametrize("temperature", [0.07, 0.5])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_ntxent_matches_optax(backend, dtype, temperature):
+    import optax
+
+    check_parity(backend, lambda e, y: ol.ntxent_loss(e, y, temperature=temperature),
+                 jax_peer(optax.ntxent, temperature=temperature), _ntxent_batch(dtype),
+                 grad_rtol=1e-4 if dtype == np.float32 else None)
+
+
+@pytest.mark.parametrize("labels", [[0, 0, 0, 0], [0, 1, 2, 3], [5]],
+                         ids=["no-negatives", "no-positives", "single"])
+def test_ntxent_degenerate_groups(backend, labels):
+    import optax
+
+    embeddings = _rng(11).normal(size=(len(labels), 3))
+    check_parity(backend, ol.ntxent_loss, jax_peer(optax.ntxent),
+                 [embeddings, np.array(labels)])
+
+
+def test_ntxent_large_embeddings(backend):
+    import optax
+
+    embeddings = _rng(12).normal(size=(4, 3)) * 1e4
+    value = check_parity(backend, lambda e, y: ol.ntxent_loss(e, y, temperature=0.01),
+                         jax_peer(optax.ntxent, temperature=0.01),
+                         [embeddings, np.array([0, 1, 0, 1])], rtol=1e-9)
+    assert np.isfinite(value)
+
+
+# Margin softmax (ArcFace, CosFace, SphereFace): the published formulas in torch.
+
+
+_CHEBYSHEV = {  # cos(m * theta) as a polynomial of cos(theta), as in the SphereFace code
+    1: lambda x: x,
+    2: lambda x: 2 * x**2 - 1,
+    3: lambda x: 4 * x**3 - 3 * x,
+    4: lambda x: 8 * x**4 - 8 * x**2 + 1,
+    5: lambda x: 16 * x**5 - 20 * x**3 + 5 * x,
+}
+
+
+def _margin_softmax_reference(kind: str, scale: float, margin: float, reduction: str):
+    import torch
+    import torch.nn.functional as F
+
+    def reference(cosine, target):
+        one_hot = F.one_hot(target, cosine.shape[1]).to(cosine.dtype)
+        if kind == "arcface":  # Deng et al. 2019
+            theta = torch.acos(torch.clamp(cosine, -1.0 + 1e-7, 1.0 - 1e-7))
+            modified = torch.cos(theta + margin)
+        elif kind == "cosface":  # Wang et al. 2018
+            modified = cosine - margin
+        else:  # Liu et al. 2017, psi(theta) = (-1)^k cos(m theta) - 2k
+            m = int(margin)
+            bounded = cosine.clamp(-1, 1)
+            k = torch.floor(m * torch.acos(bounded.detach()) / math.pi)
+            modified = (-1.0) ** k * _CHEBYSHEV[m](bounded) - 2 * k
+        logits = scale * (one_hot * modified + (1 - one_hot) * cosine)
+        return F.cross_entropy(logits, target, reduction=reduction)
+
+    return torch_peer(reference)
+
+
+def _cosines(dtype, seed: int = 13):
+    rng = _rng(seed)
+    cosine = rng.uniform(-1.0, 1.0, size=(8, 5))
+    target = rng.integers(0, 5, size=8)
+    rows = np.arange(8)
+    cosine[rows[:4], target[:4]] = [1.0, -1.0, 1.0 - 1e-9, -1.0 + 1e-9]  # at and near +-1
+    cosine[4, target[4]] = 0.0
+    return [cosine.astype(dtype), target]
+
+
+KINDS = [("arcface", 0.5), ("arcface", 0.2), ("cosface", 0.35), ("sphereface", 4),
+         ("sphereface", 1), ("sphereface", 2), ("sphereface", 3)]
+
+
+@pytest.mark.parametrize(("kind", "margin"), KINDS, ids=[f"{k}-{m}" for k, m in KINDS])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_margin_softmax_matches_formula(backend, dtype, kind, margin):
+    scale = 64.0 if dtype == np.float64 else 8.0
+    value = check_parity(backend,
+                         lambda c, y: ol.margin_softmax_loss(c, y, scale=scale, margin=margin,
+                                                             kind=kind, reduction="none"),
+                         _margin_softmax_reference(kind, scale, margin, "none"),
+                         _cosines(dtype), rtol=1e-4 if dtype == np.float32 else None,
+                         atol=1e-5 if dtype == np.float32 else None)
+    assert np.all(np.isfinite(value))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("kind", ["arcface", "cosface", "sphereface"])
+def test_margin_softmax_reductions(backend, kind, reduction):
+    margin = 3 if kind == "sphereface" else 0.4
+    check_parity(backend,
+                 lambda c, y: ol.margin_softmax_loss(c, y, scale=30.0, margin=margin, kind=kind,
+                                                     reduction=reduction),
+                 _margin_softmax_reference(kind, 30.0, margin, reduction),
+                 _cosines(np.float64, seed=14))
+
+
+def test_margin_softmax_gradients_finite_at_unit_cosine(grad_backend):
+    cosine = np.array([[1.0, -1.0, 0.3], [-1.0, 1.0, 1.0]])
+    target = np.array([0, 0])
+    for kind, margin in (("arcface", 0.5), ("cosface", 0.35), ("sphereface", 4)):
+        _, (grad,) = grad_backend.value_and_grad(
+            lambda c, y, k=kind, m=margin: ol.margin_softmax_loss(c, y, kind=k, margin=m),
+            [cosine, target], (0,))
+        assert np.all(np.isfinite(grad)), kind
+
+
+def test_margin_softmax_default_and_empty(backend):
+    check_parity(backend, ol.margin_softmax_loss,
+                 _margin_softmax_reference("arcface", 64.0, 0.5, "mean"),
+                 _cosines(np.float64, seed=15))
+    check_parity(backend, lambda c, y: ol.margin_softmax_loss(c, y, reduction="none"),
+                 _margin_softmax_reference("arcface", 64.0, 0.5, "none"),
+                 [np.zeros((0, 3)), np.zeros(0, dtype=np.int64)])
+
+
+# Tracing.
+
+TRACED = {
+    "triplet_margin_loss": (lambda a, b, c: ol.triplet_margin_loss(a, b, c, p=3.0, swap=True),
+                            lambda: _triplets(np.float64)),
+    "cosine_embedding_loss": (ol.cosine_embedding_loss, lambda: _cosine_pairs(np.float64)),
+    "cosine_similarity_loss": (ol.cosine_similarity_loss,
+                               lambda: _similarity_pairs(np.float64)),
+    "contrastive_loss": (ol.contrastive_loss, lambda: _contrastive_pairs(np.float64)),
+    "ntxent_loss": (ol.ntxent_loss, lambda: _ntxent_batch(np.float64)),
+    "margin_softmax_loss": (lambda c, y: ol.margin_softmax_loss(c, y, margin=4,
+                                                                kind="sphereface"),
+                            lambda: _cosines(np.float64)),
+}
+
+
+@pytest.mark.parametrize("name", list(TRACED))
+def test_traced(tracing_backend, name):
+    fn, make = TRACED[name]
+    check_traced(tracing_backend, fn, make())
+
+
+def test_traced_arcface(tracing_backend):
+    check_traced(tracing_backend, ol.margin_softmax_loss, _cosines(np.float64))
+
+
+# Bad inputs.
+
+
+def test_bad_inputs_triplet(backend):
+    name = "triplet_margin_loss"
+    x = backend.asarray(np.ones((3, 4)))
+    fn = ol.triplet_margin_loss
+    assert_raises_named(ValueError, name, "negative",
+                        lambda: fn(x, x, backend.asarray(np.ones((3, 5)))))
+    assert_raises_named(ValueError, name, "anchor",
+                        lambda: fn(*[backend.asarray(np.ones(()))] * 3))
+    assert_raises_named(ValueError, name, "p", lambda: fn(x, x, x, p=0))
+    assert_raises_named(ValueError, name, "swap", lambda: fn(x, x, x, swap="yes"))
+    assert_raises_named(ValueError, name, "margin", lambda: fn(x, x, x, margin="1"))
+    assert_raises_named(ValueError, name, "reduction", lambda: fn(x, x, x, reduction="avg"))
+    assert_raises_named(TypeError, name, "anchor",
+                        lambda: fn(backend.asarray(np.ones((3, 4), dtype=np.int64)), x, x))
+
+
+@pytest.mark.parametrize("name", ["cosine_embedding_loss", "contrastive_loss"])
+def test_bad_inputs_pairs(backend, name):
+    fn = getattr(ol, name)
+    x = backend.asarray(np.ones((3, 4)))
+    y = backend.asarray(np.ones(3))
+    assert_raises_named(ValueError, name, "input2",
+                        lambda: fn(x, backend.asarray(np.ones((3, 5))), y))
+    assert_raises_named(ValueError, name, "target", lambda: fn(x, x, backend.asarray(np.ones(4))))
+    assert_raises_named(ValueError, name, "reduction", lambda: fn(x, x, y, reduction="avg"))
+    assert_raises_named(TypeError, name, "input1",
+                        lambda: fn(backend.asarray(np.ones((3, 4), dtype=np.int64)), x, y))
+    if name == "cosine_embedding_loss":
+        cube = backend.asarray(np.ones((2, 3, 4)))
+        assert_raises_named(ValueError, name, "input1",
+                            lambda: fn(cube, cube, backend.asarray(np.ones((2, 3)))))
+
+
+def test_bad_inputs_cosine_similarity(backend):
+    name = "cosine_similarity_loss"
+    x = backend.asarray(np.ones((3, 4)))
+    fn = ol.cosine_similarity_loss
+    assert_raises_named(ValueError, name, "target", lambda: fn(x, backend.asarray(np.ones(4))))
+    assert_raises_named(ValueError, name, "axis", lambda: fn(x, x, axis=2))
+    assert_raises_named(ValueError, name, "reduction", lambda: fn(x, x, reduction="avg"))
+    assert_raises_named(TypeError, name, "input",
+                        lambda: fn(backend.asarray(np.ones((3, 4), dtype=np.int64)), x))
+
+
+def test_bad_inputs_ntxent(backend):
+    name = "ntxent_loss"
+    x = backend.asarray(np.ones((3, 4)))
+    labels = backend.asarray(np.zeros(3, dtype=np.int64))
+    fn = ol.ntxent_loss
+    assert_raises_named(ValueError, name, "embeddings",
+                        lambda: fn(backend.asarray(np.ones(3)), labels))
+    assert_raises_named(ValueError, name, "embeddings",
+                        lambda: fn(backend.asarray(np.ones((0, 4))),
+                                   backend.asarray(np.zeros(0, dtype=np.int64))))
+    assert_raises_named(ValueError, name, "labels",
+                        lambda: fn(x, backend.asarray(np.zeros(4, dtype=np.int64))))
+    assert_raises_named(ValueError, name, "temperature", lambda: fn(x, labels, temperature=0.0))
+    assert_raises_named(TypeError, name, "embeddings",
+                        lambda: fn(backend.asarray(np.ones((3, 4), dtype=np.int64)), labels))
+
+
+def test_bad_inputs_margin_softmax(backend):
+    name = "margin_softmax_loss"
+    c = backend.asarray(np.zeros((3, 4)))
+    y = backend.asarray(np.zeros(3, dtype=np.int64))
+    fn = ol.margin_softmax_loss
+    assert_raises_named(ValueError, name, "kind", lambda: fn(c, y, kind="normface"))
+    assert_raises_named(ValueError, name, "margin", lambda: fn(c, y, kind="sphereface"))
+    assert_raises_named(ValueError, name, "margin", lambda: fn(c, y, margin=None))
+    assert_raises_named(ValueError, name, "scale", lambda: fn(c, y, scale=-1.0))
+    assert_raises_named(ValueError, name, "cosine", lambda: fn(backend.asarray(np.zeros(4)), y))
+    assert_raises_named(ValueError, name, "cosine",
+                        lambda: fn(backend.asarray(np.zeros((3, 0))), y))
+    assert_raises_named(ValueError, name, "target",
+                        lambda: fn(c, backend.asarray(np.zeros(2, dtype=np.int64))))
+    assert_raises_named(TypeError, name, "target",
+                        lambda: fn(c, backend.asarray(np.zeros(3))))
+    assert_raises_named(TypeError, name, "cosine",
+                        lambda: fn(backend.asarray(np.zeros((3, 4), dtype=np.int64)), y))
+    assert_raises_named(ValueError, name, "reduction", lambda: fn(c, y, reduction="avg"))

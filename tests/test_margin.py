@@ -1,0 +1,511 @@
+"""Margin and ranking losses against their defining peers (Keras, torch) on every backend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import omniloss as ol
+from tests.helpers import (
+    assert_raises_named,
+    check_parity,
+    check_traced,
+    keras_peer,
+    torch_peer,
+)
+
+REDUCTIONS = ["mean", "sum", "none"]
+DTYPES = [np.float64, np.float32]
+
+
+def _rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def _last_mean(a):
+    """Keras's per-sample mean over the last axis of our elementwise loss."""
+    return ol.get_namespace(a).mean(a, axis=-1)
+
+
+def _keras_reduced(fn, reduction: str, per_sample: int = 1):
+    """A Keras per-sample loss reduced like ours: mean, sum (times the elements per sample)."""
+    import tensorflow as tf
+
+    def reduced(x, y):
+        loss = fn(y, x)
+        if reduction == "mean":
+            return tf.reduce_mean(loss)
+        return tf.reduce_sum(loss) * per_sample
+
+    return keras_peer(reduced)
+
+
+# Binary hinge and squared hinge (Keras, elementwise).
+
+
+def _binary_case(dtype, labels: str, shape=(4, 5), seed: int = 0):
+    rng = _rng(seed)
+    signs = rng.choice([-1.0, 1.0], size=shape)
+    scores = rng.normal(size=shape) * 2
+    scores.flat[::3] = signs.flat[::3]  # exactly at the margin: y * f == 1
+    scores.flat[1::7] = -signs.flat[1::7]
+    target = signs if labels == "pm1" else (signs + 1) / 2
+    return [scores.astype(dtype), target.astype(dtype)]
+
+
+HINGES = {"hinge_loss": "hinge", "squared_hinge_loss": "squared_hinge"}
+
+
+@pytest.mark.parametrize("labels", ["pm1", "01"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(HINGES))
+def test_binary_hinge_matches_keras(backend, name, dtype, labels):
+    import keras
+
+    ours = getattr(ol, name)
+    peer = getattr(keras.losses, HINGES[name])
+    check_parity(backend, lambda x, y: _last_mean(ours(x, y, reduction="none")),
+                 keras_peer(lambda x, y: peer(y, x)), _binary_case(dtype, labels))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("name", list(HINGES))
+def test_binary_hinge_reductions(backend, name, reduction):
+    import keras
+
+    args = _binary_case(np.float64, "01", shape=(3, 4), seed=1)
+    check_parity(backend, lambda x, y: getattr(ol, name)(x, y, reduction=reduction),
+                 _keras_reduced(getattr(keras.losses, HINGES[name]), reduction, 4), args)
+
+
+@pytest.mark.parametrize("name", list(HINGES))
+def test_binary_hinge_mixed_labels_map_zero_elementwise(backend, name):
+    # Keras keeps a 0 label when the set is not {0, 1}; ours maps each 0 to -1 (documented).
+    import keras
+
+    scores = _rng(2).normal(size=(2, 6))
+    mixed = np.array([[-1.0, 0.0, 1.0, 0.0, 1.0, -1.0], [0.0, 0.0, 1.0, 1.0, -1.0, 0.0]])
+    peer = getattr(keras.losses, HINGES[name])
+    check_parity(backend, lambda x, y: _last_mean(getattr(ol, name)(x, y, reduction="none")),
+                 keras_peer(lambda x, y: peer(tf_where_zero(y), x)), [scores, mixed])
+
+
+def tf_where_zero(y):
+    import tensorflow as tf
+
+    return tf.where(tf.equal(y, 0.0), -tf.ones_like(y), y)
+
+
+@pytest.mark.parametrize("name", list(HINGES))
+def test_binary_hinge_integer_labels_and_empty(backend, name):
+    import keras
+
+    scores, target = _binary_case(np.float64, "01", shape=(2, 3), seed=3)
+    peer = getattr(keras.losses, HINGES[name])
+    check_parity(backend, lambda x, y: _last_mean(getattr(ol, name)(x, y, reduction="none")),
+                 keras_peer(lambda x, y: peer(y, x)), [scores, target.astype(np.int64)])
+    empty = [np.zeros((0, 3)), np.zeros((0, 3))]
+    out = check_parity(backend, lambda x, y: getattr(ol, name)(x, y, reduction="none"),
+                       None, empty)
+    assert out.shape == (0, 3)
+    assert np.isnan(check_parity(backend, getattr(ol, name), None, empty))
+
+
+# Categorical hinge (Keras, per sample).
+
+
+def _categorical_case(dtype, seed: int = 0):
+    rng = _rng(seed)
+    scores = rng.normal(size=(5, 4))
+    labels = rng.integers(0, 4, size=5)
+    target = np.eye(4)[labels]
+    scores[0] = [2.0, 1.0, 2.0, -1.0]  # tie in the best wrong class
+    target[0] = [0.0, 1.0, 0.0, 0.0]
+    scores[1] = [0.5, 1.5, -0.5, -1.0]  # exactly at the margin
+    target[1] = [0.0, 1.0, 0.0, 0.0]
+    scores[2] = [-3.0, -2.0, -1.5, 2.0]  # all wrong classes negative: Keras's 0 wins the max
+    target[2] = [0.0, 0.0, 0.0, 1.0]
+    return [scores.astype(dtype), target.astype(dtype)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_categorical_hinge_matches_keras(backend, dtype):
+    import keras
+
+    check_parity(backend, lambda x, y: ol.categorical_hinge_loss(x, y, reduction="none"),
+                 keras_peer(lambda x, y: keras.losses.categorical_hinge(y, x)),
+                 _categorical_case(dtype), argnums=(0, 1))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_categorical_hinge_reductions(backend, reduction):
+    import keras
+
+    check_parity(backend, lambda x, y: ol.categorical_hinge_loss(x, y, reduction=reduction),
+                 _keras_reduced(keras.losses.categorical_hinge, reduction),
+                 _categorical_case(np.float64, seed=1), argnums=(0, 1))
+
+
+def test_categorical_hinge_axis(backend):
+    import keras
+
+    scores, target = _categorical_case(np.float64, seed=2)
+    check_parity(backend, lambda x, y: ol.categorical_hinge_loss(x, y, axis=0, reduction="none"),
+                 keras_peer(lambda x, y: keras.losses.categorical_hinge(
+                     tf_transpose(y), tf_transpose(x))), [scores.T, target.T], argnums=(0, 1))
+
+
+def tf_transpose(x):
+    import tensorflow as tf
+
+    return tf.transpose(x)
+
+
+def test_categorical_hinge_empty(backend):
+    out = check_parity(backend, lambda x, y: ol.categorical_hinge_loss(x, y, reduction="none"),
+                       None, [np.zeros((0, 3)), np.zeros((0, 3))])
+    assert out.shape == (0,)
+
+
+# Torch-defined elementwise losses.
+
+
+def _pm1(shape, seed):
+    return _rng(seed).choice([-1.0, 1.0], size=shape)
+
+
+@pytest.mark.parametrize("margin", [1.0, 0.5])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_hinge_embedding_matches_torch(backend, dtype, reduction, margin):
+    import torch.nn.functional as F
+
+    distances = np.abs(_rng(4).normal(size=(3, 6)))
+    target = _pm1((3, 6), 5)
+    target[0, :3] = [-1.0, 1.0, 0.0]  # 0: neither label, both terms (torch)
+    distances[1, :2] = margin  # exactly at the margin
+    target[1, :2] = -1.0
+    check_parity(backend,
+                 lambda x, y: ol.hinge_embedding_loss(x, y, margin=margin, reduction=reduction),
+                 torch_peer(F.hinge_embedding_loss, margin=margin, reduction=reduction),
+                 [distances.astype(dtype), target.astype(dtype)])
+
+
+def test_hinge_embedding_integer_target_and_edges(backend):
+    import torch.nn.functional as F
+
+    x = np.array([1.0, 0.2, 3.0])
+    check_parity(backend, lambda a, b: ol.hinge_embedding_loss(a, b, reduction="none"),
+                 torch_peer(F.hinge_embedding_loss, reduction="none"),
+                 [x, np.array([-1, -1, 1])])
+    for shape in [(), (0,)]:
+        check_parity(backend, ol.hinge_embedding_loss, torch_peer(F.hinge_embedding_loss),
+                     [np.full(shape, 0.5), np.full(shape, -1.0)])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_soft_margin_matches_torch(backend, dtype, reduction):
+    import torch.nn.functional as F
+
+    scores = _rng(6).normal(size=(4, 5)) * 3
+    scores[0, 0] = 0.0
+    check_parity(backend, lambda x, y: ol.soft_margin_loss(x, y, reduction=reduction),
+                 torch_peer(F.soft_margin_loss, reduction=reduction),
+                 [scores.astype(dtype), _pm1((4, 5), 7).astype(dtype)])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_soft_margin_extreme_scores(backend, dtype):
+    # torch's log1p(exp(.)) overflows to inf (NaN gradient) here; the stable formula in torch:
+    import torch
+    import torch.nn.functional as F
+
+    scores = np.array([-1e4, 1e4, 1e4, -1e4, 80.0, -100.0], dtype=dtype)
+    target = np.array([1.0, -1.0, 1.0, -1.0, -1.0, 1.0], dtype=dtype)
+    value = check_parity(backend, lambda x, y: ol.soft_margin_loss(x, y, reduction="none"),
+                         torch_peer(lambda x, y: torch.logaddexp(-y * x, torch.zeros_like(x))),
+                         [scores, target])
+    assert np.all(np.isfinite(value))
+    assert torch.isinf(F.soft_margin_loss(torch.from_numpy(scores), torch.from_numpy(target)))
+
+
+@pytest.mark.parametrize("margin", [0.0, 0.5])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_margin_ranking_matches_torch(backend, dtype, reduction, margin):
+    import torch.nn.functional as F
+
+    rng = _rng(8)
+    x1, x2 = rng.normal(size=(2, 10))
+    target = _pm1(10, 9)
+    x2[:3] = x1[:3]  # ties
+    x2[3] = x1[3] + target[3] * margin  # exactly at the margin
+    check_parity(backend,
+                 lambda a, b, y: ol.margin_ranking_loss(a, b, y, margin=margin,
+                                                        reduction=reduction),
+                 torch_peer(F.margin_ranking_loss, margin=margin, reduction=reduction),
+                 [x1.astype(dtype), x2.astype(dtype), target.astype(dtype)], argnums=(0, 1, 2))
+
+
+def test_margin_ranking_integer_target_and_empty(backend):
+    import torch.nn.functional as F
+
+    x1, x2 = _rng(10).normal(size=(2, 3, 2))
+    check_parity(backend, ol.margin_ranking_loss, torch_peer(F.margin_ranking_loss),
+                 [x1, x2, np.array([[1, -1], [-1, 1], [1, 1]])], argnums=(0, 1))
+    check_parity(backend, ol.margin_ranking_loss, torch_peer(F.margin_ranking_loss),
+                 [np.zeros(0), np.zeros(0), np.zeros(0)])
+
+
+# Multi-class margin (Weston-Watkins).
+
+
+def _multi_case(dtype, n: int = 5, c: int = 4, seed: int = 11):
+    rng = _rng(seed)
+    scores = rng.normal(size=(n, c))
+    target = rng.integers(0, c, size=n)
+    if n:
+        scores[0, target[0]] = 1.0
+        scores[0, (target[0] + 1) % c] = 0.0  # margin - x_y + x_j == 0 exactly
+    return [scores.astype(dtype), target]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_multi_margin_matches_torch(backend, dtype, reduction, p, weighted):
+    import torch
+    import torch.nn.functional as F
+
+    weight = _rng(12).uniform(0.5, 2.0, size=4).astype(dtype) if weighted else None
+    peer_weight = None if weight is None else torch.from_numpy(weight)
+    check_parity(backend,
+                 lambda x, y: ol.multi_margin_loss(
+                     x, y, p=p, weight=None if weight is None else backend.asarray(weight),
+                     reduction=reduction),
+                 torch_peer(F.multi_margin_loss, p=p, weight=peer_weight, reduction=reduction),
+                 _multi_case(dtype))
+
+
+@pytest.mark.parametrize("margin", [0.3, 2.0])
+def test_multi_margin_margin_option(backend, margin):
+    import torch.nn.functional as F
+
+    check_parity(backend, lambda x, y: ol.multi_margin_loss(x, y, margin=margin),
+                 torch_peer(F.multi_margin_loss, margin=margin), _multi_case(np.float64, seed=13))
+
+
+@pytest.mark.parametrize("target_shape", [(), (1,)])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multi_margin_single_sample(backend, reduction, target_shape):
+    import torch.nn.functional as F
+
+    scores = _rng(14).normal(size=5)
+    check_parity(backend, lambda x, y: ol.multi_margin_loss(x, y, p=2, reduction=reduction),
+                 torch_peer(F.multi_margin_loss, p=2, reduction=reduction),
+                 [scores, np.full(target_shape, 3, dtype=np.int64)])
+
+
+def test_multi_margin_empty_batch(backend):
+    import torch.nn.functional as F
+
+    args = _multi_case(np.float64, n=0)
+    check_parity(backend, lambda x, y: ol.multi_margin_loss(x, y, reduction="none"),
+                 torch_peer(F.multi_margin_loss, reduction="none"), args)
+    # torch's mean and sum of an empty batch read uninitialized memory; ours: NaN and 0.
+    assert np.isnan(check_parity(backend, ol.multi_margin_loss, None, args))
+    assert check_parity(backend, lambda x, y: ol.multi_margin_loss(x, y, reduction="sum"),
+                        None, args) == 0.0
+
+
+# Multi-label margin.
+
+
+def _multilabel_ids(seed: int = 15, n: int = 6, c: int = 5) -> np.ndarray:
+    rng = _rng(seed)
+    ids = np.full((n, c), -1, dtype=np.int64)
+    for row in range(n):
+        count = rng.integers(0, c + 1)
+        ids[row, :count] = rng.permutation(c)[:count]
+    ids[0] = [2, -1, 0, 1, 4]  # entries after the first -1 are ignored
+    ids[1] = [3, 3, 1, -1, -1]  # a class listed twice counts twice
+    ids[2] = [-1, 0, 1, 2, 3]  # empty list: loss 0
+    ids[3] = [4, 0, 1, 2, 3]  # every class true: loss 0
+    ids[4] = [1, 2, -1, 0, -1]
+    return ids
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_multilabel_margin_matches_torch(backend, dtype, reduction):
+    import torch.nn.functional as F
+
+    scores = _rng(16).normal(size=(6, 5))
+    scores[5] = [0.5, 1.5, 0.0, 0.0, 0.0]
+    ids = _multilabel_ids()
+    ids[5] = [1, -1, -1, -1, -1]
+    scores[5, 0] = scores[5, 1] - 1.0  # 1 - (x_j - x_i) == 0 exactly
+    check_parity(backend, lambda x, y: ol.multilabel_margin_loss(x, y, reduction=reduction),
+                 torch_peer(F.multilabel_margin_loss, reduction=reduction),
+                 [scores.astype(dtype), ids])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multilabel_margin_single_sample_and_empty(backend, reduction):
+    import torch.nn.functional as F
+
+    check_parity(backend, lambda x, y: ol.multilabel_margin_loss(x, y, reduction=reduction),
+                 torch_peer(F.multilabel_margin_loss, reduction=reduction),
+                 [_rng(17).normal(size=4), np.array([3, 0, -1, 1])])
+    empty = [np.zeros((0, 4)), np.zeros((0, 4), dtype=np.int64)]
+    value = check_parity(backend,
+                         lambda x, y: ol.multilabel_margin_loss(x, y, reduction=reduction),
+                         None if reduction == "mean" else
+                         torch_peer(F.multilabel_margin_loss, reduction=reduction), empty)
+    if reduction == "mean":  # torch reads uninitialized memory here
+        assert np.isnan(value)
+
+
+# Multi-label soft margin.
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_multilabel_soft_margin_matches_torch(backend, dtype, reduction, weighted):
+    import torch.nn.functional as F
+
+    rng = _rng(18)
+    scores = rng.normal(size=(4, 5)) * 3
+    scores[0, :2] = [1e4, -1e4]
+    target = rng.integers(0, 2, size=(4, 5)).astype(dtype)
+    target[1] = rng.uniform(size=5)  # soft targets
+    weight = rng.uniform(0.5, 2.0, size=5).astype(dtype)
+    args = [scores.astype(dtype), target] + ([weight] if weighted else [])
+    if weighted:
+        ours = lambda x, y, w: ol.multilabel_soft_margin_loss(  # noqa: E731
+            x, y, weight=w, reduction=reduction)
+        peer = torch_peer(lambda x, y, w: F.multilabel_soft_margin_loss(
+            x, y, weight=w, reduction=reduction))
+    else:
+        ours = lambda x, y: ol.multilabel_soft_margin_loss(x, y, reduction=reduction)  # noqa: E731
+        peer = torch_peer(F.multilabel_soft_margin_loss, reduction=reduction)
+    check_parity(backend, ours, peer, args, argnums=tuple(range(len(args))))
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 4), (0, 3)], ids=["1d", "3d", "empty"])
+def test_multilabel_soft_margin_shapes(backend, shape):
+    import torch.nn.functional as F
+
+    rng = _rng(19)
+    args = [rng.normal(size=shape), rng.integers(0, 2, size=shape).astype(np.float64)]
+    check_parity(backend, lambda x, y: ol.multilabel_soft_margin_loss(x, y, reduction="none"),
+                 torch_peer(F.multilabel_soft_margin_loss, reduction="none"), args,
+                 argnums=(0, 1))
+    check_parity(backend, ol.multilabel_soft_margin_loss,
+                 torch_peer(F.multilabel_soft_margin_loss), args, argnums=(0, 1))
+
+
+# Tracing.
+
+TRACED = {
+    "hinge_loss": (ol.hinge_loss, lambda: _binary_case(np.float64, "01")),
+    "squared_hinge_loss": (ol.squared_hinge_loss, lambda: _binary_case(np.float64, "pm1")),
+    "categorical_hinge_loss": (ol.categorical_hinge_loss,
+                               lambda: _categorical_case(np.float64)),
+    "hinge_embedding_loss": (ol.hinge_embedding_loss,
+                             lambda: [np.abs(_rng(0).normal(size=6)), _pm1(6, 1)]),
+    "soft_margin_loss": (ol.soft_margin_loss, lambda: [_rng(0).normal(size=6), _pm1(6, 1)]),
+    "multi_margin_loss": (lambda x, y: ol.multi_margin_loss(x, y, p=2),
+                          lambda: _multi_case(np.float64)),
+    "multilabel_margin_loss": (ol.multilabel_margin_loss,
+                               lambda: [_rng(0).normal(size=(6, 5)), _multilabel_ids()]),
+    "multilabel_soft_margin_loss": (ol.multilabel_soft_margin_loss,
+                                    lambda: [_rng(0).normal(size=(3, 4)),
+                                             np.ones((3, 4)) / 2]),
+    "margin_ranking_loss": (ol.margin_ranking_loss,
+                            lambda: [*_rng(0).normal(size=(2, 6)), _pm1(6, 1)]),
+}
+
+
+@pytest.mark.parametrize("name", list(TRACED))
+def test_traced(tracing_backend, name):
+    fn, make = TRACED[name]
+    check_traced(tracing_backend, fn, make())
+
+
+# Bad inputs.
+
+
+@pytest.mark.parametrize("name", ["hinge_loss", "squared_hinge_loss", "categorical_hinge_loss",
+                                  "hinge_embedding_loss", "soft_margin_loss"])
+def test_bad_inputs_pairwise(backend, name):
+    fn = getattr(ol, name)
+    x = backend.asarray(np.ones((3, 4)))
+    assert_raises_named(ValueError, name, "target",
+                        lambda: fn(x, backend.asarray(np.ones((3, 1)))))
+    assert_raises_named(ValueError, name, "reduction", lambda: fn(x, x, reduction="avg"))
+    assert_raises_named(TypeError, name, "input",
+                        lambda: fn(backend.asarray(np.ones((3, 4), dtype=np.int64)), x))
+    if name == "categorical_hinge_loss":
+        assert_raises_named(ValueError, name, "axis", lambda: fn(x, x, axis=2))
+
+
+def test_bad_inputs_margin_ranking(backend):
+    name = "margin_ranking_loss"
+    x = backend.asarray(np.ones(4))
+    assert_raises_named(ValueError, name, "input2",
+                        lambda: ol.margin_ranking_loss(x, backend.asarray(np.ones(3)), x))
+    assert_raises_named(ValueError, name, "target",
+                        lambda: ol.margin_ranking_loss(x, x, backend.asarray(np.ones((4, 1)))))
+    assert_raises_named(ValueError, name, "reduction",
+                        lambda: ol.margin_ranking_loss(x, x, x, reduction="max"))
+    assert_raises_named(TypeError, name, "input1",
+                        lambda: ol.margin_ranking_loss(backend.asarray(np.ones(4, dtype=np.int64)),
+                                                       x, x))
+
+
+@pytest.mark.parametrize("name", ["multi_margin_loss", "multilabel_margin_loss"])
+def test_bad_inputs_class_scores(backend, name):
+    fn = getattr(ol, name)
+    x = backend.asarray(np.ones((3, 4)))
+    good = np.zeros(3 if name == "multi_margin_loss" else (3, 4), dtype=np.int64)
+    target = backend.asarray(good)
+    assert_raises_named(ValueError, name, "input",
+                        lambda: fn(backend.asarray(np.ones((2, 3, 4))), target))
+    assert_raises_named(ValueError, name, "input",
+                        lambda: fn(backend.asarray(np.ones((3, 0))), target))
+    assert_raises_named(ValueError, name, "target",
+                        lambda: fn(x, backend.asarray(np.zeros((2, 4), dtype=np.int64))))
+    assert_raises_named(TypeError, name, "target",
+                        lambda: fn(x, backend.asarray(good.astype(np.float64))))
+    assert_raises_named(TypeError, name, "input",
+                        lambda: fn(backend.asarray(np.ones((3, 4), dtype=np.int64)), target))
+    assert_raises_named(ValueError, name, "reduction", lambda: fn(x, target, reduction="all"))
+    if name == "multi_margin_loss":
+        assert_raises_named(ValueError, name, "p", lambda: fn(x, target, p=3))
+        assert_raises_named(ValueError, name, "weight",
+                            lambda: fn(x, target, weight=backend.asarray(np.ones(3))))
+        assert_raises_named(ValueError, name, "target",
+                            lambda: fn(backend.asarray(np.ones(4)),
+                                       backend.asarray(np.zeros(2, dtype=np.int64))))
+
+
+def test_bad_inputs_multilabel_soft_margin(backend):
+    name = "multilabel_soft_margin_loss"
+    x = backend.asarray(np.ones((3, 4)))
+    assert_raises_named(ValueError, name, "input",
+                        lambda: ol.multilabel_soft_margin_loss(backend.asarray(np.ones(())),
+                                                               backend.asarray(np.ones(()))))
+    assert_raises_named(ValueError, name, "target",
+                        lambda: ol.multilabel_soft_margin_loss(x, backend.asarray(np.ones(4))))
+    assert_raises_named(ValueError, name, "weight",
+                        lambda: ol.multilabel_soft_margin_loss(
+                            x, x, weight=backend.asarray(np.ones(3))))
+    assert_raises_named(ValueError, name, "reduction",
+                        lambda: ol.multilabel_soft_margin_loss(x, x, reduction="batchmean"))
+    assert_raises_named(TypeError, name, "input",
+                        lambda: ol.multilabel_soft_margin_loss(
+                            backend.asarray(np.ones((3, 4), dtype=np.int64)), x))

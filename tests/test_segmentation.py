@@ -1,0 +1,472 @@
+"""Segmentation and detection losses against Keras, torchvision (transcribed) and torch formulas.
+
+torchvision is not installed here, so its box losses are transcribed below in torch, line for
+line, from pytorch/vision ``torchvision/ops/_utils.py`` (``_loss_inter_union``),
+``giou_loss.py``, ``diou_loss.py`` (``_diou_iou_loss``) and ``ciou_loss.py``; torch autograd gives
+the reference gradients (the boolean-mask assignment included).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import omniloss as ol
+from tests.helpers import (
+    BACKENDS,
+    assert_raises_named,
+    check_parity,
+    check_traced,
+    keras_peer,
+    torch_peer,
+)
+
+REDUCTIONS = ["mean", "sum", "none"]
+DTYPES = [np.float64, np.float32]
+MASK_LOSSES = ["dice_loss", "jaccard_loss", "tversky_loss"]
+BOX_LOSSES = ["box_iou_loss", "generalized_box_iou_loss", "distance_box_iou_loss",
+              "complete_box_iou_loss"]
+
+
+# torchvision.ops, transcribed (see the module docstring).
+
+
+def _tv_loss_inter_union(boxes1, boxes2):
+    import torch
+
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    xkis1 = torch.max(x1, x1g)
+    ykis1 = torch.max(y1, y1g)
+    xkis2 = torch.min(x2, x2g)
+    ykis2 = torch.min(y2, y2g)
+    intsctk = torch.zeros_like(x1)
+    mask = (ykis2 > ykis1) & (xkis2 > xkis1)
+    intsctk[mask] = (xkis2[mask] - xkis1[mask]) * (ykis2[mask] - ykis1[mask])
+    unionk = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intsctk
+    return intsctk, unionk
+
+
+def _tv_reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean() if loss.numel() > 0 else 0.0 * loss.sum()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def tv_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
+    intsctk, unionk = _tv_loss_inter_union(boxes1, boxes2)
+    return _tv_reduce(1 - intsctk / (unionk + eps), reduction)
+
+
+def tv_generalized_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
+    import torch
+
+    intsctk, unionk = _tv_loss_inter_union(boxes1, boxes2)
+    iouk = intsctk / (unionk + eps)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    xc1 = torch.min(x1, x1g)
+    yc1 = torch.min(y1, y1g)
+    xc2 = torch.max(x2, x2g)
+    yc2 = torch.max(y2, y2g)
+    area_c = (xc2 - xc1) * (yc2 - yc1)
+    miouk = iouk - ((area_c - unionk) / (area_c + eps))
+    return _tv_reduce(1 - miouk, reduction)
+
+
+def _tv_diou_iou_loss(boxes1, boxes2, eps=1e-7):
+    import torch
+
+    intsct, union = _tv_loss_inter_union(boxes1, boxes2)
+    iou = intsct / (union + eps)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    xc1 = torch.min(x1, x1g)
+    yc1 = torch.min(y1, y1g)
+    xc2 = torch.max(x2, x2g)
+    yc2 = torch.max(y2, y2g)
+    diagonal_distance_squared = ((xc2 - xc1) ** 2) + ((yc2 - yc1) ** 2) + eps
+    x_p = (x2 + x1) / 2
+    y_p = (y2 + y1) / 2
+    x_g = (x1g + x2g) / 2
+    y_g = (y1g + y2g) / 2
+    centers_distance_squared = ((x_p - x_g) ** 2) + ((y_p - y_g) ** 2)
+    loss = 1 - iou + (centers_distance_squared / diagonal_distance_squared)
+    return loss, iou
+
+
+def tv_distance_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
+    loss, _ = _tv_diou_iou_loss(boxes1, boxes2, eps)
+    return _tv_reduce(loss, reduction)
+
+
+def tv_complete_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
+    import torch
+
+    diou_loss, iou = _tv_diou_iou_loss(boxes1, boxes2)  # sic: torchvision drops eps here
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    w_pred = x2 - x1
+    h_pred = y2 - y1
+    w_gt = x2g - x1g
+    h_gt = y2g - y1g
+    v = (4 / (torch.pi**2)) * torch.pow((torch.atan(w_gt / h_gt) - torch.atan(w_pred / h_pred)),
+                                        2)
+    with torch.no_grad():
+        alpha = v / (1 - iou + v + eps)
+    return _tv_reduce(diou_loss + alpha * v, reduction)
+
+
+TORCHVISION = {
+    "box_iou_loss": tv_box_iou_loss,
+    "generalized_box_iou_loss": tv_generalized_box_iou_loss,
+    "distance_box_iou_loss": tv_distance_box_iou_loss,
+    "complete_box_iou_loss": tv_complete_box_iou_loss,
+}
+
+
+# Mask-loss peers.
+
+
+def _tf_reduce(loss, reduction):
+    import tensorflow as tf
+
+    if reduction == "mean":
+        return tf.reduce_mean(loss)
+    if reduction == "sum":
+        return tf.reduce_sum(loss)
+    return loss
+
+
+def _keras_dice(input, target, axis, reduction):
+    import keras
+
+    return _tf_reduce(keras.losses.dice(target, input, axis=axis), reduction)
+
+
+def _keras_tversky_swapped(input, target, alpha, beta, axis, reduction):
+    import keras
+
+    # Keras 3.15 applies its alpha to the false negatives: swap to get Salehi's convention.
+    return _tf_reduce(keras.losses.tversky(target, input, alpha=beta, beta=alpha, axis=axis),
+                      reduction)
+
+
+def _torch_reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _torch_dims(x, axis):
+    if axis is None:
+        return tuple(range(x.ndim))
+    return axis
+
+
+def _torch_dice(input, target, axis, smooth, reduction):
+    dims = _torch_dims(input, axis)
+    intersection = (input * target).sum(dim=dims)
+    total = target.sum(dim=dims) + input.sum(dim=dims)
+    return _torch_reduce(1 - (2 * intersection + smooth) / (total + smooth + 1e-7), reduction)
+
+
+def _torch_jaccard(input, target, axis, smooth, reduction):
+    dims = _torch_dims(input, axis)
+    intersection = (input * target).sum(dim=dims)
+    union = input.sum(dim=dims) + target.sum(dim=dims) - intersection
+    return _torch_reduce(1 - (intersection + smooth) / (union + smooth + 1e-7), reduction)
+
+
+def _masks(shape: tuple[int, ...], dtype: type, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    probs = rng.uniform(size=shape).astype(dtype)
+    mask = (rng.uniform(size=shape) > 0.5).astype(dtype)
+    return [probs, mask]
+
+
+AXES = [None, (1, 2), 1, -1, (0, 2)]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("axis", AXES, ids=str)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dice_matches_keras(backend, dtype, axis, reduction):
+    check_parity(backend, lambda p, t: ol.dice_loss(p, t, axis=axis, reduction=reduction),
+                 keras_peer(_keras_dice, axis=axis, reduction=reduction),
+                 _masks((2, 3, 4), dtype), argnums=(0, 1))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("axis", [None, (1, 2)], ids=str)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("smooth", [0.0, 1.0])
+def test_dice_and_jaccard_smooth_match_torch_formula(backend, smooth, dtype, axis, reduction):
+    args = _masks((2, 3, 4), dtype, seed=1)
+    check_parity(backend,
+                 lambda p, t: ol.dice_loss(p, t, axis=axis, smooth=smooth, reduction=reduction),
+                 torch_peer(_torch_dice, axis=axis, smooth=smooth, reduction=reduction), args,
+                 argnums=(0, 1))
+    check_parity(backend,
+                 lambda p, t: ol.jaccard_loss(p, t, axis=axis, smooth=smooth,
+                                              reduction=reduction),
+                 torch_peer(_torch_jaccard, axis=axis, smooth=smooth, reduction=reduction),
+                 args, argnums=(0, 1))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("axis", [None, (1, 2), -1], ids=str)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("alpha", "beta"), [(0.5, 0.5), (0.7, 0.3), (0.0, 1.0)])
+def test_tversky_matches_keras_with_alpha_beta_swapped(backend, alpha, beta, dtype, axis,
+                                                      reduction):
+    check_parity(backend,
+                 lambda p, t: ol.tversky_loss(p, t, alpha=alpha, beta=beta, axis=axis,
+                                              reduction=reduction),
+                 keras_peer(_keras_tversky_swapped, alpha=alpha, beta=beta, axis=axis,
+                            reduction=reduction),
+                 _masks((2, 3, 4), dtype, seed=2), argnums=(0, 1))
+
+
+def test_tversky_alpha_weighs_false_positives(backend):
+    # One false positive (p=1, t=0) and nothing else: TP = 1, FP = 1, FN = 0.
+    probs, mask = (backend.asarray(np.array(a)) for a in ([1.0, 1.0], [1.0, 0.0]))
+    value = backend.to_numpy(ol.tversky_loss(probs, mask, alpha=1.0, beta=0.0))
+    assert value == pytest.approx(1 - 1 / (2 + 1e-7))
+    value = backend.to_numpy(ol.tversky_loss(probs, mask, alpha=0.0, beta=1.0))
+    assert value == pytest.approx(1 - 1 / (1 + 1e-7))
+
+
+@pytest.mark.parametrize("name", ["dice_loss", "tversky_loss"])
+@pytest.mark.parametrize("case", ["empty", "all_zero", "0d", "perfect", "int_target"])
+def test_mask_edge_cases_match_keras(backend, name, case):
+    probs, mask = {
+        "empty": (np.zeros((0, 3)), np.zeros((0, 3))),
+        "all_zero": (np.zeros((2, 3)), np.zeros((2, 3))),
+        "0d": (np.array(0.3), np.array(1.0)),
+        "perfect": (np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 1.0]])),
+        "int_target": (np.array([[0.2, 0.9], [0.6, 0.1]]), np.array([[0, 1], [1, 0]])),
+    }[case]
+    if name == "dice_loss":
+        ours, peer = ol.dice_loss, keras_peer(_keras_dice, axis=None, reduction="mean")
+    else:
+        ours = ol.tversky_loss
+        peer = keras_peer(_keras_tversky_swapped, alpha=0.5, beta=0.5, axis=None,
+                          reduction="mean")
+    argnums = (0,) if case == "int_target" else (0, 1)
+    check_parity(backend, ours, peer, [probs, mask], argnums=argnums)
+
+
+@pytest.mark.parametrize("name", ["dice_loss", "jaccard_loss"])
+def test_smooth_makes_empty_masks_zero(backend, name):
+    zeros = backend.asarray(np.zeros((2, 3)))
+    value = backend.to_numpy(getattr(ol, name)(zeros, zeros, smooth=1.0))
+    assert value == pytest.approx(1 - 1 / (1 + 1e-7))
+
+
+def test_jaccard_is_tversky_with_ones(backend):
+    probs, mask = (backend.asarray(a) for a in _masks((3, 4), np.float64, seed=3))
+    np.testing.assert_allclose(
+        backend.to_numpy(ol.jaccard_loss(probs, mask, axis=1, reduction="none")),
+        backend.to_numpy(ol.tversky_loss(probs, mask, alpha=1.0, beta=1.0, axis=1,
+                                         reduction="none")), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", MASK_LOSSES)
+def test_mask_traced(tracing_backend, name):
+    check_traced(tracing_backend, lambda p, t: getattr(ol, name)(p, t, axis=(1, 2)),
+                 _masks((2, 3, 4), np.float64))
+
+
+@pytest.mark.parametrize("name", MASK_LOSSES)
+def test_mask_bad_inputs(backend, name):
+    fn = getattr(ol, name)
+    probs, mask = (backend.asarray(a) for a in _masks((2, 3), np.float64))
+    assert_raises_named(ValueError, name, "target",
+                        lambda: fn(probs, backend.asarray(np.zeros((2, 1)))))
+    assert_raises_named(ValueError, name, "reduction", lambda: fn(probs, mask, reduction="avg"))
+    assert_raises_named(ValueError, name, "axis", lambda: fn(probs, mask, axis=2))
+    assert_raises_named(ValueError, name, "axis", lambda: fn(probs, mask, axis=(0, -2)))
+    assert_raises_named(ValueError, name, "axis", lambda: fn(probs, mask, axis=()))
+    assert_raises_named(ValueError, name, "axis", lambda: fn(probs, mask, axis=[0]))
+    assert_raises_named(TypeError, name, "input",
+                        lambda: fn(backend.asarray(np.ones((2, 3), dtype=np.int64)), mask))
+    options = ["alpha", "beta"] if name == "tversky_loss" else ["smooth"]
+    for option in options:
+        assert_raises_named(ValueError, name, option, lambda o=option: fn(probs, mask, **{o: -1}))
+
+
+# Box losses.
+
+
+def _boxes(shape: tuple[int, ...], dtype: type, seed: int = 0) -> list[np.ndarray]:
+    """Two sets of valid boxes, overlapping in some pairs and not in others."""
+    rng = np.random.default_rng(seed)
+
+    def one() -> np.ndarray:
+        corner = rng.uniform(0, 4, size=(*shape, 2))
+        size = rng.uniform(0.5, 3, size=(*shape, 2))
+        return np.concatenate([corner, corner + size], axis=-1).astype(dtype)
+
+    return [one(), one()]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(8,), (2, 3), ()], ids=["N", "N_M", "single"])
+@pytest.mark.parametrize("name", BOX_LOSSES)
+def test_boxes_match_torchvision(backend, name, shape, dtype, reduction):
+    check_parity(backend, lambda a, b: getattr(ol, name)(a, b, reduction=reduction),
+                 torch_peer(TORCHVISION[name], reduction=reduction), _boxes(shape, dtype),
+                 argnums=(0, 1))
+
+
+@pytest.mark.parametrize("eps", [0.0, 1e-3])
+@pytest.mark.parametrize("name", BOX_LOSSES)
+def test_boxes_eps_matches_torchvision(backend, name, eps):
+    check_parity(backend, lambda a, b: getattr(ol, name)(a, b, eps=eps, reduction="none"),
+                 torch_peer(TORCHVISION[name], eps=eps), _boxes((6,), np.float64, seed=4),
+                 argnums=(0, 1))
+
+
+# Identical, shared-edge, touching, disjoint, nested, tied-coordinate, zero-width, point, huge.
+SPECIAL_BOXES = np.array([
+    [[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 1.0]],
+    [[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 2.0, 1.0]],
+    [[0.0, 0.0, 1.0, 1.0], [1.0, 0.0, 2.0, 1.0]],
+    [[0.0, 0.0, 1.0, 1.0], [3.0, 4.0, 5.0, 6.0]],
+    [[0.0, 0.0, 4.0, 4.0], [1.0, 1.0, 2.0, 3.0]],
+    [[1.0, 2.0, 3.0, 5.0], [1.0, 0.0, 3.0, 2.0]],
+    [[0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]],
+    [[0.5, 0.5, 0.5, 2.0], [0.0, 0.0, 1.0, 1.0]],
+    [[0.0, 0.0, 1e4, 2e4], [-1e4, 5e3, 3e4, 1e4]],
+])
+POINT_BOXES = np.array([[[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]],
+                        [[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 2.0, 2.0]],
+                        [[0.0, 1.0, 2.0, 1.0], [0.0, 0.0, 2.0, 2.0]]])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", BOX_LOSSES)
+def test_boxes_special_cases_match_torchvision(backend, name, dtype):
+    boxes = SPECIAL_BOXES.astype(dtype)
+    check_parity(backend, lambda a, b: getattr(ol, name)(a, b, reduction="none"),
+                 torch_peer(TORCHVISION[name]), [boxes[:, 0], boxes[:, 1]], argnums=(0, 1))
+
+
+@pytest.mark.parametrize("name", BOX_LOSSES[:3])
+def test_degenerate_boxes_match_torchvision(backend, name):
+    check_parity(backend, lambda a, b: getattr(ol, name)(a, b, reduction="none"),
+                 torch_peer(TORCHVISION[name]), [POINT_BOXES[:, 0], POINT_BOXES[:, 1]],
+                 argnums=(0, 1))
+
+
+def test_ciou_zero_height_is_the_limit_of_torchvision(backend):
+    """torchvision: ``atan(w/0)`` gives the right value but a NaN gradient; ours is the limit.
+
+    (The flat boxes lie outside the others: torchvision's intersection gradient itself jumps
+    where a box of positive height overlaps, so the limit is taken where it does not.)
+    """
+    boxes1 = np.array([[0.0, 3.0, 2.0, 3.0], [5.0, 0.0, 6.0, 0.0]])
+    boxes2 = np.array([[0.0, 0.0, 2.0, 2.0], [0.0, 0.0, 1.0, 3.0]])
+    value = check_parity(backend, lambda a, b: ol.complete_box_iou_loss(a, b, reduction="none"),
+                         torch_peer(tv_complete_box_iou_loss), [boxes1, boxes2], argnums=())
+    assert np.all(np.isfinite(value))
+    if backend.has_grad:
+        nearly_flat = boxes1 + np.array([0.0, 0.0, 0.0, 1e-9])
+        _, peer_grads = BACKENDS["torch"].value_and_grad(tv_complete_box_iou_loss,
+                                                      [nearly_flat, boxes2], (0, 1))
+        _, grads = backend.value_and_grad(
+            lambda a, b: ol.complete_box_iou_loss(a, b, reduction="none"), [boxes1, boxes2],
+            (0, 1))
+        for ours, peer in zip(grads, peer_grads, strict=True):
+            np.testing.assert_allclose(ours, peer, rtol=1e-6, atol=1e-6)
+
+
+def test_ciou_point_boxes_are_finite(backend):
+    """torchvision gives NaN for ``0 x 0`` boxes (``atan(0/0)``); ours gives angle 0."""
+    boxes = POINT_BOXES[:2]
+    value, grads = (backend.value_and_grad(ol.complete_box_iou_loss, [boxes[:, 0], boxes[:, 1]],
+                                           (0, 1)) if backend.has_grad else
+                    (backend.to_numpy(ol.complete_box_iou_loss(
+                        *backend.convert([boxes[:, 0], boxes[:, 1]]))), []))
+    assert np.all(np.isfinite(value))
+    assert all(np.all(np.isfinite(g)) for g in grads)
+    # With angle 0 for the point, the rest is torchvision's DIoU plus alpha * v.
+    diou = backend.to_numpy(ol.distance_box_iou_loss(*backend.convert([boxes[:, 0],
+                                                                        boxes[:, 1]]),
+                                                     reduction="none"))
+    v = 4 / math.pi**2 * np.array([0.0, math.atan(1.0)]) ** 2
+    iou = np.array([0.0, 0.0])
+    expected = diou + v / (1 - iou + v + 1e-7) * v
+    assert float(value) == pytest.approx(expected.mean())
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", BOX_LOSSES)
+def test_boxes_empty_batch(backend, name, reduction):
+    empty = np.zeros((0, 4))
+    value = check_parity(backend, lambda a, b: getattr(ol, name)(a, b, reduction=reduction),
+                         torch_peer(TORCHVISION[name], reduction=reduction), [empty, empty],
+                         argnums=(0, 1))
+    if reduction == "mean":
+        assert value == 0.0
+
+
+@pytest.mark.parametrize("name", BOX_LOSSES)
+def test_boxes_integer_second_argument(backend, name):
+    boxes1 = np.array([[0.0, 0.0, 2.0, 3.0], [1.0, 1.0, 4.0, 2.0]])
+    boxes2 = np.array([[1, 0, 3, 3], [0, 0, 2, 2]])
+    check_parity(backend, getattr(ol, name),
+                 torch_peer(lambda a, b: TORCHVISION[name](a, b.double(), reduction="mean")),
+                 [boxes1, boxes2], argnums=(0,))
+
+
+def test_ciou_alpha_gets_no_gradient(grad_backend):
+    """Without the stop-gradient the boxes' gradient would differ (alpha depends on them)."""
+    boxes1, boxes2 = _boxes((5,), np.float64, seed=7)
+    _, grads = grad_backend.value_and_grad(
+        lambda a, b: ol.complete_box_iou_loss(a, b, reduction="none"), [boxes1, boxes2], (0,))
+    _, peer = BACKENDS["torch"].value_and_grad(tv_complete_box_iou_loss, [boxes1, boxes2], (0,))
+    np.testing.assert_allclose(grads[0], peer[0], rtol=1e-10, atol=1e-12)
+
+    def attached(a, b):
+        import torch
+
+        loss, iou = _tv_diou_iou_loss(a, b)
+        w1, h1 = a[..., 2] - a[..., 0], a[..., 3] - a[..., 1]
+        w2, h2 = b[..., 2] - b[..., 0], b[..., 3] - b[..., 1]
+        v = 4 / math.pi**2 * (torch.atan(w2 / h2) - torch.atan(w1 / h1)) ** 2
+        return loss + v / (1 - iou + v + 1e-7) * v
+
+    _, wrong = BACKENDS["torch"].value_and_grad(attached, [boxes1, boxes2], (0,))
+    assert not np.allclose(grads[0], wrong[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", BOX_LOSSES)
+def test_boxes_traced(tracing_backend, name):
+    check_traced(tracing_backend, getattr(ol, name), _boxes((4,), np.float64))
+
+
+@pytest.mark.parametrize("name", BOX_LOSSES)
+def test_boxes_bad_inputs(backend, name):
+    fn = getattr(ol, name)
+    boxes1, boxes2 = (backend.asarray(a) for a in _boxes((3,), np.float64))
+    assert_raises_named(ValueError, name, "boxes1",
+                        lambda: fn(backend.asarray(np.zeros((3, 3))), boxes2))
+    assert_raises_named(ValueError, name, "boxes1",
+                        lambda: fn(backend.asarray(np.array(1.0)), boxes2))
+    assert_raises_named(ValueError, name, "boxes2",
+                        lambda: fn(boxes1, backend.asarray(np.zeros((3, 5)))))
+    assert_raises_named(ValueError, name, "boxes2",
+                        lambda: fn(boxes1, backend.asarray(np.zeros((2, 4)))))
+    assert_raises_named(ValueError, name, "reduction", lambda: fn(boxes1, boxes2, reduction="x"))
+    assert_raises_named(ValueError, name, "eps", lambda: fn(boxes1, boxes2, eps=-1.0))
+    assert_raises_named(TypeError, name, "boxes1",
+                        lambda: fn(backend.asarray(np.ones((3, 4), dtype=np.int64)), boxes2))

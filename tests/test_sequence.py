@@ -1,0 +1,332 @@
+"""CTC loss against torch.nn.functional.ctc_loss (values and gradients), tf.nn.ctc_loss and optax."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import omniloss as ol
+from omniloss._dispatch import get_namespace
+from omniloss._primitives import log_softmax
+from tests.helpers import (
+    assert_raises_named,
+    check_parity,
+    check_traced,
+    jax_peer,
+    tf_peer,
+    torch_peer,
+)
+
+REDUCTIONS = ["mean", "sum", "none"]
+DTYPES = [np.float64, np.float32]
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _batch(dtype: type, *, seed: int = 0, steps: int = 8, classes: int = 5, blank: int = 0,
+           scale: float = 1.0, normalised: bool = True) -> list[np.ndarray]:
+    """``[log_probs (T, 5, C), padded targets (5, 4), input_lengths, target_lengths]``.
+
+    The samples: a full-length one, a shorter input, an empty target, repeated labels (which need
+    a blank between them: 4 labels + 2 repeats = 6 <= 8 frames) and a 3-frame input.
+    """
+    rng = np.random.default_rng(seed)
+    logits = scale * rng.normal(size=(steps, 5, classes))
+    log_probs = _log_softmax(logits) if normalised else logits
+    labels = [c for c in range(classes) if c != blank]
+    targets = rng.choice(labels, size=(5, 4))
+    targets[3] = [labels[0], labels[0], labels[1], labels[1]]
+    input_lengths = np.array([steps, steps - 2, steps, steps, 3])
+    target_lengths = np.array([3, 2, 0, 4, 1])
+    return [log_probs.astype(dtype), targets, input_lengths, target_lengths]
+
+
+def _concatenated(targets: np.ndarray, target_lengths: np.ndarray) -> np.ndarray:
+    return np.concatenate([row[:n] for row, n in zip(targets, target_lengths, strict=True)])
+
+
+def _ours(**options):
+    return lambda lp, tg, il, tl: ol.ctc_loss(lp, tg, il, tl, **options)
+
+
+@pytest.mark.parametrize("zero_infinity", [False, True])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_matches_torch(backend, dtype, reduction, zero_infinity):
+    import torch.nn.functional as F
+
+    options = {"reduction": reduction, "zero_infinity": zero_infinity}
+    check_parity(backend, _ours(**options), torch_peer(F.ctc_loss, **options), _batch(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gradient_of_unnormalised_log_probs(backend, dtype):
+    # torch's backward is exp(lp) - exp(log(alpha*beta) + loss - lp): the free-variable
+    # derivative of the recursion plus exp(lp) on every frame t < T_n. Unnormalised inputs make
+    # the extra term visible (it cancels through a log_softmax).
+    import torch.nn.functional as F
+
+    check_parity(backend, _ours(reduction="sum"), torch_peer(F.ctc_loss, reduction="sum"),
+                 _batch(dtype, normalised=False, scale=2.0))
+
+
+@pytest.mark.parametrize("zero_infinity", [False, True])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_impossible_alignment(backend, reduction, zero_infinity):
+    # Sample 0 needs 3 labels + 2 repeats = 5 frames but has 4; sample 1 has 2 frames for 3
+    # labels; sample 2 has none for 1 label. torch: inf (0 with zero_infinity) and a NaN (zero)
+    # gradient on the impossible samples' frames t < T_n.
+    import torch.nn.functional as F
+
+    log_probs, _, _, _ = _batch(np.float64, steps=5)
+    targets = np.array([[1, 1, 1], [1, 2, 3], [2, 0, 0], [3, 4, 0], [1, 2, 3]])
+    options = {"reduction": reduction, "zero_infinity": zero_infinity}
+    check_parity(backend, _ours(**options), torch_peer(F.ctc_loss, **options),
+                 [log_probs, targets, np.array([4, 2, 0, 5, 5]), np.array([3, 3, 1, 2, 3])])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("lengths", ["arrays", "tuples", "lists"])
+def test_concatenated_targets(backend, dtype, lengths):
+    import torch.nn.functional as F
+
+    log_probs, targets, input_lengths, target_lengths = _batch(dtype)
+    flat = _concatenated(targets, target_lengths)
+    if lengths == "arrays":
+        args = [log_probs, flat, input_lengths, target_lengths]
+    else:
+        as_seq = tuple if lengths == "tuples" else list
+        args = [log_probs, flat, as_seq(input_lengths.tolist()), as_seq(target_lengths.tolist())]
+    check_parity(backend, _ours(reduction="none"), torch_peer(F.ctc_loss, reduction="none"), args)
+
+
+def test_padded_targets_with_int_lengths(backend):
+    import torch.nn.functional as F
+
+    log_probs, targets, input_lengths, target_lengths = _batch(np.float64)
+    args = [log_probs, targets, tuple(input_lengths.tolist()), list(target_lengths.tolist())]
+    check_parity(backend, _ours(), torch_peer(F.ctc_loss), args)
+
+
+@pytest.mark.parametrize("form", ["0d", "1d", "tuple", "int", "targets_1xS"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_unbatched(backend, form, reduction):
+    # torch takes (T, C) log_probs with (S,) or (1, S) targets and 0-d or 1-element lengths; it
+    # refuses plain ints, which mean the same one-element tuple here.
+    import torch.nn.functional as F
+
+    log_probs, targets, _, _ = _batch(np.float64)
+    log_probs, targets = log_probs[:, 3], targets[3]
+    if form == "targets_1xS":
+        targets = targets[None]
+    arrays = {"0d": [np.array(7), np.array(4)], "1d": [np.array([7]), np.array([4])],
+              "targets_1xS": [np.array(7), np.array(4)]}
+    if form in arrays:
+        check_parity(backend, _ours(reduction=reduction),
+                     torch_peer(F.ctc_loss, reduction=reduction),
+                     [log_probs, targets, *arrays[form]])
+        return
+    ours_lengths = {"tuple": ((7,), (4,)), "int": (7, 4)}[form]
+    peer = torch_peer(lambda lp, tg: F.ctc_loss(lp, tg, (7,), (4,), reduction=reduction))
+    check_parity(backend, lambda lp, tg: ol.ctc_loss(lp, tg, *ours_lengths, reduction=reduction),
+                 peer, [log_probs, targets])
+
+
+@pytest.mark.parametrize("blank", [2, 4])
+def test_blank_index(backend, blank):
+    import torch.nn.functional as F
+
+    options = {"blank": blank, "reduction": "none"}
+    check_parity(backend, _ours(**options), torch_peer(F.ctc_loss, **options),
+                 _batch(np.float64, blank=blank))
+
+
+def test_target_containing_blank(backend):
+    # torch documents that targets must not contain the blank, but does not check: its
+    # recursion then allows a skip into that "label" whenever the label two states back
+    # differs. The values follow the same recursion. The gradients are compared only up to
+    # torch's shortcut: on the last frame its backward assigns (instead of log-adding) the
+    # alpha*beta of state 2L-1, assuming its class differs from the blank's at 2L, so with a blank
+    # as the last label torch's gradient there is off (by 0.5 in this batch); ours is the
+    # derivative of the value.
+    import torch.nn.functional as F
+
+    log_probs, _, input_lengths, _ = _batch(np.float64)
+    targets = np.array([[1, 0, 2, 0], [0, 0, 1, 2], [3, 0, 0, 4], [0, 1, 0, 1], [0, 2, 2, 2]])
+    args = [log_probs, targets, input_lengths, np.array([3, 2, 4, 4, 1])]
+    check_parity(backend, _ours(reduction="none"), torch_peer(F.ctc_loss, reduction="none"), args,
+                 argnums=())
+
+
+def test_edge_lengths(backend):
+    # S = 0 targets (every target empty) and an empty input (T_n = 0) with an empty target: 0.
+    import torch.nn.functional as F
+
+    log_probs, _, _, _ = _batch(np.float64)
+    args = [log_probs, np.zeros((5, 0), dtype=np.int64), np.array([8, 0, 3, 1, 8]),
+            np.zeros(5, dtype=np.int64)]
+    check_parity(backend, _ours(reduction="none"), torch_peer(F.ctc_loss, reduction="none"), args)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_empty_batch_and_no_frames(backend, reduction):
+    # torch refuses empty log_probs; here they follow the definitions: an empty batch sums to 0
+    # and has a NaN mean, and with T = 0 an empty target costs 0 and a non-empty one is
+    # impossible (inf).
+    xp = backend.namespace()
+    empty = ol.ctc_loss(backend.asarray(np.zeros((4, 0, 3))),
+                        backend.asarray(np.zeros((0, 2), dtype=np.int64)),
+                        backend.asarray(np.zeros(0, dtype=np.int64)),
+                        backend.asarray(np.zeros(0, dtype=np.int64)), reduction=reduction)
+    expected_empty = {"mean": np.nan, "sum": 0.0, "none": np.zeros(0)}[reduction]
+    np.testing.assert_array_equal(backend.to_numpy(empty), expected_empty)
+    no_frames = ol.ctc_loss(backend.asarray(np.zeros((0, 2, 3))),
+                            backend.asarray(np.array([[1, 2], [0, 0]])), (0, 0), (2, 0),
+                            reduction="none")
+    np.testing.assert_array_equal(backend.to_numpy(no_frames), [np.inf, 0.0])
+
+
+def test_array_lengths_beyond_the_bounds(backend):
+    # torch raises; array lengths are data, so they are not checked: an input length above T
+    # counts as T, a padded target length above S is impossible (inf).
+    import torch.nn.functional as F
+
+    log_probs, targets, input_lengths, target_lengths = _batch(np.float64)
+    ours = ol.ctc_loss(*backend.convert([log_probs, targets, np.array([9, 6, 8, 8, 3]),
+                                         np.array([3, 2, 0, 5, 1])]), reduction="none")
+    peer = torch_peer(F.ctc_loss, reduction="none")(
+        [log_probs, targets, input_lengths, target_lengths], ())[0]
+    np.testing.assert_allclose(backend.to_numpy(ours), [*peer[:3], np.inf, peer[4]], rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_extreme_logits_and_long_sequences(backend, dtype):
+    # Logits of magnitude 1e4 (log-probabilities down to -1e4, loss ~1e6) and T = 120 frames:
+    # finite, equal to torch; a probability-space recursion would underflow and give inf. In
+    # float32 the reference is torch in float64 on the same inputs: torch's own float32 backward
+    # forms exp(log(alpha*beta) + loss - lp) from terms of size 1e6 and is off by up to 0.15
+    # (measured), while ours matches float64 to 1e-6 (7e-6 on TensorFlow, whose float32 exp and
+    # log kernels round differently). Even in float64 torch's backward carries that cancellation
+    # (2.5e-10 on gradients of size 1, the rounding of a 1e6 loss), hence the gradient atol.
+    import torch.nn.functional as F
+
+    rng = np.random.default_rng(3)
+    log_probs = _log_softmax(1e4 * rng.normal(size=(120, 2, 6))).astype(dtype)
+    targets = rng.integers(1, 6, size=(2, 30))
+    args = [log_probs, targets, np.array([120, 90]), np.array([30, 25])]
+    in_float64 = torch_peer(F.ctc_loss, reduction="sum")
+
+    def peer(peer_args, argnums):
+        return in_float64([a.astype(np.float64) if a.dtype.kind == "f" else a
+                           for a in peer_args], argnums)
+
+    value = check_parity(backend, _ours(reduction="sum"), peer, args, atol=1e-6,
+                         grad_atol=1e-9 if dtype == np.float64 else 2e-5)
+    assert np.isfinite(value)
+
+
+def test_matches_tf_nn_ctc_loss(backend):
+    # tf.nn.ctc_loss(labels, logits, label_length, logit_length, logits_time_major=True,
+    # blank_index) takes time-major LOGITS (T, N, C) and applies log_softmax itself, returns the
+    # per-sample loss, and its dense-label kernel exists in float32 only. So ours runs on
+    # log_softmax(logits) with reduction="none"; the gradient is compared w.r.t. the logits, where
+    # torch's extra exp(log_probs) term cancels.
+    import tensorflow as tf
+
+    logits, targets, input_lengths, target_lengths = _batch(np.float32, blank=4,
+                                                            normalised=False)
+
+    def ours(x, tg, il, tl):
+        return ol.ctc_loss(log_softmax(get_namespace(x), x, axis=-1), tg, il, tl, blank=4,
+                           reduction="none")
+
+    def peer(x, tg, il, tl):
+        return tf.nn.ctc_loss(tg, x, tl, il, logits_time_major=True, blank_index=4)
+
+    check_parity(backend, ours, tf_peer(peer), [logits, targets, input_lengths, target_lengths],
+                 rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_matches_optax_ctc_loss(backend, dtype):
+    # optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id) takes batch-major
+    # LOGITS (N, T, C) with log_softmax applied inside, and 0/1 float paddings (1 = padding)
+    # instead of lengths; per-sample values. Ours runs on log_softmax of the time-major
+    # transpose; gradients w.r.t. the logits.
+    import jax.numpy as jnp
+    import optax
+
+    logits, targets, input_lengths, target_lengths = _batch(dtype, normalised=False)
+    batch_major = np.ascontiguousarray(np.transpose(logits, (1, 0, 2)))
+    logit_paddings = (np.arange(8)[None, :] >= input_lengths[:, None]).astype(dtype)
+    label_paddings = (np.arange(4)[None, :] >= target_lengths[:, None]).astype(dtype)
+
+    def ours(x, tg, il, tl):
+        xp = get_namespace(x)
+        time_major = xp.permute_dims(x, (1, 0, 2))
+        return ol.ctc_loss(log_softmax(xp, time_major, axis=-1), tg, il, tl, reduction="none")
+
+    def peer(x, tg, il, tl):
+        return optax.ctc_loss(x, jnp.asarray(logit_paddings), tg, jnp.asarray(label_paddings))
+
+    check_parity(backend, ours, jax_peer(peer),
+                 [batch_major, targets, input_lengths, target_lengths])
+
+
+@pytest.mark.parametrize("layout", ["padded", "concatenated"])
+def test_traced(tracing_backend, layout):
+    log_probs, targets, input_lengths, target_lengths = _batch(np.float64, steps=12)
+    if layout == "concatenated":
+        targets = _concatenated(targets, target_lengths)
+    check_traced(tracing_backend, _ours(), [log_probs, targets, input_lengths, target_lengths])
+    check_traced(tracing_backend,
+                 lambda lp, tg: ol.ctc_loss(lp, tg, (12, 10, 12, 12, 3), (3, 2, 0, 4, 1),
+                                            reduction="none"),
+                 [log_probs, targets])
+
+
+def test_bad_inputs(backend):
+    log_probs, targets, input_lengths, target_lengths = backend.convert(_batch(np.float64))
+    ints = backend.asarray(np.zeros((8, 5, 5), dtype=np.int64))
+
+    def call(*args, **options):
+        return lambda: ol.ctc_loss(*args, **options)
+
+    good = (log_probs, targets, input_lengths, target_lengths)
+    cases = [
+        (ValueError, "input_lengths", call(log_probs, targets, (9, 8, 8, 8, 8), target_lengths)),
+        (ValueError, "input_lengths", call(log_probs, targets, (8, -1, 8, 8, 8), target_lengths)),
+        (ValueError, "input_lengths", call(log_probs, targets, (8, 8, 8), target_lengths)),
+        (ValueError, "target_lengths", call(log_probs, targets, input_lengths, (5, 0, 0, 0, 0))),
+        (ValueError, "target_lengths",
+         call(log_probs, backend.asarray(np.ones(7, dtype=np.int64)), input_lengths,
+              (3, 2, 0, 4, 1))),
+        (ValueError, "log_probs", call(backend.asarray(np.zeros((8, 5))[0]), *good[1:])),
+        (ValueError, "log_probs", call(backend.asarray(np.zeros((1, 8, 5, 5))), *good[1:])),
+        (ValueError, "targets",
+         call(log_probs, backend.asarray(np.ones((5, 4, 1), dtype=np.int64)), *good[2:])),
+        (ValueError, "targets",
+         call(log_probs, backend.asarray(np.ones((4, 4), dtype=np.int64)), *good[2:])),
+        (ValueError, "input_lengths",
+         call(log_probs, targets, backend.asarray(np.ones((1, 5), dtype=np.int64)),
+              target_lengths)),
+        (ValueError, "blank", call(*good, blank=5)),
+        (ValueError, "blank", call(*good, blank=-1)),
+        (ValueError, "reduction", call(*good, reduction="batchmean")),
+        (ValueError, "zero_infinity", call(*good, zero_infinity="yes")),
+        (TypeError, "log_probs", call(ints, *good[1:])),
+        (TypeError, "targets", call(log_probs, backend.asarray(np.ones((5, 4))), *good[2:])),
+        (TypeError, "input_lengths",
+         call(log_probs, targets, backend.asarray(np.ones(5)), target_lengths)),
+        (TypeError, "target_lengths", call(log_probs, targets, input_lengths, (3, 2, 0, 4.0, 1))),
+        (TypeError, "input_lengths", call(log_probs, targets, 8.0, target_lengths)),
+    ]
+    for exception, argument, bad_call in cases:
+        assert_raises_named(exception, "ctc_loss", argument, bad_call)
+    if backend.name != "numpy":
+        assert_raises_named(TypeError, "ctc_loss", "numpy",
+                            call(log_probs, np.ones((5, 4), dtype=np.int64), input_lengths,
+                                 target_lengths))
