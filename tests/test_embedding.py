@@ -45,12 +45,12 @@ def _triplets(dtype, shape=(5, 4), seed: int = 0):
 @pytest.mark.parametrize("p", [2.0, 1.0, 1.5, 3.0, math.inf, 0.5])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_triplet_matches_torch(backend, dtype, p, swap):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     check_parity(backend,
                  lambda a, b, c: ol.triplet_margin_loss(a, b, c, p=p, swap=swap,
                                                         reduction="none"),
-                 torch_peer(F.triplet_margin_loss, p=p, swap=swap, reduction="none"),
+                 torch_peer(functional.triplet_margin_loss, p=p, swap=swap, reduction="none"),
                  _triplets(dtype), argnums=(0, 1, 2))
 
 
@@ -58,11 +58,11 @@ def test_triplet_matches_torch(backend, dtype, p, swap):
 @pytest.mark.parametrize("options", [{}, {"margin": 0.2, "eps": 1e-3}, {"margin": 3.0}],
                          ids=["default", "margin-eps", "wide"])
 def test_triplet_options_and_reductions(backend, reduction, options):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     check_parity(backend,
                  lambda a, b, c: ol.triplet_margin_loss(a, b, c, reduction=reduction, **options),
-                 torch_peer(F.triplet_margin_loss, reduction=reduction, **options),
+                 torch_peer(functional.triplet_margin_loss, reduction=reduction, **options),
                  _triplets(np.float64, seed=1), argnums=(0, 1, 2))
 
 
@@ -70,7 +70,7 @@ def test_triplet_options_and_reductions(backend, reduction, options):
 def test_triplet_kinks(backend, p):
     # Rows: at the margin (margin + d_pos - d_neg == 0); anchor == positive with eps=0 (zero
     # difference: torch's norm gradient 0); anchor == positive under swap (d_neg tie).
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     anchor = np.array([[0.0, 0.0], [1.0, 2.0], [0.5, -1.0]])
     positive = np.array([[1.0, 0.0], [1.0, 2.0], [0.5, -1.0]])
@@ -79,22 +79,22 @@ def test_triplet_kinks(backend, p):
         check_parity(backend,
                      lambda a, b, c, s=swap: ol.triplet_margin_loss(
                          a, b, c, p=p, eps=0.0, swap=s, reduction="none"),
-                     torch_peer(F.triplet_margin_loss, p=p, eps=0.0, swap=swap,
+                     torch_peer(functional.triplet_margin_loss, p=p, eps=0.0, swap=swap,
                                 reduction="none"),
                      [anchor, positive, negative], argnums=(0, 1, 2))
 
 
 @pytest.mark.parametrize("shape", [(4,), (2, 3, 4), (0, 4)], ids=["1d", "3d", "empty"])
 def test_triplet_shapes(backend, shape):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     args = _triplets(np.float64, shape=shape, seed=2)
     for reduction in REDUCTIONS:
         check_parity(backend,
                      lambda a, b, c, r=reduction: ol.triplet_margin_loss(a, b, c, swap=True,
                                                                          reduction=r),
-                     torch_peer(F.triplet_margin_loss, swap=True, reduction=reduction), args,
-                     argnums=(0, 1, 2))
+                     torch_peer(functional.triplet_margin_loss, swap=True, reduction=reduction),
+                     args, argnums=(0, 1, 2))
 
 
 # Cosine embedding loss (torch).
@@ -117,26 +117,27 @@ def _cosine_pairs(dtype, seed: int = 3):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_cosine_embedding_matches_torch(backend, dtype, reduction, margin):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     check_parity(backend,
                  lambda a, b, y: ol.cosine_embedding_loss(a, b, y, margin=margin,
                                                           reduction=reduction),
-                 torch_peer(F.cosine_embedding_loss, margin=margin, reduction=reduction),
+                 torch_peer(functional.cosine_embedding_loss, margin=margin, reduction=reduction),
                  _cosine_pairs(dtype), argnums=(0, 1))
 
 
 def test_cosine_embedding_single_pair_integer_target_and_empty(backend):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     x1, x2 = _rng(4).normal(size=(2, 5))
     for target in (np.array(1), np.array(-1)):
-        check_parity(backend, ol.cosine_embedding_loss, torch_peer(F.cosine_embedding_loss),
-                     [x1, x2, target], argnums=(0, 1))
+        check_parity(backend, ol.cosine_embedding_loss,
+                     torch_peer(functional.cosine_embedding_loss), [x1, x2, target],
+                     argnums=(0, 1))
     check_parity(backend, lambda a, b, y: ol.cosine_embedding_loss(a, b, y, reduction="none"),
-                 torch_peer(F.cosine_embedding_loss, reduction="none"),
+                 torch_peer(functional.cosine_embedding_loss, reduction="none"),
                  [np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0, dtype=np.int64)])
-    check_parity(backend, ol.cosine_embedding_loss, torch_peer(F.cosine_embedding_loss),
+    check_parity(backend, ol.cosine_embedding_loss, torch_peer(functional.cosine_embedding_loss),
                  [np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0)])
 
 
@@ -292,10 +293,10 @@ _CHEBYSHEV = {  # cos(m * theta) as a polynomial of cos(theta), as in the Sphere
 
 def _margin_softmax_reference(kind: str, scale: float, margin: float, reduction: str):
     import torch
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     def reference(cosine, target):
-        one_hot = F.one_hot(target, cosine.shape[1]).to(cosine.dtype)
+        one_hot = functional.one_hot(target, cosine.shape[1]).to(cosine.dtype)
         if kind == "arcface":  # Deng et al. 2019
             theta = torch.acos(torch.clamp(cosine, -1.0 + 1e-7, 1.0 - 1e-7))
             modified = torch.cos(theta + margin)
@@ -307,7 +308,7 @@ def _margin_softmax_reference(kind: str, scale: float, margin: float, reduction:
             k = torch.floor(m * torch.acos(bounded.detach()) / math.pi)
             modified = (-1.0) ** k * _CHEBYSHEV[m](bounded) - 2 * k
         logits = scale * (one_hot * modified + (1 - one_hot) * cosine)
-        return F.cross_entropy(logits, target, reduction=reduction)
+        return functional.cross_entropy(logits, target, reduction=reduction)
 
     return torch_peer(reference)
 

@@ -1,6 +1,6 @@
 """GAN losses against their papers' formulas written in torch (autograd gives the gradients).
 
-The minimax and non-saturating kinds are checked against ``F.binary_cross_entropy_with_logits``;
+The minimax and non-saturating kinds are checked against torch's BCE with logits;
 the gradient penalty against ``torch.linalg.vector_norm`` (whose gradient at 0 is 0).
 """
 
@@ -36,30 +36,30 @@ def _reduce(loss, reduction):
 
 def torch_discriminator(real, fake, kind, reduction):
     import torch
-    import torch.nn.functional as F
+    import torch.nn.functional as nnf
 
     if kind == "minimax":
-        return (F.binary_cross_entropy_with_logits(real, torch.ones_like(real),
+        return (nnf.binary_cross_entropy_with_logits(real, torch.ones_like(real),
                                                    reduction=reduction)
-                + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake),
+                + nnf.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake),
                                                      reduction=reduction))
     real_term, fake_term = {
         "least_squares": (0.5 * (real - 1) ** 2, 0.5 * fake**2),
         "wasserstein": (-real, fake),
-        "hinge": (F.relu(1 - real), F.relu(1 + fake)),
+        "hinge": (nnf.relu(1 - real), nnf.relu(1 + fake)),
     }[kind]
     return _reduce(real_term, reduction) + _reduce(fake_term, reduction)
 
 
 def torch_generator(fake, kind, reduction):
     import torch
-    import torch.nn.functional as F
+    import torch.nn.functional as nnf
 
     if kind == "non_saturating":
-        return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake),
+        return nnf.binary_cross_entropy_with_logits(fake, torch.ones_like(fake),
                                                   reduction=reduction)
     if kind == "minimax":
-        return -F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake),
+        return -nnf.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake),
                                                    reduction=reduction)
     loss = {"least_squares": 0.5 * (fake - 1) ** 2, "wasserstein": -fake, "hinge": -fake}[kind]
     return _reduce(loss, reduction)
@@ -73,9 +73,9 @@ def torch_gradient_penalty(gradients, target, reduction):
 
 
 def torch_loss_sensitive(real_loss, fake_loss, distance, lam, reduction):
-    import torch.nn.functional as F
+    import torch.nn.functional as nnf
 
-    return _reduce(real_loss + lam * F.relu(distance + real_loss - fake_loss), reduction)
+    return _reduce(real_loss + lam * nnf.relu(distance + real_loss - fake_loss), reduction)
 
 
 def _logits(shape: tuple[int, ...], dtype: type, seed: int = 0, kinks: bool = True) -> np.ndarray:

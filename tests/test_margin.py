@@ -178,7 +178,7 @@ def _pm1(shape, seed):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_hinge_embedding_matches_torch(backend, dtype, reduction, margin):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     distances = np.abs(_rng(4).normal(size=(3, 6)))
     target = _pm1((3, 6), 5)
@@ -187,31 +187,31 @@ def test_hinge_embedding_matches_torch(backend, dtype, reduction, margin):
     target[1, :2] = -1.0
     check_parity(backend,
                  lambda x, y: ol.hinge_embedding_loss(x, y, margin=margin, reduction=reduction),
-                 torch_peer(F.hinge_embedding_loss, margin=margin, reduction=reduction),
+                 torch_peer(functional.hinge_embedding_loss, margin=margin, reduction=reduction),
                  [distances.astype(dtype), target.astype(dtype)])
 
 
 def test_hinge_embedding_integer_target_and_edges(backend):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     x = np.array([1.0, 0.2, 3.0])
     check_parity(backend, lambda a, b: ol.hinge_embedding_loss(a, b, reduction="none"),
-                 torch_peer(F.hinge_embedding_loss, reduction="none"),
+                 torch_peer(functional.hinge_embedding_loss, reduction="none"),
                  [x, np.array([-1, -1, 1])])
     for shape in [(), (0,)]:
-        check_parity(backend, ol.hinge_embedding_loss, torch_peer(F.hinge_embedding_loss),
+        check_parity(backend, ol.hinge_embedding_loss, torch_peer(functional.hinge_embedding_loss),
                      [np.full(shape, 0.5), np.full(shape, -1.0)])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_soft_margin_matches_torch(backend, dtype, reduction):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     scores = _rng(6).normal(size=(4, 5)) * 3
     scores[0, 0] = 0.0
     check_parity(backend, lambda x, y: ol.soft_margin_loss(x, y, reduction=reduction),
-                 torch_peer(F.soft_margin_loss, reduction=reduction),
+                 torch_peer(functional.soft_margin_loss, reduction=reduction),
                  [scores.astype(dtype), _pm1((4, 5), 7).astype(dtype)])
 
 
@@ -219,7 +219,7 @@ def test_soft_margin_matches_torch(backend, dtype, reduction):
 def test_soft_margin_extreme_scores(backend, dtype):
     # torch's log1p(exp(.)) overflows to inf (NaN gradient) here; the stable formula in torch:
     import torch
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     scores = np.array([-1e4, 1e4, 1e4, -1e4, 80.0, -100.0], dtype=dtype)
     target = np.array([1.0, -1.0, 1.0, -1.0, -1.0, 1.0], dtype=dtype)
@@ -227,14 +227,15 @@ def test_soft_margin_extreme_scores(backend, dtype):
                          torch_peer(lambda x, y: torch.logaddexp(-y * x, torch.zeros_like(x))),
                          [scores, target])
     assert np.all(np.isfinite(value))
-    assert torch.isinf(F.soft_margin_loss(torch.from_numpy(scores), torch.from_numpy(target)))
+    torch_loss = functional.soft_margin_loss(torch.from_numpy(scores), torch.from_numpy(target))
+    assert torch.isinf(torch_loss)
 
 
 @pytest.mark.parametrize("margin", [0.0, 0.5])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_margin_ranking_matches_torch(backend, dtype, reduction, margin):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     rng = _rng(8)
     x1, x2 = rng.normal(size=(2, 10))
@@ -244,17 +245,17 @@ def test_margin_ranking_matches_torch(backend, dtype, reduction, margin):
     check_parity(backend,
                  lambda a, b, y: ol.margin_ranking_loss(a, b, y, margin=margin,
                                                         reduction=reduction),
-                 torch_peer(F.margin_ranking_loss, margin=margin, reduction=reduction),
+                 torch_peer(functional.margin_ranking_loss, margin=margin, reduction=reduction),
                  [x1.astype(dtype), x2.astype(dtype), target.astype(dtype)], argnums=(0, 1, 2))
 
 
 def test_margin_ranking_integer_target_and_empty(backend):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     x1, x2 = _rng(10).normal(size=(2, 3, 2))
-    check_parity(backend, ol.margin_ranking_loss, torch_peer(F.margin_ranking_loss),
+    check_parity(backend, ol.margin_ranking_loss, torch_peer(functional.margin_ranking_loss),
                  [x1, x2, np.array([[1, -1], [-1, 1], [1, 1]])], argnums=(0, 1))
-    check_parity(backend, ol.margin_ranking_loss, torch_peer(F.margin_ranking_loss),
+    check_parity(backend, ol.margin_ranking_loss, torch_peer(functional.margin_ranking_loss),
                  [np.zeros(0), np.zeros(0), np.zeros(0)])
 
 
@@ -277,7 +278,7 @@ def _multi_case(dtype, n: int = 5, c: int = 4, seed: int = 11):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_multi_margin_matches_torch(backend, dtype, reduction, p, weighted):
     import torch
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     weight = _rng(12).uniform(0.5, 2.0, size=4).astype(dtype) if weighted else None
     peer_weight = None if weight is None else torch.from_numpy(weight)
@@ -285,35 +286,37 @@ def test_multi_margin_matches_torch(backend, dtype, reduction, p, weighted):
                  lambda x, y: ol.multi_margin_loss(
                      x, y, p=p, weight=None if weight is None else backend.asarray(weight),
                      reduction=reduction),
-                 torch_peer(F.multi_margin_loss, p=p, weight=peer_weight, reduction=reduction),
+                 torch_peer(functional.multi_margin_loss, p=p, weight=peer_weight,
+                            reduction=reduction),
                  _multi_case(dtype))
 
 
 @pytest.mark.parametrize("margin", [0.3, 2.0])
 def test_multi_margin_margin_option(backend, margin):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     check_parity(backend, lambda x, y: ol.multi_margin_loss(x, y, margin=margin),
-                 torch_peer(F.multi_margin_loss, margin=margin), _multi_case(np.float64, seed=13))
+                 torch_peer(functional.multi_margin_loss, margin=margin),
+                 _multi_case(np.float64, seed=13))
 
 
 @pytest.mark.parametrize("target_shape", [(), (1,)])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_multi_margin_single_sample(backend, reduction, target_shape):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     scores = _rng(14).normal(size=5)
     check_parity(backend, lambda x, y: ol.multi_margin_loss(x, y, p=2, reduction=reduction),
-                 torch_peer(F.multi_margin_loss, p=2, reduction=reduction),
+                 torch_peer(functional.multi_margin_loss, p=2, reduction=reduction),
                  [scores, np.full(target_shape, 3, dtype=np.int64)])
 
 
 def test_multi_margin_empty_batch(backend):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     args = _multi_case(np.float64, n=0)
     check_parity(backend, lambda x, y: ol.multi_margin_loss(x, y, reduction="none"),
-                 torch_peer(F.multi_margin_loss, reduction="none"), args)
+                 torch_peer(functional.multi_margin_loss, reduction="none"), args)
     # torch's mean and sum of an empty batch read uninitialized memory; ours: NaN and 0.
     assert np.isnan(check_parity(backend, ol.multi_margin_loss, None, args))
     assert check_parity(backend, lambda x, y: ol.multi_margin_loss(x, y, reduction="sum"),
@@ -340,7 +343,7 @@ def _multilabel_ids(seed: int = 15, n: int = 6, c: int = 5) -> np.ndarray:
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_multilabel_margin_matches_torch(backend, dtype, reduction):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     scores = _rng(16).normal(size=(6, 5))
     scores[5] = [0.5, 1.5, 0.0, 0.0, 0.0]
@@ -348,22 +351,22 @@ def test_multilabel_margin_matches_torch(backend, dtype, reduction):
     ids[5] = [1, -1, -1, -1, -1]
     scores[5, 0] = scores[5, 1] - 1.0  # 1 - (x_j - x_i) == 0 exactly
     check_parity(backend, lambda x, y: ol.multilabel_margin_loss(x, y, reduction=reduction),
-                 torch_peer(F.multilabel_margin_loss, reduction=reduction),
+                 torch_peer(functional.multilabel_margin_loss, reduction=reduction),
                  [scores.astype(dtype), ids])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_multilabel_margin_single_sample_and_empty(backend, reduction):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     check_parity(backend, lambda x, y: ol.multilabel_margin_loss(x, y, reduction=reduction),
-                 torch_peer(F.multilabel_margin_loss, reduction=reduction),
+                 torch_peer(functional.multilabel_margin_loss, reduction=reduction),
                  [_rng(17).normal(size=4), np.array([3, 0, -1, 1])])
     empty = [np.zeros((0, 4)), np.zeros((0, 4), dtype=np.int64)]
     value = check_parity(backend,
                          lambda x, y: ol.multilabel_margin_loss(x, y, reduction=reduction),
                          None if reduction == "mean" else
-                         torch_peer(F.multilabel_margin_loss, reduction=reduction), empty)
+                         torch_peer(functional.multilabel_margin_loss, reduction=reduction), empty)
     if reduction == "mean":  # torch reads uninitialized memory here
         assert np.isnan(value)
 
@@ -375,7 +378,7 @@ def test_multilabel_margin_single_sample_and_empty(backend, reduction):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_multilabel_soft_margin_matches_torch(backend, dtype, reduction, weighted):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     rng = _rng(18)
     scores = rng.normal(size=(4, 5)) * 3
@@ -387,25 +390,25 @@ def test_multilabel_soft_margin_matches_torch(backend, dtype, reduction, weighte
     if weighted:
         ours = lambda x, y, w: ol.multilabel_soft_margin_loss(  # noqa: E731
             x, y, weight=w, reduction=reduction)
-        peer = torch_peer(lambda x, y, w: F.multilabel_soft_margin_loss(
+        peer = torch_peer(lambda x, y, w: functional.multilabel_soft_margin_loss(
             x, y, weight=w, reduction=reduction))
     else:
         ours = lambda x, y: ol.multilabel_soft_margin_loss(x, y, reduction=reduction)  # noqa: E731
-        peer = torch_peer(F.multilabel_soft_margin_loss, reduction=reduction)
+        peer = torch_peer(functional.multilabel_soft_margin_loss, reduction=reduction)
     check_parity(backend, ours, peer, args, argnums=tuple(range(len(args))))
 
 
 @pytest.mark.parametrize("shape", [(5,), (2, 3, 4), (0, 3)], ids=["1d", "3d", "empty"])
 def test_multilabel_soft_margin_shapes(backend, shape):
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     rng = _rng(19)
     args = [rng.normal(size=shape), rng.integers(0, 2, size=shape).astype(np.float64)]
     check_parity(backend, lambda x, y: ol.multilabel_soft_margin_loss(x, y, reduction="none"),
-                 torch_peer(F.multilabel_soft_margin_loss, reduction="none"), args,
+                 torch_peer(functional.multilabel_soft_margin_loss, reduction="none"), args,
                  argnums=(0, 1))
     check_parity(backend, ol.multilabel_soft_margin_loss,
-                 torch_peer(F.multilabel_soft_margin_loss), args, argnums=(0, 1))
+                 torch_peer(functional.multilabel_soft_margin_loss), args, argnums=(0, 1))
 
 
 # Tracing.

@@ -57,20 +57,32 @@ def _torch_dims(axis: Any, ndim: int) -> Any:
 # Values against SciPy / NumPy (every backend), gradients against torch autograd.
 
 
-@pytest.mark.parametrize("axis, keepdims", [(-1, False), (0, True), (None, False),
-                                            (None, True), ((0, 1), False), ((1, 0), True),
-                                            ((-1,), False)], ids=str)
-@pytest.mark.parametrize("kind", sorted(INPUTS))
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_logsumexp(backend, dtype, kind, axis, keepdims):
+def _check_logsumexp(backend: Backend, x: np.ndarray, axis: Any, keepdims: bool,
+                     grad_rtol: float | None = None) -> None:
     import torch
 
-    x = _inputs(kind, dtype)
     ours = _primitive("logsumexp", axis=axis, keepdims=keepdims)
     check_parity(backend, ours, numpy_peer(lambda a: special.logsumexp(
         a.astype(np.float64), axis=axis, keepdims=keepdims)), [x], argnums=())
     check_parity(backend, ours, torch_peer(lambda a: torch.logsumexp(
-        a, dim=_torch_dims(axis, a.ndim), keepdim=keepdims)), [x])
+        a, dim=_torch_dims(axis, a.ndim), keepdim=keepdims)), [x], grad_rtol=grad_rtol)
+
+
+@pytest.mark.parametrize("axis, keepdims", [(-1, False), (0, True), (None, False),
+                                            (None, True), ((0, 2), False), ((2, 0), True),
+                                            ((-1,), False), ((0, 1, 2), False)], ids=str)
+def test_logsumexp_axes(backend, axis, keepdims):
+    _check_logsumexp(backend, _logits(np.float64, (3, 4, 5)), axis, keepdims)
+
+
+@pytest.mark.parametrize("kind", ["extreme", "neg_inf"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_logsumexp_extreme(backend, dtype, kind):
+    # torch.logsumexp's backward is exp(x - result), with result rounded at the magnitude of the
+    # logits: at 1e4 in float32 that is 1e-3 absolute, so its gradient is off by up to 1e-3.
+    grad_rtol = 2e-3 if dtype == np.float32 and kind == "extreme" else None
+    for axis, keepdims in [(-1, False), ((0, 1), True)]:
+        _check_logsumexp(backend, _inputs(kind, dtype), axis, keepdims, grad_rtol)
 
 
 @pytest.mark.parametrize("keepdims", [False, True])
@@ -92,8 +104,8 @@ def test_logsumexp_all_neg_inf(backend):
     np.testing.assert_allclose(value, expected, rtol=1e-12)
 
 
-@pytest.mark.parametrize("axis", [-1, 0])
-@pytest.mark.parametrize("kind", sorted(INPUTS))
+@pytest.mark.parametrize("kind, axis", [("regular", -1), ("regular", 0), ("extreme", -1),
+                                         ("neg_inf", -1)])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ["log_softmax", "softmax"])
 def test_softmax_family(backend, name, dtype, kind, axis):
@@ -149,7 +161,7 @@ def test_elementwise_half_precision(backend):
         check_parity(backend, _primitive(name), numpy_peer(reference), [x], argnums=(),
                      rtol=2e-3, atol=1e-7)
     check_parity(backend, _primitive("log_softmax", axis=-1),
-                 numpy_peer(lambda a: special.log_softmax(a.astype(np.float64))),
+                 numpy_peer(lambda a: special.log_softmax(a.astype(np.float64), axis=-1)),
                  [np.array([[1e4, 0.0, -1e4], [1.0, 2.0, 3.0]], np.float16)], argnums=(),
                  rtol=2e-3, atol=2e-3)
 
@@ -162,12 +174,14 @@ def test_xlogy(backend, dtype):
     y = np.array([0.0, 2.0, INF, np.nan, 0.0, 0.5, 1e4, 1e-30, np.nan, 1e-300]).astype(dtype)
     ours = _primitive("xlogy")
     check_parity(backend, ours, numpy_peer(special.xlogy), [x, y], argnums=())
-    # torch.xlogy's gradient w.r.t. y is x / y, NaN at x == y == 0 where ours is 0: leave it out
-    keep = ~((x == 0) & (y == 0)) & ~np.isnan(y)
+    # torch's gradients at x == 0 and y in {0, inf} are NaN and inf, ours 0 (see the docstring)
+    keep = ~((x == 0) & ((y == 0) | (y == INF)))
     check_parity(backend, ours, torch_peer(torch.xlogy), [x[keep], y[keep]], argnums=(0, 1))
     if backend.has_grad:
         _, gradients = backend.value_and_grad(ours, [x[:1], y[:1]], (0, 1))
         np.testing.assert_array_equal(np.concatenate(gradients), [0.0, 0.0])
+        _, gradients = backend.value_and_grad(ours, [np.zeros(2), np.array([-1.0, INF])], (0, 1))
+        np.testing.assert_array_equal(np.concatenate(gradients), [0.0, 0.0, 0.0, 0.0])
 
 
 def test_xlogy_broadcasts(backend):
@@ -197,7 +211,7 @@ def test_gather_classes(backend, x_shape, axis, dtype):
 
 
 @pytest.mark.parametrize("bounds", [(-1.0, 1.0), (0.0, None), (None, 0.5), (None, None),
-                                    (2.0, 2.0)], ids=str)
+                                    (2.0, 2.0), (1.0, -1.0)], ids=str)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_clamp(backend, bounds, dtype):
     import torch
@@ -206,7 +220,9 @@ def test_clamp(backend, bounds, dtype):
     x = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0, -1e4, 1e4, np.nan, INF, -INF],
                  dtype)
     ours = _primitive("clamp", min=low, max=high)
-    check_parity(backend, ours, numpy_peer(lambda a: np.clip(a, low, high)), [x], argnums=())
+    if bounds == (None, None):  # torch.clamp needs a bound; clamping to nothing is the identity
+        check_parity(backend, ours, numpy_peer(lambda a: a), [x], argnums=())
+        return
     check_parity(backend, ours, torch_peer(torch.clamp, min=low, max=high), [x])
 
 
@@ -243,9 +259,13 @@ def _weighted(fn: Callable[..., Any]) -> Callable[..., Any]:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", sorted(NATIVE_CASES))
 def test_native_equals_portable(grad_backend: Backend, case, dtype, monkeypatch):
+    """Equal to rounding: ``atol`` covers the natives' sigmoid' = s(1 - s), which cancels to 0
+    for x > 37 in float64 where the portable gradient keeps e^-x."""
     fn, kinds = NATIVE_CASES[case]
-    rtol, atol = (1e-12, 1e-300) if dtype == np.float64 else (2e-6, 1e-30)
+    rtol, atol = (1e-12, 1e-15) if dtype == np.float64 else (2e-6, 1e-7)
     for kind in kinds:
+        if dtype == np.float32 and kind == "extreme" and case.startswith("logsumexp"):
+            rtol = 2e-3  # torch.logsumexp's float32 gradient at 1e4: see test_logsumexp_extreme
         x = _inputs(kind, dtype)
         probe = fn(grad_backend.asarray(x))
         weights = np.random.default_rng(3).uniform(0.5, 1.5, size=np.shape(probe)).astype(dtype)

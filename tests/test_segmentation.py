@@ -191,7 +191,7 @@ def _masks(shape: tuple[int, ...], dtype: type, seed: int = 0) -> list[np.ndarra
     return [probs, mask]
 
 
-AXES = [None, (1, 2), 1, -1, (0, 2)]
+AXES = [None, -1, (0, 2)]
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -221,9 +221,9 @@ def test_dice_and_jaccard_smooth_match_torch_formula(backend, smooth, dtype, axi
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("axis", [None, (1, 2), -1], ids=str)
+@pytest.mark.parametrize("axis", [None, (1, 2)], ids=str)
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize(("alpha", "beta"), [(0.5, 0.5), (0.7, 0.3), (0.0, 1.0)])
+@pytest.mark.parametrize(("alpha", "beta"), [(0.7, 0.3), (0.0, 1.0)])
 def test_tversky_matches_keras_with_alpha_beta_swapped(backend, alpha, beta, dtype, axis,
                                                       reduction):
     check_parity(backend,

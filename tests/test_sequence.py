@@ -1,4 +1,4 @@
-"""CTC loss against torch.nn.functional.ctc_loss (values and gradients), tf.nn.ctc_loss and optax."""
+"""ctc_loss against torch.nn.functional.ctc_loss (values, gradients), tf.nn.ctc_loss, optax."""
 
 from __future__ import annotations
 
@@ -48,6 +48,17 @@ def _concatenated(targets: np.ndarray, target_lengths: np.ndarray) -> np.ndarray
     return np.concatenate([row[:n] for row, n in zip(targets, target_lengths, strict=True)])
 
 
+def _torch_functional():
+    import torch
+
+    return torch.nn.functional
+
+
+def _torch_ctc(**options):
+    """``torch.nn.functional.ctc_loss`` with ``options``, as a peer for ``check_parity``."""
+    return torch_peer(_torch_functional().ctc_loss, **options)
+
+
 def _ours(**options):
     return lambda lp, tg, il, tl: ol.ctc_loss(lp, tg, il, tl, **options)
 
@@ -56,10 +67,8 @@ def _ours(**options):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_matches_torch(backend, dtype, reduction, zero_infinity):
-    import torch.nn.functional as F
-
     options = {"reduction": reduction, "zero_infinity": zero_infinity}
-    check_parity(backend, _ours(**options), torch_peer(F.ctc_loss, **options), _batch(dtype))
+    check_parity(backend, _ours(**options), _torch_ctc(**options), _batch(dtype))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -67,9 +76,7 @@ def test_gradient_of_unnormalised_log_probs(backend, dtype):
     # torch's backward is exp(lp) - exp(log(alpha*beta) + loss - lp): the free-variable
     # derivative of the recursion plus exp(lp) on every frame t < T_n. Unnormalised inputs make
     # the extra term visible (it cancels through a log_softmax).
-    import torch.nn.functional as F
-
-    check_parity(backend, _ours(reduction="sum"), torch_peer(F.ctc_loss, reduction="sum"),
+    check_parity(backend, _ours(reduction="sum"), _torch_ctc(reduction="sum"),
                  _batch(dtype, normalised=False, scale=2.0))
 
 
@@ -79,20 +86,16 @@ def test_impossible_alignment(backend, reduction, zero_infinity):
     # Sample 0 needs 3 labels + 2 repeats = 5 frames but has 4; sample 1 has 2 frames for 3
     # labels; sample 2 has none for 1 label. torch: inf (0 with zero_infinity) and a NaN (zero)
     # gradient on the impossible samples' frames t < T_n.
-    import torch.nn.functional as F
-
     log_probs, _, _, _ = _batch(np.float64, steps=5)
     targets = np.array([[1, 1, 1], [1, 2, 3], [2, 0, 0], [3, 4, 0], [1, 2, 3]])
     options = {"reduction": reduction, "zero_infinity": zero_infinity}
-    check_parity(backend, _ours(**options), torch_peer(F.ctc_loss, **options),
+    check_parity(backend, _ours(**options), _torch_ctc(**options),
                  [log_probs, targets, np.array([4, 2, 0, 5, 5]), np.array([3, 3, 1, 2, 3])])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("lengths", ["arrays", "tuples", "lists"])
 def test_concatenated_targets(backend, dtype, lengths):
-    import torch.nn.functional as F
-
     log_probs, targets, input_lengths, target_lengths = _batch(dtype)
     flat = _concatenated(targets, target_lengths)
     if lengths == "arrays":
@@ -100,15 +103,13 @@ def test_concatenated_targets(backend, dtype, lengths):
     else:
         as_seq = tuple if lengths == "tuples" else list
         args = [log_probs, flat, as_seq(input_lengths.tolist()), as_seq(target_lengths.tolist())]
-    check_parity(backend, _ours(reduction="none"), torch_peer(F.ctc_loss, reduction="none"), args)
+    check_parity(backend, _ours(reduction="none"), _torch_ctc(reduction="none"), args)
 
 
 def test_padded_targets_with_int_lengths(backend):
-    import torch.nn.functional as F
-
     log_probs, targets, input_lengths, target_lengths = _batch(np.float64)
     args = [log_probs, targets, tuple(input_lengths.tolist()), list(target_lengths.tolist())]
-    check_parity(backend, _ours(), torch_peer(F.ctc_loss), args)
+    check_parity(backend, _ours(), _torch_ctc(), args)
 
 
 @pytest.mark.parametrize("form", ["0d", "1d", "tuple", "int", "targets_1xS"])
@@ -116,8 +117,6 @@ def test_padded_targets_with_int_lengths(backend):
 def test_unbatched(backend, form, reduction):
     # torch takes (T, C) log_probs with (S,) or (1, S) targets and 0-d or 1-element lengths; it
     # refuses plain ints, which mean the same one-element tuple here.
-    import torch.nn.functional as F
-
     log_probs, targets, _, _ = _batch(np.float64)
     log_probs, targets = log_probs[:, 3], targets[3]
     if form == "targets_1xS":
@@ -126,21 +125,20 @@ def test_unbatched(backend, form, reduction):
               "targets_1xS": [np.array(7), np.array(4)]}
     if form in arrays:
         check_parity(backend, _ours(reduction=reduction),
-                     torch_peer(F.ctc_loss, reduction=reduction),
+                     _torch_ctc(reduction=reduction),
                      [log_probs, targets, *arrays[form]])
         return
     ours_lengths = {"tuple": ((7,), (4,)), "int": (7, 4)}[form]
-    peer = torch_peer(lambda lp, tg: F.ctc_loss(lp, tg, (7,), (4,), reduction=reduction))
+    ctc = _torch_functional().ctc_loss
+    peer = torch_peer(lambda lp, tg: ctc(lp, tg, (7,), (4,), reduction=reduction))
     check_parity(backend, lambda lp, tg: ol.ctc_loss(lp, tg, *ours_lengths, reduction=reduction),
                  peer, [log_probs, targets])
 
 
 @pytest.mark.parametrize("blank", [2, 4])
 def test_blank_index(backend, blank):
-    import torch.nn.functional as F
-
     options = {"blank": blank, "reduction": "none"}
-    check_parity(backend, _ours(**options), torch_peer(F.ctc_loss, **options),
+    check_parity(backend, _ours(**options), _torch_ctc(**options),
                  _batch(np.float64, blank=blank))
 
 
@@ -152,23 +150,19 @@ def test_target_containing_blank(backend):
     # alpha*beta of state 2L-1, assuming its class differs from the blank's at 2L, so with a blank
     # as the last label torch's gradient there is off (by 0.5 in this batch); ours is the
     # derivative of the value.
-    import torch.nn.functional as F
-
     log_probs, _, input_lengths, _ = _batch(np.float64)
     targets = np.array([[1, 0, 2, 0], [0, 0, 1, 2], [3, 0, 0, 4], [0, 1, 0, 1], [0, 2, 2, 2]])
     args = [log_probs, targets, input_lengths, np.array([3, 2, 4, 4, 1])]
-    check_parity(backend, _ours(reduction="none"), torch_peer(F.ctc_loss, reduction="none"), args,
+    check_parity(backend, _ours(reduction="none"), _torch_ctc(reduction="none"), args,
                  argnums=())
 
 
 def test_edge_lengths(backend):
     # S = 0 targets (every target empty) and an empty input (T_n = 0) with an empty target: 0.
-    import torch.nn.functional as F
-
     log_probs, _, _, _ = _batch(np.float64)
     args = [log_probs, np.zeros((5, 0), dtype=np.int64), np.array([8, 0, 3, 1, 8]),
             np.zeros(5, dtype=np.int64)]
-    check_parity(backend, _ours(reduction="none"), torch_peer(F.ctc_loss, reduction="none"), args)
+    check_parity(backend, _ours(reduction="none"), _torch_ctc(reduction="none"), args)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -176,7 +170,6 @@ def test_empty_batch_and_no_frames(backend, reduction):
     # torch refuses empty log_probs; here they follow the definitions: an empty batch sums to 0
     # and has a NaN mean, and with T = 0 an empty target costs 0 and a non-empty one is
     # impossible (inf).
-    xp = backend.namespace()
     empty = ol.ctc_loss(backend.asarray(np.zeros((4, 0, 3))),
                         backend.asarray(np.zeros((0, 2), dtype=np.int64)),
                         backend.asarray(np.zeros(0, dtype=np.int64)),
@@ -192,12 +185,10 @@ def test_empty_batch_and_no_frames(backend, reduction):
 def test_array_lengths_beyond_the_bounds(backend):
     # torch raises; array lengths are data, so they are not checked: an input length above T
     # counts as T, a padded target length above S is impossible (inf).
-    import torch.nn.functional as F
-
     log_probs, targets, input_lengths, target_lengths = _batch(np.float64)
     ours = ol.ctc_loss(*backend.convert([log_probs, targets, np.array([9, 6, 8, 8, 3]),
                                          np.array([3, 2, 0, 5, 1])]), reduction="none")
-    peer = torch_peer(F.ctc_loss, reduction="none")(
+    peer = _torch_ctc(reduction="none")(
         [log_probs, targets, input_lengths, target_lengths], ())[0]
     np.testing.assert_allclose(backend.to_numpy(ours), [*peer[:3], np.inf, peer[4]], rtol=1e-10)
 
@@ -211,13 +202,11 @@ def test_extreme_logits_and_long_sequences(backend, dtype):
     # (measured), while ours matches float64 to 1e-6 (7e-6 on TensorFlow, whose float32 exp and
     # log kernels round differently). Even in float64 torch's backward carries that cancellation
     # (2.5e-10 on gradients of size 1, the rounding of a 1e6 loss), hence the gradient atol.
-    import torch.nn.functional as F
-
     rng = np.random.default_rng(3)
     log_probs = _log_softmax(1e4 * rng.normal(size=(120, 2, 6))).astype(dtype)
     targets = rng.integers(1, 6, size=(2, 30))
     args = [log_probs, targets, np.array([120, 90]), np.array([30, 25])]
-    in_float64 = torch_peer(F.ctc_loss, reduction="sum")
+    in_float64 = _torch_ctc(reduction="sum")
 
     def peer(peer_args, argnums):
         return in_float64([a.astype(np.float64) if a.dtype.kind == "f" else a

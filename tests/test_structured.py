@@ -254,7 +254,8 @@ def test_adaptive_bad_inputs(backend):
     assert_raises_named(ValueError, name, "tail_weights", lambda: call(tail_weights=head_weight))
     assert_raises_named(ValueError, name, "tail_weights", lambda: call(div_value=4.0))
     assert_raises_named(ValueError, name, "tail_weights", lambda: call(cutoffs=[5, 11, 20]))
-    assert_raises_named(ValueError, name, "head_weight", lambda: call(head_weight=head_weight[1:, ...]))
+    assert_raises_named(ValueError, name, "head_weight",
+                        lambda: call(head_weight=head_weight[1:, ...]))
     assert_raises_named(ValueError, name, "head_bias", lambda: call(head_bias=bias[1:]))
     assert_raises_named(ValueError, name, "div_value", lambda: call(div_value=0.0))
     assert_raises_named(ValueError, name, "reduction", lambda: call(reduction="avg"))

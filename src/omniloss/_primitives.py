@@ -227,14 +227,16 @@ def sigmoid(xp: ModuleType, x: Array) -> Array:
 def xlogy(xp: ModuleType, x: Array, y: Array) -> Array:
     """``x * log(y)``, and 0 wherever ``x == 0`` unless ``y`` is NaN (``scipy.special.xlogy``).
 
-    The gradients are ``log(y)`` and ``x / y``, both 0 where ``x == 0``: ``torch.xlogy``'s
-    except at ``x == y == 0``, where torch's ``x / y`` is NaN. There is no native kernel because
-    none agrees: ``jax.scipy.special.xlogy`` gives ``d/dx = log(y)`` at ``x == 0`` (-inf at
-    ``y == 0``) and ``tf.math.xlogy(0, nan)`` is 0.
+    The gradients are ``torch.xlogy``'s: ``log(y)`` and ``x / y``, with ``d/dx = 0`` where
+    ``x == 0`` and ``y <= 0``. Two points differ from torch: at ``x == y == 0`` the gradient
+    w.r.t. ``y`` is 0 (torch: NaN), and at ``x == 0, y == inf`` the gradient w.r.t. ``x`` is 0
+    (torch: inf). There is no native kernel because none agrees with torch:
+    ``jax.scipy.special.xlogy`` gives ``d/dx = -inf`` at ``x == y == 0``, and ``tf.math.xlogy``
+    gives ``d/dx = 0`` wherever ``x == 0`` and 0 for ``xlogy(0, nan)``.
     """
-    zero = (x == 0) & ~xp.isnan(y)
-    safe_y = xp.where(zero, xp.ones_like(y), y)
-    return xp.where(zero, xp.zeros_like(x), x * xp.log(safe_y))
+    # Where x == 0 and log(y) is -inf, inf or NaN from a negative y, log(1) keeps 0 * log(y) at 0.
+    degenerate = (x == 0) & ((y <= 0) | xp.isinf(y))
+    return x * xp.log(xp.where(degenerate, xp.ones_like(y), y))
 
 
 def gather_classes(xp: ModuleType, x: Array, index: Array, *, axis: int) -> Array:
@@ -251,13 +253,16 @@ def clamp(xp: ModuleType, x: Array, *, min: float | None = None,  # noqa: A002
           max: float | None = None) -> Array:
     """Clamp ``x`` to ``[min, max]`` with ``torch.clamp``'s gradient: 1 inside and on the bounds.
 
-    (``jnp.clip`` would give 0.5 on a bound.)
+    (``jnp.clip`` would give 0.5 on a bound.) NaN stays NaN with the gradient 0, as in torch.
     """
+    if min is None and max is None:
+        return x
+    clamped = x
     if min is not None:
-        x = xp.where(x < min, xp.asarray(min, dtype=x.dtype), x)
+        clamped = xp.where(x < min, xp.asarray(min, dtype=x.dtype), clamped)
     if max is not None:
-        x = xp.where(x > max, xp.asarray(max, dtype=x.dtype), x)
-    return x
+        clamped = xp.where(clamped > max, xp.asarray(max, dtype=x.dtype), clamped)
+    return xp.where(xp.isnan(x), x * 0, clamped)
 
 
 def split_maximum(xp: ModuleType, a: Array, b: Array) -> Array:

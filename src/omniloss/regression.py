@@ -2,7 +2,10 @@
 
 Each loss takes ``input`` and ``target`` of one shape (a Python scalar target broadcasts) and
 returns the elementwise loss reduced by ``reduction``: ``"mean"`` (default) over every element,
-``"sum"``, or ``"none"`` for the unreduced array.
+``"sum"``, or ``"none"`` for the unreduced array. Two exceptions: ``rmse_loss`` takes the root
+after the mean (per sample for ``"none"`` and ``"sum"``), and ``gaussian_nll_loss`` also takes
+the predicted variance. Where torch has the loss it fixes values and gradients; keras fixes the
+elementwise ``log_cosh_loss``, ``msle_loss`` and ``mape_loss``; the rest follow their formulas.
 """
 
 from __future__ import annotations

@@ -17,7 +17,13 @@ from typing import Any
 
 import array_api_compat
 
-from omniloss._common import check_index_dtype, check_ndim, check_option, check_reduction, float_dtype
+from omniloss._common import (
+    check_index_dtype,
+    check_ndim,
+    check_option,
+    check_reduction,
+    float_dtype,
+)
 from omniloss._dispatch import get_namespace
 from omniloss._primitives import fold, stop_gradient
 
@@ -172,9 +178,9 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
     Example:
         >>> import array_api_strict as xp
         >>> import omniloss as ol
-        >>> log_probs = xp.log(xp.full((3, 1, 2), 0.5))
-        >>> ol.ctc_loss(log_probs, xp.asarray([[1]]), (3,), (1,), reduction="sum")
-        Array(0.98082925, dtype=array_api_strict.float64)
+        >>> log_probs = xp.log(xp.full((3, 1, 2), 0.5))  # 3 frames, classes {blank, 1}
+        >>> ol.ctc_loss(log_probs, xp.asarray([[1]]), (3,), (1,), reduction="sum")  # -log(6/8)
+        Array(0.28768207, dtype=array_api_strict.float64)
     """
     arrays = [x for x in (log_probs, targets, input_lengths, target_lengths)
               if not isinstance(x, int | Sequence)]

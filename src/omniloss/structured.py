@@ -194,6 +194,9 @@ def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
         raise ValueError(f"{name}: target must have the batch size of input "
                          f"{shape_of(input)[0]}; got {shape_of(target)}")
     features = shape_of(input)[-1]
+    if features is None:
+        raise ValueError(f"{name}: input must have a static feature size (last axis); got "
+                         f"shape {shape_of(input)}")
     clusters = len(cutoffs)
     if len(tail_weights) != clusters:
         raise ValueError(f"{name}: tail_weights must have one (proj, out) pair per cutoff "

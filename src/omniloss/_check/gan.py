@@ -2,6 +2,44 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from omniloss._check import Case, CaseMaker
 
-CASES: dict[str, CaseMaker] = {}
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _discriminator(rng: np.random.Generator) -> list[Case]:
+    real, fake = rng.normal(scale=2.0, size=(2, 8))
+    return [Case((real, fake), {"kind": kind, "reduction": r}, f"{kind}, {r}")
+            for kind in ("minimax", "least_squares", "wasserstein", "hinge")
+            for r in _REDUCTIONS]
+
+
+def _generator(rng: np.random.Generator) -> list[Case]:
+    fake = rng.normal(scale=2.0, size=8)
+    return [Case((fake,), {"kind": kind, "reduction": r}, f"{kind}, {r}")
+            for kind in ("non_saturating", "minimax", "least_squares", "wasserstein", "hinge")
+            for r in _REDUCTIONS]
+
+
+def _gradient_penalty(rng: np.random.Generator) -> list[Case]:
+    gradients = rng.normal(size=(6, 3, 4))
+    gradients[0] = 0.0
+    return [Case((gradients,), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((gradients,), {"target": 0.0}, "target=0")]
+
+
+def _loss_sensitive(rng: np.random.Generator) -> list[Case]:
+    real, fake = rng.normal(size=(2, 8))
+    distance = rng.uniform(size=8)
+    return [Case((real, fake, distance), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((real, fake, distance), {"lam": 2.5}, "lam=2.5")]
+
+
+CASES: dict[str, CaseMaker] = {
+    "gan_discriminator_loss": _discriminator,
+    "gan_generator_loss": _generator,
+    "gradient_penalty": _gradient_penalty,
+    "loss_sensitive_gan_loss": _loss_sensitive,
+}

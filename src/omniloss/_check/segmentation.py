@@ -2,6 +2,48 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from omniloss._check import Case, CaseMaker
 
-CASES: dict[str, CaseMaker] = {}
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _masks(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    shape = (4, 3, 5)
+    return rng.uniform(size=shape), (rng.uniform(size=shape) > 0.5).astype(np.float64)
+
+
+def _mask_cases(*options: dict[str, object]) -> CaseMaker:
+    """Probabilities and a binary mask: all axes, then per sample with every reduction."""
+    def make(rng: np.random.Generator) -> list[Case]:
+        probs, mask = _masks(rng)
+        cases = [Case((probs, mask), {}, "axis=None")]
+        cases += [Case((probs, mask), {"axis": (1, 2), "reduction": r}, f"axis=(1, 2), {r}")
+                  for r in _REDUCTIONS]
+        cases += [Case((probs, mask), dict(extra), ", ".join(f"{k}={v}" for k, v in extra.items()))
+                  for extra in options]
+        return cases
+    return make
+
+
+def _boxes(rng: np.random.Generator) -> list[Case]:
+    def boxes() -> np.ndarray:
+        corner = rng.uniform(0, 4, size=(8, 2))
+        return np.concatenate([corner, corner + rng.uniform(0.5, 3, size=(8, 2))], axis=1)
+
+    first, second = boxes(), boxes()
+    second[0] = first[0]  # identical boxes: every max/min ties
+    return [Case((first, second), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((first, second), {"eps": 1e-3}, "eps=1e-3")]
+
+
+CASES: dict[str, CaseMaker] = {
+    "dice_loss": _mask_cases({"smooth": 1.0}),
+    "jaccard_loss": _mask_cases({"smooth": 1.0}),
+    "tversky_loss": _mask_cases({"alpha": 0.7, "beta": 0.3}),
+    "box_iou_loss": _boxes,
+    "generalized_box_iou_loss": _boxes,
+    "distance_box_iou_loss": _boxes,
+    "complete_box_iou_loss": _boxes,
+}
