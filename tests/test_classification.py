@@ -914,10 +914,11 @@ def test_distillation_loss_matches_recipe(backend, dtype, reduction, temperature
 def test_distillation_loss_axis_and_large_logits(backend):
     """Teacher probabilities that underflow to 0: torch's xlogy gives the teacher a NaN
     gradient there (0 / 0); ours is 0, so only the student's gradient is compared."""
-    student = np.array([[1e4, -1e4, 0.0], [0.0, 1.0, 2.0]])
-    teacher = np.array([[-1e4, 1e4, 0.0], [2.0, 1.0, 0.0]])
-    fn = lambda s, t: ol.distillation_loss(s.T, t.T, axis=0, reduction="sum")  # noqa: E731
-    value = check_parity(backend, fn, torch_peer(_torch_distillation, axis=1, reduction="sum"),
+    student = np.array([[1e4, 0.0], [-1e4, 1.0], [0.0, 2.0]])  # classes along axis 0
+    teacher = np.array([[-1e4, 2.0], [1e4, 1.0], [0.0, 0.0]])
+    fn = lambda s, t: ol.distillation_loss(s, t, axis=0, reduction="sum")  # noqa: E731
+    value = check_parity(backend, fn,
+                         torch_peer(lambda s, t: _torch_distillation(s.T, t.T, reduction="sum")),
                          [student, teacher])
     assert np.isfinite(value)
     if backend.has_grad:

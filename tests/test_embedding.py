@@ -176,6 +176,15 @@ def test_cosine_similarity_reductions(backend, reduction):
                  _similarity_pairs(np.float64, seed=6), argnums=(0, 1))
 
 
+def test_cosine_similarity_integer_target(backend):
+    import keras
+
+    x = _rng(16).normal(size=(4, 3))
+    target = np.array([[1, 0, 0], [0, 2, 1], [0, 0, 0], [-1, 1, 3]])
+    check_parity(backend, lambda a, b: ol.cosine_similarity_loss(a, b, reduction="none"),
+                 keras_peer(lambda a, b: keras.losses.cosine_similarity(b, a)), [x, target])
+
+
 def test_cosine_similarity_3d_and_empty(backend):
     import keras
 

@@ -87,10 +87,10 @@ def test_binary_hinge_mixed_labels_map_zero_elementwise(backend, name):
     mixed = np.array([[-1.0, 0.0, 1.0, 0.0, 1.0, -1.0], [0.0, 0.0, 1.0, 1.0, -1.0, 0.0]])
     peer = getattr(keras.losses, HINGES[name])
     check_parity(backend, lambda x, y: _last_mean(getattr(ol, name)(x, y, reduction="none")),
-                 keras_peer(lambda x, y: peer(tf_where_zero(y), x)), [scores, mixed])
+                 keras_peer(lambda x, y: peer(_zero_to_minus_one(y), x)), [scores, mixed])
 
 
-def tf_where_zero(y):
+def _zero_to_minus_one(y):
     import tensorflow as tf
 
     return tf.where(tf.equal(y, 0.0), -tf.ones_like(y), y)
@@ -152,10 +152,10 @@ def test_categorical_hinge_axis(backend):
     scores, target = _categorical_case(np.float64, seed=2)
     check_parity(backend, lambda x, y: ol.categorical_hinge_loss(x, y, axis=0, reduction="none"),
                  keras_peer(lambda x, y: keras.losses.categorical_hinge(
-                     tf_transpose(y), tf_transpose(x))), [scores.T, target.T], argnums=(0, 1))
+                     _transpose(y), _transpose(x))), [scores.T, target.T], argnums=(0, 1))
 
 
-def tf_transpose(x):
+def _transpose(x):
     import tensorflow as tf
 
     return tf.transpose(x)
@@ -229,6 +229,18 @@ def test_soft_margin_extreme_scores(backend, dtype):
     assert np.all(np.isfinite(value))
     torch_loss = functional.soft_margin_loss(torch.from_numpy(scores), torch.from_numpy(target))
     assert torch.isinf(torch_loss)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_soft_margin_empty_and_integer_target(backend, reduction):
+    from torch.nn import functional
+
+    check_parity(backend, lambda x, y: ol.soft_margin_loss(x, y, reduction=reduction),
+                 torch_peer(functional.soft_margin_loss, reduction=reduction),
+                 [np.zeros((0, 2)), np.zeros((0, 2))])
+    check_parity(backend, lambda x, y: ol.soft_margin_loss(x, y, reduction=reduction),
+                 torch_peer(functional.soft_margin_loss, reduction=reduction),
+                 [_rng(20).normal(size=4), np.array([1, -1, -1, 1])])
 
 
 @pytest.mark.parametrize("margin", [0.0, 0.5])

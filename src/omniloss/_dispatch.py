@@ -100,7 +100,7 @@ def get_namespace(*arrays: Any, name: str = "get_namespace") -> ModuleType:
 
 
 def _describe(x: Any) -> str:
-    return f"{type(x).__module__.partition('.')[0]}.{type(x).__name__}"
+    return f"{array_library(x)}.{type(x).__name__}"
 
 
 def _numpy_zero() -> Any:

@@ -249,7 +249,7 @@ def gather_classes(xp: ModuleType, x: Array, index: Array, *, axis: int) -> Arra
     return xp.squeeze(xp.take_along_axis(x, expanded, axis=axis), axis=axis)
 
 
-def clamp(xp: ModuleType, x: Array, *, min: float | None = None,  # noqa: A002
+def clamp(xp: ModuleType, x: Array, *, min: float | None = None,
           max: float | None = None) -> Array:
     """Clamp ``x`` to ``[min, max]`` with ``torch.clamp``'s gradient: 1 inside and on the bounds.
 
@@ -379,8 +379,10 @@ def fold(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[A
     if native is not None:
         return native(xp, step, init, elems, constants)
     carry = init
-    for i in range(elems[0].shape[0]):
-        carry = step(xp, carry, *(e[i, ...] for e in elems), *constants)
+    # unstack, not e[i]: torch's backward of one unstack stacks the row gradients once, while
+    # each e[i] would scatter into a zero tensor of e's full size.
+    for row in zip(*(xp.unstack(e, axis=0) for e in elems), strict=True):
+        carry = step(xp, carry, *row, *constants)
     return carry
 
 

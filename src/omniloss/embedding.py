@@ -210,7 +210,8 @@ def cosine_similarity_loss(input: Array, target: Array, *, axis: int = -1,
 
     Args:
         input: predicted vectors, a floating array.
-        target: target vectors of the same shape.
+        target: target vectors of the same shape (Keras also squeezes or expands a trailing
+            dimension of 1 to match; here the shapes must be equal), cast to ``input``'s dtype.
         axis: the feature axis.
         reduction: ``"mean"``, ``"sum"`` or ``"none"`` (``input``'s shape without ``axis``).
 
@@ -228,7 +229,7 @@ def cosine_similarity_loss(input: Array, target: Array, *, axis: int = -1,
     """
     name = "cosine_similarity_loss"
     xp = get_namespace(input, target, name=name)
-    dtype = float_dtype(name, xp, input=input, target=target)
+    dtype = float_dtype(name, xp, input=input)
     check_same_shape(name, input=input, target=target)
     axis = normalize_axis(name, axis, input.ndim)
     check_reduction(name, reduction)

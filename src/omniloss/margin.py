@@ -272,7 +272,8 @@ def multi_margin_loss(input: Array, target: Array, *, p: int = 1, margin: float 
         loss = sum_{j != y} w[y] * max(0, margin - x[y] + x[j])**p / C
 
     Terms exactly at the margin (``margin - x[y] + x[j] == 0``) are left out, so their gradient
-    is 0, as in torch. ``weight`` is not differentiated (torch refuses a gradient for it).
+    is 0, as in torch. torch refuses to differentiate with respect to ``weight``; here it is an
+    ordinary factor, so autodiff backends do give its gradient.
 
     Args:
         input: scores ``(N, C)``, or ``(C,)`` for one sample.

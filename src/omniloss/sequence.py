@@ -25,7 +25,7 @@ from omniloss._common import (
     float_dtype,
 )
 from omniloss._dispatch import get_namespace
-from omniloss._primitives import fold, stop_gradient
+from omniloss._primitives import clamp, fold, logsumexp, stop_gradient
 
 Array = Any
 
@@ -90,34 +90,21 @@ def _padded_targets(xp: ModuleType, targets: Array, target_lengths: Array,
     return xp.reshape(gathered, (batch, max_length))
 
 
-def _log_add_exp(xp: ModuleType, *terms: Array) -> Array:
-    """``log(sum(exp(terms)))`` of same-shape arrays, ``-inf`` where every term is ``-inf``.
-
-    The shift and the logarithm are guarded (double ``where``) so that all-``-inf`` positions, the
-    states no alignment reaches, get a zero gradient instead of NaN in JAX, TensorFlow and torch.
-    """
-    peak = terms[0]
-    for term in terms[1:]:
-        peak = xp.maximum(peak, term)
-    peak = stop_gradient(xp, xp.where(peak == -math.inf, xp.zeros_like(peak), peak))
-    total = xp.exp(terms[0] - peak)
-    for term in terms[1:]:
-        total = total + xp.exp(term - peak)
-    reached = total > 0
-    safe_total = xp.where(reached, total, xp.ones_like(total))
-    return xp.where(reached, xp.log(safe_total) + peak, -math.inf)
-
-
 def _advance(xp: ModuleType, alpha: Array, emission: Array, active: Array, skip: Array,
              unreached: Array) -> Array:
-    """One frame of the forward recursion: ``alpha_t`` from ``alpha_{t-1}``, ``(N, 2S+1)``.
+    """One frame of the forward recursion: ``alpha_t`` from ``alpha_{t-1}``, both ``(N, 2S+1)``.
 
-    Stay, advance one state, or skip a blank (where ``skip``); samples whose frames are over
-    (``active`` false) keep their ``alpha``.
+    Stay, advance one state, or skip a blank (where ``skip``); one ``logsumexp`` over the three
+    stacked candidates. Unreachable states hold the finite ``unreached`` floor instead of ``-inf``
+    (clamped each frame so it cannot drift to ``-inf``): every ``logsumexp`` has a finite maximum,
+    so no NaN enters the gradient, and the floor's weight ``exp(floor - max)`` is exactly 0 next
+    to any reachable state. Samples whose frames are over (``active`` false) keep their ``alpha``.
     """
     shifted = xp.concat([unreached, alpha], axis=1)
-    two_back = xp.where(skip, shifted[:, :-2], -math.inf)
-    advanced = _log_add_exp(xp, alpha, shifted[:, 1:-1], two_back) + emission
+    floor = unreached[:, :1]
+    two_back = xp.where(skip, shifted[:, :-2], floor)
+    candidates = xp.stack([alpha, shifted[:, 1:-1], two_back], axis=2)
+    advanced = xp.maximum(logsumexp(xp, candidates, axis=2) + emission, floor)
     return xp.where(xp.expand_dims(active, axis=1), advanced, alpha)
 
 
@@ -243,27 +230,31 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
     skip = xp.zeros((batch, min(2, states)), dtype=xp.bool, device=device)
     if states > 2:
         skip = xp.concat([skip, extended[:, 2:] != extended[:, :-2]], axis=1)
+    # The log-probability of an unreachable state: finite (see _advance), far below any real
+    # one, and twice it still finite.
+    floor = float(xp.finfo(dtype).min) / 4
     emissions = xp.take_along_axis(
         log_probs, xp.broadcast_to(xp.expand_dims(extended, axis=0), (steps, batch, states)),
         axis=2)
+    emissions = clamp(xp, emissions, min=floor)
     frames = xp.arange(steps, dtype=xp.int64, device=device)
     active = xp.expand_dims(frames, axis=1) < xp.expand_dims(input_lengths, axis=0)
-    unreached = xp.full((batch, 2), -math.inf, dtype=dtype, device=device)
+    unreached = xp.full((batch, 2), floor, dtype=dtype, device=device)
 
     # Before the first frame, all mass sits on a virtual state left of s = 0; one step of the
     # recursion from it puts log_probs[0] on s = 0 and s = 1, and T_n = 0 keeps it (loss 0 for an
     # empty target, inf otherwise, as torch).
     first = xp.expand_dims(xp.arange(states, device=device) == 0, axis=0)
-    start = xp.where(first, xp.zeros((batch, states), dtype=dtype, device=device), -math.inf)
+    start = xp.where(first, xp.zeros((batch, states), dtype=dtype, device=device), floor)
     alpha = fold(xp, _advance, start, (emissions, active), (skip, unreached))
 
     lengths = xp.clip(target_lengths, 0, max_length)
     last = xp.expand_dims(2 * lengths, axis=1)
     end_blank = xp.take_along_axis(alpha, last, axis=1)[:, 0]
     end_label = xp.take_along_axis(alpha, xp.clip(last - 1, 0, None), axis=1)[:, 0]
-    end_label = xp.where(lengths > 0, end_label, -math.inf)
-    nll = -_log_add_exp(xp, end_blank, end_label)
-    impossible = (nll == math.inf) | (target_lengths > max_length)
+    end_label = xp.where(lengths > 0, end_label, floor)
+    nll = -logsumexp(xp, xp.stack([end_blank, end_label], axis=1), axis=1)
+    impossible = (nll > -floor / 2) | (target_lengths > max_length)
 
     # torch's backward adds exp(log_probs) on every active frame (value 0 here, gradient exp).
     frame_mass = xp.sum(xp.exp(log_probs), axis=2)

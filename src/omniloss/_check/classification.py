@@ -2,6 +2,132 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from omniloss._check import Case, CaseMaker
 
-CASES: dict[str, CaseMaker] = {}
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _probabilities(rng: np.random.Generator, shape: tuple[int, ...], axis: int) -> np.ndarray:
+    raw = rng.uniform(0.05, 1.0, size=shape)
+    return raw / raw.sum(axis=axis, keepdims=True)
+
+
+def _labels(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return np.where(rng.uniform(size=shape) > 0.5, 1.0, -1.0)
+
+
+def _binary_probabilities(rng: np.random.Generator) -> list[Case]:
+    p, y = rng.uniform(0.05, 0.95, size=(8, 5)), rng.uniform(size=(8, 5))
+    return [Case((p, y), {"reduction": r}, r) for r in REDUCTIONS]
+
+
+def _binary_logits(rng: np.random.Generator) -> list[Case]:
+    x, y = 2 * rng.normal(size=(8, 5)), rng.uniform(size=(8, 5))
+    return [Case((x, y), {"reduction": r}, r) for r in REDUCTIONS]
+
+
+def _multiclass(rng: np.random.Generator, *, ignore: bool = True) -> list[Case]:
+    logits = 2 * rng.normal(size=(6, 5, 3))
+    target = rng.integers(0, 5, size=(6, 3))
+    if ignore:
+        target[0, 0] = -100
+    soft = _probabilities(rng, (6, 5, 3), 1)
+    last = np.moveaxis(logits, 1, -1).copy()
+    return [
+        *(Case((logits, target), {"reduction": r}, f"indices {r}") for r in REDUCTIONS),
+        Case((logits, soft), {}, "probabilities"),
+        Case((last, target), {"axis": -1}, "indices axis=-1"),
+    ]
+
+
+def _cross_entropy(rng: np.random.Generator) -> list[Case]:
+    cases = _multiclass(rng)
+    logits, target = cases[0].args
+    probabilities = _probabilities(rng, (6, 5, 3), 1)
+    return [*cases,
+            Case((logits, target), {"label_smoothing": 0.2}, "smoothing"),
+            Case((probabilities, target), {"from_logits": False}, "from probabilities")]
+
+
+def _linear_cross_entropy(rng: np.random.Generator) -> list[Case]:
+    hidden, projection = rng.normal(size=(7, 4)), rng.normal(size=(6, 4))
+    target = rng.integers(0, 6, size=7)
+    target[1] = -100
+    soft = _probabilities(rng, (7, 6), 1)
+    return [Case((hidden, projection, target), {"chunk_size": 3, "reduction": r}, r)
+            for r in REDUCTIONS] + [
+        Case((hidden, projection, soft), {"chunk_size": 2, "label_smoothing": 0.1},
+             "probabilities")]
+
+
+def _nll_loss(rng: np.random.Generator) -> list[Case]:
+    log_probs = np.log(_probabilities(rng, (6, 5, 3), 1))
+    target = rng.integers(0, 5, size=(6, 3))
+    target[0, 0] = -100
+    return [Case((log_probs, target), {"reduction": r}, r) for r in REDUCTIONS]
+
+
+def _kl_div(rng: np.random.Generator) -> list[Case]:
+    log_q = np.log(_probabilities(rng, (6, 5), 1))
+    p = _probabilities(rng, (6, 5), 1)
+    return [*(Case((log_q, p), {"reduction": r}, r) for r in (*REDUCTIONS, "batchmean")),
+            Case((log_q, np.log(p)), {"log_target": True}, "log_target")]
+
+
+def _js_divergence(rng: np.random.Generator) -> list[Case]:
+    p, q = _probabilities(rng, (6, 5), 1), _probabilities(rng, (6, 5), 1)
+    return [Case((p, q), {"reduction": r}, r) for r in REDUCTIONS]
+
+
+def _sigmoid_focal_loss(rng: np.random.Generator) -> list[Case]:
+    x, y = 2 * rng.normal(size=(8, 5)), (rng.uniform(size=(8, 5)) > 0.5).astype(np.float64)
+    return [Case((x, y), {"gamma": g, "reduction": r}, f"gamma={g} {r}")
+            for g in (0.5, 2.0) for r in REDUCTIONS]
+
+
+def _softmax_focal_loss(rng: np.random.Generator) -> list[Case]:
+    return [Case(case.args, {**case.kwargs, "alpha": 0.25, "gamma": 1.5}, case.label)
+            for case in _multiclass(rng)]
+
+
+def _poly1_cross_entropy(rng: np.random.Generator) -> list[Case]:
+    return [Case(case.args, {**case.kwargs, "epsilon": 1.0}, case.label)
+            for case in _multiclass(rng, ignore=False)]
+
+
+def _distillation_loss(rng: np.random.Generator) -> list[Case]:
+    student, teacher = 2 * rng.normal(size=(6, 5)), 2 * rng.normal(size=(6, 5))
+    return [Case((student, teacher), {"temperature": 2.0, "reduction": r}, r)
+            for r in ("batchmean", *REDUCTIONS)]
+
+
+def _zero_one_loss(rng: np.random.Generator) -> list[Case]:
+    scores = rng.normal(size=(8, 5))
+    target = rng.integers(0, 5, size=8)
+    return [Case((scores, target), {"reduction": r}, f"multi-class {r}") for r in REDUCTIONS] + [
+        Case((scores, _labels(rng, (8, 5))), {}, "binary")]
+
+
+def _margin_labels(rng: np.random.Generator) -> list[Case]:
+    f, y = 2 * rng.normal(size=(8, 5)), _labels(rng, (8, 5))
+    return [Case((f, y), {"reduction": r}, r) for r in REDUCTIONS]
+
+
+CASES: dict[str, CaseMaker] = {
+    "binary_cross_entropy": _binary_probabilities,
+    "binary_cross_entropy_with_logits": _binary_logits,
+    "cross_entropy": _cross_entropy,
+    "linear_cross_entropy": _linear_cross_entropy,
+    "nll_loss": _nll_loss,
+    "kl_div": _kl_div,
+    "js_divergence": _js_divergence,
+    "sigmoid_focal_loss": _sigmoid_focal_loss,
+    "softmax_focal_loss": _softmax_focal_loss,
+    "poly1_cross_entropy": _poly1_cross_entropy,
+    "distillation_loss": _distillation_loss,
+    "zero_one_loss": _zero_one_loss,
+    "exponential_loss": _margin_labels,
+    "logistic_loss": _margin_labels,
+}

@@ -2,6 +2,65 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from omniloss._check import Case, CaseMaker
 
-CASES: dict[str, CaseMaker] = {}
+_SHAPE = (8, 5)
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _triplet(rng: np.random.Generator) -> list[Case]:
+    anchor, positive, negative = rng.normal(size=(3, *_SHAPE))
+    triplet = (anchor, positive, negative)
+    return [Case(triplet, {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case(triplet, {"p": p, "swap": True}, f"p={p}, swap") for p in (1.0, 3.0, math.inf)] + [
+        Case(triplet, {"margin": 0.2, "eps": 1e-3}, "margin=0.2, eps=1e-3")]
+
+
+def _cosine_embedding(rng: np.random.Generator) -> list[Case]:
+    first, second = rng.normal(size=(2, *_SHAPE))
+    signs = rng.choice([-1.0, 1.0], size=_SHAPE[0])
+    return [Case((first, second, signs), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((first, second, signs), {"margin": 0.3}, "margin=0.3")]
+
+
+def _cosine_similarity(rng: np.random.Generator) -> list[Case]:
+    predicted, target = rng.normal(size=(2, *_SHAPE))
+    return [Case((predicted, target), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((predicted, target), {"axis": 0}, "axis=0")]
+
+
+def _contrastive(rng: np.random.Generator) -> list[Case]:
+    first, second = rng.normal(scale=0.5, size=(2, *_SHAPE))
+    similar = rng.integers(0, 2, size=_SHAPE[0]).astype(np.float64)
+    return [Case((first, second, similar), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((first, second, similar), {"margin": 2.0}, "margin=2")]
+
+
+def _ntxent(rng: np.random.Generator) -> list[Case]:
+    embeddings = rng.normal(size=_SHAPE)
+    labels = np.array([0, 0, 1, 1, 2, 2, 0, 3])
+    return [Case((embeddings, labels), {}, "temperature=0.07"),
+            Case((embeddings, labels), {"temperature": 0.5}, "temperature=0.5")]
+
+
+def _margin_softmax(rng: np.random.Generator) -> list[Case]:
+    cosine = rng.uniform(-1.0, 1.0, size=_SHAPE)
+    target = rng.integers(0, _SHAPE[1], size=_SHAPE[0])
+    return [Case((cosine, target), {"reduction": r}, f"arcface, {r}") for r in _REDUCTIONS] + [
+        Case((cosine, target), {"kind": "cosface", "margin": 0.35}, "cosface"),
+        Case((cosine, target), {"kind": "sphereface", "margin": 4, "scale": 16.0},
+             "sphereface")]
+
+
+CASES: dict[str, CaseMaker] = {
+    "triplet_margin_loss": _triplet,
+    "cosine_embedding_loss": _cosine_embedding,
+    "cosine_similarity_loss": _cosine_similarity,
+    "contrastive_loss": _contrastive,
+    "ntxent_loss": _ntxent,
+    "margin_softmax_loss": _margin_softmax,
+}

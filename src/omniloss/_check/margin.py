@@ -1,7 +1,87 @@
-"""``omniloss check`` cases for :mod:`omniloss.margin`."""
+"""``omniloss check`` cases for :mod:`omniloss.margin`.
+
+``omniloss check`` converts only the positional arguments, so the keyword-only ``weight`` arrays
+are covered by the tests, not here.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
 from omniloss._check import Case, CaseMaker
 
-CASES: dict[str, CaseMaker] = {}
+_SHAPE = (8, 5)
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _signs(rng: np.random.Generator, shape: tuple[int, ...] = _SHAPE) -> np.ndarray:
+    return rng.choice([-1.0, 1.0], size=shape)
+
+
+def _binary_hinge(rng: np.random.Generator) -> list[Case]:
+    scores, signs = rng.normal(scale=2.0, size=_SHAPE), _signs(rng)
+    return [Case((scores, signs), {"reduction": r}, f"labels -1/1, {r}") for r in _REDUCTIONS] + [
+        Case((scores, (signs + 1) / 2), {}, "labels 0/1"),
+        Case((scores, ((signs + 1) / 2).astype(np.int64)), {}, "integer labels 0/1")]
+
+
+def _categorical_hinge(rng: np.random.Generator) -> list[Case]:
+    scores = rng.normal(size=_SHAPE)
+    one_hot = np.eye(_SHAPE[1])[rng.integers(0, _SHAPE[1], size=_SHAPE[0])]
+    return [Case((scores, one_hot), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((scores.T, one_hot.T), {"axis": 0}, "axis=0")]
+
+
+def _hinge_embedding(rng: np.random.Generator) -> list[Case]:
+    distances, signs = np.abs(rng.normal(size=_SHAPE)), _signs(rng)
+    return [Case((distances, signs), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((distances, signs), {"margin": 0.5}, "margin=0.5")]
+
+
+def _soft_margin(rng: np.random.Generator) -> list[Case]:
+    scores, signs = rng.normal(scale=3.0, size=_SHAPE), _signs(rng)
+    return [Case((scores, signs), {"reduction": r}, r) for r in _REDUCTIONS]
+
+
+def _multi_margin(rng: np.random.Generator) -> list[Case]:
+    scores = rng.normal(size=_SHAPE)
+    target = rng.integers(0, _SHAPE[1], size=_SHAPE[0])
+    return [Case((scores, target), {"p": p, "reduction": r}, f"p={p}, {r}")
+            for p in (1, 2) for r in _REDUCTIONS] + [
+        Case((scores, target), {"margin": 0.5}, "margin=0.5"),
+        Case((scores[0], target[:1]), {"reduction": "none"}, "one sample")]
+
+
+def _multilabel_margin(rng: np.random.Generator) -> list[Case]:
+    scores = rng.normal(size=_SHAPE)
+    ids = np.full(_SHAPE, -1, dtype=np.int64)
+    for row in range(_SHAPE[0]):
+        count = rng.integers(0, _SHAPE[1] + 1)
+        ids[row, :count] = rng.permutation(_SHAPE[1])[:count]
+    return [Case((scores, ids), {"reduction": r}, r) for r in _REDUCTIONS]
+
+
+def _multilabel_soft_margin(rng: np.random.Generator) -> list[Case]:
+    scores = rng.normal(scale=3.0, size=_SHAPE)
+    target = rng.integers(0, 2, size=_SHAPE).astype(np.float64)
+    return [Case((scores, target), {"reduction": r}, r) for r in _REDUCTIONS]
+
+
+def _margin_ranking(rng: np.random.Generator) -> list[Case]:
+    first, second = rng.normal(size=(2, 12))
+    signs = _signs(rng, (12,))
+    return [Case((first, second, signs), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((first, second, signs), {"margin": 0.5}, "margin=0.5")]
+
+
+CASES: dict[str, CaseMaker] = {
+    "hinge_loss": _binary_hinge,
+    "squared_hinge_loss": _binary_hinge,
+    "categorical_hinge_loss": _categorical_hinge,
+    "hinge_embedding_loss": _hinge_embedding,
+    "soft_margin_loss": _soft_margin,
+    "multi_margin_loss": _multi_margin,
+    "multilabel_margin_loss": _multilabel_margin,
+    "multilabel_soft_margin_loss": _multilabel_soft_margin,
+    "margin_ranking_loss": _margin_ranking,
+}
