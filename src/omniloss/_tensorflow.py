@@ -6,10 +6,14 @@ their arguments with the standard's type-promotion rules (``tf.add`` would refus
 float64``), Python scalars take the dtype of the array beside them, and everything is built from
 TensorFlow ops, so it runs eagerly, inside ``tf.function`` and under ``tf.GradientTape``.
 
-It covers the standard's creation, data-type, elementwise, statistical, searching, sorting,
-manipulation, indexing, linear-algebra and utility functions that are expressible without
-data-dependent output shapes. Integer dtypes use TensorFlow's kernels, which exist for fewer
-dtypes than float ones (for example no ``uint32`` sum on CPU).
+It covers the standard's (2023.12, plus ``take_along_axis``, ``diff``, ``cumulative_prod``,
+``count_nonzero`` and ``reciprocal`` of 2024.12) creation, data-type, elementwise, statistical,
+searching, sorting, manipulation, indexing, linear-algebra, utility and inspection functions;
+not the ``unique_*`` set functions, nor the ``linalg`` and ``fft`` extensions. Integer dtypes use
+TensorFlow's kernels, which exist for fewer dtypes than float ones (for example no ``uint32`` sum
+on CPU). The tensors themselves are TensorFlow's: ``x.shape`` is a ``TensorShape`` and operators
+such as ``+`` do not promote (``float32 + float64`` fails), so mixed dtypes go through these
+functions.
 
 The module is imported only when a TensorFlow tensor reaches :func:`omniloss.get_namespace`.
 """
@@ -134,8 +138,10 @@ def result_type(*arrays_and_dtypes: Any) -> DType:
 
 
 def _promote(*args: Any) -> list[Array]:
+    """``args`` (tensors and Python scalars) as tensors of their promoted dtype."""
     dtype = result_type(*args)
-    return [asarray(x, dtype=dtype) for x in args]
+    return [x if isinstance(x, tf.Tensor) and x.dtype == dtype else asarray(x, dtype=dtype)
+            for x in args]
 
 
 def _as_tensor(x: Any) -> Array:
