@@ -202,7 +202,7 @@ def main() -> None:
     size = logits_bytes(args.rows)
     print(f"logits ({args.rows}, {CLASSES}) float32: L = {size / 2**20:.0f} MiB; "
           f"linear_cross_entropy hidden {HIDDEN}, chunk_size {args.chunk_size}")
-    print(f"| case | peak extra (MiB) | / L | bound |\n|---|---|---|---|")
+    print("| case | peak extra (MiB) | / L | bound |\n|---|---|---|---|")
     for case, (peak, bound) in measure_all(args.rows, args.chunk_size, False).items():
         verdict = "" if bound is None else (f"< {bound / size:g} L " +
                                             ("ok" if peak < bound else "EXCEEDED"))

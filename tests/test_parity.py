@@ -21,6 +21,8 @@ def _convert(value, backend, dtype):
         return backend.asarray(value.astype(dtype) if value.dtype.kind == "f" else value)
     if isinstance(value, list | tuple):
         return type(value)(_convert(v, backend, dtype) for v in value)
+    if isinstance(value, dict):
+        return {key: _convert(v, backend, dtype) for key, v in value.items()}
     return value
 
 
@@ -40,8 +42,9 @@ def test_backend_matches_numpy_float64(backend, name, dtype):
     function = getattr(ol, name)
     rtol, atol = (1e-9, 1e-12) if dtype == np.float64 else (1e-4, 1e-5)
     for case in all_cases()[name](np.random.default_rng(0)):
-        expected = function(*_convert(case.args, backend_numpy(), np.float64), **case.kwargs)
-        out = function(*_convert(case.args, backend, dtype), **case.kwargs)
+        expected = function(*_convert(case.args, backend_numpy(), np.float64),
+                            **_convert(case.kwargs, backend_numpy(), np.float64))
+        out = function(*_convert(case.args, backend, dtype), **_convert(case.kwargs, backend, dtype))
         assert backend.is_native(out)
         assert_close(backend.to_numpy(out), np.asarray(expected), rtol=rtol, atol=atol,
                      what=f"{name} {case.label} on {backend} in {np.dtype(dtype).name}")

@@ -61,6 +61,8 @@ def _convert(value: Any, convert: Callable[[np.ndarray], Any], dtype: type) -> A
         return convert(value.astype(dtype) if value.dtype.kind == "f" else value)
     if isinstance(value, list | tuple):
         return type(value)(_convert(v, convert, dtype) for v in value)
+    if isinstance(value, dict):
+        return {key: _convert(v, convert, dtype) for key, v in value.items()}
     return value
 
 
@@ -112,12 +114,12 @@ def check(backends: Sequence[str], names: Sequence[str] | None = None) -> int:
             try:
                 for case in maker(np.random.default_rng(0)):
                     expected = _to_numpy(function(*_convert(case.args, np.array, np.float64),
-                                                  **case.kwargs))
+                                                  **_convert(case.kwargs, np.array, np.float64)))
                     for dtype, tolerance in ((np.float64, FLOAT64_TOLERANCE),
                                              (np.float32, FLOAT32_TOLERANCE)):
                         args = _convert(case.args, converters[backend], dtype)
-                        error = _relative_error(_to_numpy(function(*args, **case.kwargs)),
-                                                expected)
+                        kwargs = _convert(case.kwargs, converters[backend], dtype)
+                        error = _relative_error(_to_numpy(function(*args, **kwargs)), expected)
                         worst[dtype] = max(worst[dtype], error)
                         if error > tolerance:
                             raise AssertionError(f"{case.label} {dtype.__name__} error "

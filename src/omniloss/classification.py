@@ -480,7 +480,7 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
         >>> import omniloss as ol
         >>> logits = xp.asarray([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
         >>> ol.cross_entropy(logits, xp.asarray([0, 1]))
-        Array(0.4156883, dtype=array_api_strict.float64)
+        Array(0.36064537, dtype=array_api_strict.float64)
     """
     name = "cross_entropy"
     xp = get_namespace(input, target, weight, name=name)
@@ -591,7 +591,7 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
         >>> hidden = xp.asarray([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
         >>> projection = xp.asarray([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
         >>> ol.linear_cross_entropy(hidden, projection, xp.asarray([0, 1, 2]), chunk_size=2)
-        Array(1.31451741, dtype=array_api_strict.float64)
+        Array(1.23922478, dtype=array_api_strict.float64)
     """
     name = "linear_cross_entropy"
     xp = get_namespace(input, linear_weight, target, linear_bias, weight, name=name)
@@ -635,28 +635,27 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
         labels = as_float(xp, target, dtype)
 
     def chunk_loss(rows: slice | None) -> Array:
-        """The per-position loss of one chunk of rows (all rows when ``None``)."""
-        def compute(hidden: Array, projection: Array, labels: Array, *optional: Array) -> Array:
-            extra = iter(optional)
-            chunk_bias = next(extra) if bias is not None else None
-            chunk_weight = next(extra) if weight is not None else None
-            flat = xp.reshape(projection, (-1, features))
-            logits = xp.matmul(hidden, xp.matrix_transpose(flat))
-            logits = xp.reshape(logits, (*hidden.shape[:-1], *out_shape))
+        """The per-position loss of the batch rows ``rows`` (every row when ``None``)."""
+        def part(x: Array) -> Array:
+            return x if rows is None else x[rows, ...]
+
+        def compute(chunk: Array, matrix: Array, chunk_labels: Array, *options: Array) -> Array:
+            remaining = iter(options)
+            chunk_bias = next(remaining) if bias is not None else None
+            class_weights = next(remaining) if weight is not None else None
+            logits = xp.matmul(chunk, xp.matrix_transpose(xp.reshape(matrix, (-1, features))))
+            logits = xp.reshape(logits, (*chunk.shape[:-1], *out_shape))
             if chunk_bias is not None:
                 logits = logits + chunk_bias
             log_probs = log_softmax(xp, logits, axis=axis)
             if not is_index:
-                return _probability_nll(xp, log_probs, labels, axis=axis, weight=chunk_weight,
-                                        label_smoothing=label_smoothing)
-            return _index_nll(xp, log_probs, part(valid), part(safe), labels, axis=axis,
-                              weight=chunk_weight, label_smoothing=label_smoothing)
+                return _probability_nll(xp, log_probs, chunk_labels, axis=axis,
+                                        weight=class_weights, label_smoothing=label_smoothing)
+            return _index_nll(xp, log_probs, part(valid), part(safe), chunk_labels, axis=axis,
+                              weight=class_weights, label_smoothing=label_smoothing)
 
-        def part(x: Array) -> Array:
-            return x if rows is None else x[rows, ...]
-
-        optional = [x for x in (bias, weight) if x is not None]
-        return checkpoint(xp, compute, part(hidden), projection, part(labels), *optional)
+        options = [x for x in (bias, weight) if x is not None]
+        return checkpoint(xp, compute, part(hidden), projection, part(labels), *options)
 
     rows_total = input.shape[0] if batched else 0
     step = rows_total if chunk_size is None else chunk_size
@@ -703,7 +702,7 @@ def kl_div(input: Array, target: Array, *, log_target: bool = False,
         >>> import omniloss as ol
         >>> log_q = xp.log(xp.asarray([[0.5, 0.5]]))
         >>> ol.kl_div(log_q, xp.asarray([[0.9, 0.1]]), reduction="batchmean")
-        Array(0.36806481, dtype=array_api_strict.float64)
+        Array(0.36806421, dtype=array_api_strict.float64)
     """
     name = "kl_div"
     xp = get_namespace(input, target, name=name)
@@ -797,7 +796,7 @@ def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamm
         >>> import array_api_strict as xp
         >>> import omniloss as ol
         >>> ol.sigmoid_focal_loss(xp.asarray([0.0, 2.0]), xp.asarray([1.0, 0.0]))
-        Array(0.63144214, dtype=array_api_strict.float64)
+        Array(0.64044017, dtype=array_api_strict.float64)
     """
     name = "sigmoid_focal_loss"
     xp, dtype = _binary_terms(name, input, target)
@@ -859,7 +858,7 @@ def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
         >>> import array_api_strict as xp
         >>> import omniloss as ol
         >>> ol.softmax_focal_loss(xp.asarray([[2.0, 0.0, -1.0]]), xp.asarray([1]))
-        Array(1.6564822, dtype=array_api_strict.float64)
+        Array(1.70256999, dtype=array_api_strict.float64)
     """
     name = "softmax_focal_loss"
     alpha_array = alpha if alpha is not None and not _is_python_scalar(alpha) else None
@@ -929,7 +928,7 @@ def poly1_cross_entropy(input: Array, target: Array, *, axis: int = 1, epsilon: 
         >>> import array_api_strict as xp
         >>> import omniloss as ol
         >>> ol.poly1_cross_entropy(xp.asarray([[2.0, 0.0, -1.0]]), xp.asarray([0]))
-        Array(0.65900435, dtype=array_api_strict.float64)
+        Array(0.48225655, dtype=array_api_strict.float64)
     """
     name = "poly1_cross_entropy"
     xp = get_namespace(input, target, name=name)
@@ -977,7 +976,7 @@ def distillation_loss(input: Array, teacher: Array, *, temperature: float = 1.0,
         >>> import array_api_strict as xp
         >>> import omniloss as ol
         >>> ol.distillation_loss(xp.asarray([[0.0, 0.0]]), xp.asarray([[2.0, 0.0]]))
-        Array(0.12692801, dtype=array_api_strict.float64)
+        Array(0.32781333, dtype=array_api_strict.float64)
     """
     name = "distillation_loss"
     xp = get_namespace(input, teacher, name=name)
