@@ -5,12 +5,18 @@ traced ``jax.jit`` / ``tf.function``: trace plus compile plus one run), and the 
 of the forward pass and of forward+backward (gradient w.r.t. the log-probabilities), each the
 median of ``--repeats`` runs after a warm-up call. Eager modes have no compile column; omniloss's
 eager JAX path still compiles its time loop (a jitted ``lax.scan``) once per shape, which is the
-"first call" column there. The natives are ``torch.nn.functional.ctc_loss`` (the defining peer),
+"first call" column there. The compile column is the median over 3 fresh traces in one
+process, so caches of the framework (JAX's trace cache of the inner jitted loop) are warm after
+the first. The natives are ``torch.nn.functional.ctc_loss`` (the defining peer),
 ``optax.ctc_loss`` under ``jax.jit`` and ``tf.nn.ctc_loss`` (both take logits, so they get
 ``log_softmax`` outputs, which they normalise again; a no-op on the values).
 
-Usage: ``python benchmarks/ctc_timing.py [--repeats 7] [--dtype float32]``; prints a markdown
-table.
+Torch and TensorFlow run with ``--threads`` intra-op threads (default 1): on a small, shared
+machine their thread pools otherwise dominate the many tiny per-frame ops (measured 4x slower
+with 2 threads on 2 busy cores), which says more about the machine than about the loss.
+
+Usage: ``python benchmarks/ctc_timing.py [--repeats 7] [--dtype float32] [--threads 1]``; prints a
+markdown table.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import omniloss as ol  # noqa: E402
+import omniloss as ol
 
 STEPS, BATCH, CLASSES, LABELS = 200, 16, 32, 40
 
@@ -70,7 +76,7 @@ def _first_call(make: Callable[[], Callable[[], Any]], sync: Callable[[Any], Any
 Row = tuple[str, str, float | None, float, float | None]
 
 
-def _numpy_rows(data: dict[str, np.ndarray], repeats: int) -> list[Row]:
+def _numpy_rows(data: dict[str, np.ndarray], repeats: int, threads: int) -> list[Row]:
     import array_api_strict as xps
 
     def ours() -> Any:
@@ -82,9 +88,10 @@ def _numpy_rows(data: dict[str, np.ndarray], repeats: int) -> list[Row]:
              _median_time(lambda: ol.ctc_loss(*strict), np.asarray, repeats), None)]
 
 
-def _torch_rows(data: dict[str, np.ndarray], repeats: int) -> list[Row]:
+def _torch_rows(data: dict[str, np.ndarray], repeats: int, threads: int) -> list[Row]:
     import torch
 
+    torch.set_num_threads(threads)
     log_probs, targets, input_lengths, target_lengths = (torch.from_numpy(a)
                                                         for a in data.values())
     sync = lambda x: x  # noqa: E731 (CPU: results are ready on return)
@@ -104,7 +111,7 @@ def _torch_rows(data: dict[str, np.ndarray], repeats: int) -> list[Row]:
     return rows
 
 
-def _jax_rows(data: dict[str, np.ndarray], repeats: int) -> list[Row]:
+def _jax_rows(data: dict[str, np.ndarray], repeats: int, threads: int) -> list[Row]:
     import jax
     import jax.numpy as jnp
     import optax
@@ -126,8 +133,11 @@ def _jax_rows(data: dict[str, np.ndarray], repeats: int) -> list[Row]:
                  _median_time(lambda: eager_grad(log_probs), sync, repeats)))
 
     def jit_row(name: str, fn: Callable[[Any], Any]) -> Row:
-        compile_time = _first_call(lambda: (lambda f=jax.jit(lambda x: fn(x)): f(log_probs)),
-                                   sync, 3)
+        def fresh() -> Callable[[], Any]:
+            traced = jax.jit(lambda x: fn(x))  # a new function object: traced anew
+            return lambda: traced(log_probs)
+
+        compile_time = _first_call(fresh, sync, 3)
         forward = jax.jit(fn)
         backward = jax.jit(jax.grad(fn))
         return ("jax.jit", name, compile_time, _median_time(lambda: forward(log_probs), sync,
@@ -148,9 +158,10 @@ def _jax_rows(data: dict[str, np.ndarray], repeats: int) -> list[Row]:
     return rows
 
 
-def _tensorflow_rows(data: dict[str, np.ndarray], repeats: int) -> list[Row]:
+def _tensorflow_rows(data: dict[str, np.ndarray], repeats: int, threads: int) -> list[Row]:
     import tensorflow as tf
 
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
     log_probs, targets, input_lengths, target_lengths = (tf.constant(a) for a in data.values())
 
     def ours(x: Any) -> Any:
@@ -179,8 +190,11 @@ def _tensorflow_rows(data: dict[str, np.ndarray], repeats: int) -> list[Row]:
         rows.append(("tensorflow eager", name, None,
                      _median_time(lambda fn=fn: fn(log_probs), sync, repeats),
                      _median_time(lambda fn=fn: with_grad(fn)(log_probs), sync, repeats)))
-        compile_time = _first_call(
-            lambda fn=fn: (lambda f=tf.function(fn): f(log_probs)), sync, 3)
+        def fresh(fn: Callable[[Any], Any] = fn) -> Callable[[], Any]:
+            traced = tf.function(fn)
+            return lambda: traced(log_probs)
+
+        compile_time = _first_call(fresh, sync, 3)
         forward, backward = tf.function(fn), tf.function(with_grad(fn))
         rows.append(("tf.function", name, compile_time,
                      _median_time(lambda f=forward: f(log_probs), sync, repeats),
@@ -192,18 +206,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    parser.add_argument("--threads", type=int, default=1,
+                        help="intra-op threads of torch and TensorFlow")
     args = parser.parse_args()
     data = make_inputs(args.dtype)
     rows: list[Row] = []
     for collect in (_numpy_rows, _torch_rows, _jax_rows, _tensorflow_rows):
-        rows.extend(collect(data, args.repeats))
+        rows.extend(collect(data, args.repeats, args.threads))
 
     def ms(seconds: float | None) -> str:
         return "" if seconds is None else f"{1e3 * seconds:.1f}"
 
     print(f"ctc_loss, T={STEPS} N={BATCH} C={CLASSES} S={LABELS}, {args.dtype}, "
           f"reduction='mean'; median of {args.repeats} runs (first call: median of 3 fresh "
-          "traces); milliseconds\n")
+          f"traces); {args.threads} torch/TF thread(s); milliseconds\n")
     print("| backend | implementation | first call / compile | forward | forward+backward |")
     print("|---|---|---:|---:|---:|")
     for backend, name, compile_time, forward, backward in rows:

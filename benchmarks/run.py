@@ -10,7 +10,14 @@ gives the median time of ours over the median of native. Peak extra memory of on
 during the call is reported (glibc's mmap threshold is pinned at 128 KiB so that large blocks
 are returned to the system when freed and fresh ones show up in the resident set).
 
-Usage: ``python benchmarks/run.py [--repeats N] [--backends torch,jax] [--only mse_loss]``
+``--threads N`` re-runs the script with every library's intra-op thread pool at ``N`` threads
+(OpenMP/BLAS, torch, XLA, TensorFlow). On a machine shared with other jobs, ``--threads 1`` keeps
+the medians stable: a pool of as many threads as cores stalls whenever another process holds a
+core (``F.mse_loss`` on 4096x1000 float32: median 25 ms with 2 threads on a busy 2-core machine,
+4 ms with 1 thread, 1.4 ms either way when idle).
+
+Usage: ``python benchmarks/run.py [--repeats N] [--backends torch,jax] [--only mse_loss]
+[--threads N] [--output path.md]``
 """
 
 from __future__ import annotations
@@ -70,6 +77,34 @@ def _interleaved(ours: Callable[[], Any], native: Callable[[], Any], repeats: in
     return statistics.median(ours_times), statistics.median(native_times)
 
 
+_THREADS_VARIABLE = "OMNILOSS_BENCH_THREADS"
+
+
+def _pin_threads(threads: int) -> None:
+    """Re-execute this script with every thread pool at ``threads`` (pools size at import)."""
+    if os.environ.get(_THREADS_VARIABLE) == str(threads):
+        return
+    env = {**os.environ, _THREADS_VARIABLE: str(threads)}
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[variable] = str(threads)
+    xla = "intra_op_parallelism_threads=" + str(threads)
+    if threads == 1:
+        xla = "--xla_cpu_multi_thread_eigen=false " + xla
+    env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " " + xla).strip()
+    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+
+
+def _tensorflow() -> Any:
+    """TensorFlow, its thread pools sized by ``--threads`` before its runtime starts."""
+    import tensorflow as tf
+
+    threads = int(os.environ.get(_THREADS_VARIABLE, "0"))
+    if threads and tf.config.threading.get_intra_op_parallelism_threads() != threads:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    return tf
+
+
 def _timed_calls(backend: str, mode: str, fn: Callable[..., Any], args: list[Any],
                  grad_args: tuple[int, ...]) -> Callable[[], Any]:
     """A no-argument callable running ``fn`` (and its backward pass) to completion."""
@@ -100,8 +135,7 @@ def _timed_calls(backend: str, mode: str, fn: Callable[..., Any], args: list[Any
                                static_argnums=statics)
         return lambda: jax.block_until_ready(compiled(*arrays))
     if backend in ("tensorflow", "tf.function"):
-        import tensorflow as tf
-
+        tf = _tensorflow()
         tensors = [tf.constant(a) if isinstance(a, np.ndarray) else a for a in args]
         if mode == "forward":
             call = fn
@@ -172,8 +206,12 @@ def main() -> None:
     parser.add_argument("--only", default="")
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--threads", type=int, default=0,
+                        help="intra-op threads of every library (default: their own)")
     parser.add_argument("--memory-probe")
     args = parser.parse_args()
+    if args.threads:
+        _pin_threads(args.threads)
     if args.memory_probe:
         _memory_probe(args.memory_probe)
         return
@@ -225,7 +263,8 @@ def _write(path: Path, rows: list[Row], memory: list[tuple[str, str, str, float 
         "# Benchmarks: omniloss against each framework's native loss",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()}; "
-        f"{_versions()}.",
+        f"{_versions()}. Intra-op threads: "
+        f"{os.environ.get(_THREADS_VARIABLE) or 'each library default'}.",
         "",
         f"Median of {repeats} interleaved runs (ours, native, ours, native, ...) after 3 warm-up "
         "calls each. Ratio = ours / native (below 1 means ours is faster). JAX rows are "

@@ -1214,9 +1214,16 @@ def test_mixed_libraries_raise():
 
 @pytest.mark.slow
 def test_memory_bounds():
+    """cross_entropy's peak extra memory < 2x the logits (NumPy, torch forward);
+    linear_cross_entropy's < 1/4 of the full logits (NumPy, torch forward).
+
+    Half the benchmark's batch (4096 rows, chunks of 256: the same 1/16 of the batch) to keep
+    it to a minute or two; every bound is a ratio to the logits, which scale with the rows.
+    ``python benchmarks/memory_classification.py`` measures the full (8192, 50257) case.
+    """
     from benchmarks.memory_classification import measure_all
 
-    results = measure_all(rows=2048)
-    for key, (peak, bound) in results.items():
-        assert peak < bound, f"{key}: peak {peak / 2**20:.0f} MiB >= bound {bound / 2**20:.0f} MiB"
+    for case, (peak, bound) in measure_all(rows=4096, chunk_size=256).items():
+        assert bound is not None and peak < bound, \
+            f"{case}: peak {peak / 2**20:.0f} MiB, bound {bound / 2**20:.0f} MiB"
 

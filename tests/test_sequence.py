@@ -217,6 +217,67 @@ def test_extreme_logits_and_long_sequences(backend, dtype):
     assert np.isfinite(value)
 
 
+def test_masked_class(backend):
+    # Class 2 masked with log-probability -inf on every frame (it is in no target). The values
+    # equal torch's; torch's gradient at the -inf entries of active frames is NaN (exp(-inf) -
+    # exp(-inf + inf)), ours is 0 there (the documented difference); everywhere else they agree.
+    log_probs, targets, input_lengths, target_lengths = _batch(np.float64)
+    log_probs[:, :, 2] = -np.inf
+    targets = np.where(targets == 2, 1, targets)
+    args = [log_probs, targets, input_lengths, target_lengths]
+    peer_value, peer_grads = _torch_ctc(reduction="sum")(args, (0,))
+    value = check_parity(backend, _ours(reduction="sum"), None, args)
+    np.testing.assert_allclose(value, peer_value, rtol=1e-12)
+    if backend.has_grad:
+        (grad,) = backend.value_and_grad(_ours(reduction="sum"), args, (0,))[1]
+        torch_nan = np.isnan(peer_grads[0])
+        assert torch_nan.any() and np.all(np.isneginf(log_probs[torch_nan]))
+        np.testing.assert_array_equal(grad[torch_nan], 0.0)
+        np.testing.assert_allclose(grad[~torch_nan], peer_grads[0][~torch_nan], rtol=1e-10,
+                                   atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in exp:RuntimeWarning")
+def test_overflowing_log_probs(backend):
+    # Unnormalised "log-probabilities" so large that exp overflows (1000 in float64): the values
+    # equal torch's; torch's gradient there is inf, ours NaN (documented); elsewhere they agree.
+    log_probs, targets, input_lengths, target_lengths = _batch(np.float64, normalised=False)
+    log_probs[2, 0, 1] = 1000.0
+    args = [log_probs, targets, input_lengths, target_lengths]
+    peer_value, peer_grads = _torch_ctc(reduction="none")(args, (0,))
+    value = check_parity(backend, _ours(reduction="none"), None, args)
+    np.testing.assert_allclose(value, peer_value, rtol=1e-12)
+    if backend.has_grad:
+        (grad,) = backend.value_and_grad(_ours(reduction="none"), args, (0,))[1]
+        torch_inf = np.isinf(peer_grads[0])
+        assert torch_inf.sum() == 1 and np.isnan(grad[torch_inf]).all()
+        np.testing.assert_allclose(grad[~torch_inf], peer_grads[0][~torch_inf], rtol=1e-10,
+                                   atol=1e-12)
+
+
+def test_portable_kernels(backend, monkeypatch):
+    # With the native kernels off (portable logsumexp, the Python loop instead of lax.scan /
+    # tf.foldl), values and gradients are unchanged.
+    monkeypatch.setattr("omniloss._primitives.use_native_kernels", False)
+    options = {"reduction": "mean", "zero_infinity": True}
+    check_parity(backend, _ours(**options), _torch_ctc(**options), _batch(np.float64))
+
+
+def test_float16(grad_backend):
+    # float16 runs end to end; torch's CPU CTC has no half kernel, so the reference is torch in
+    # float64 on the same (rounded) inputs.
+    log_probs, targets, input_lengths, target_lengths = _batch(np.float64)
+    log_probs = log_probs.astype(np.float16)
+    xp = grad_backend.namespace()
+    half = xp.astype(grad_backend.asarray(log_probs.astype(np.float32)), xp.float16)
+    ours = ol.ctc_loss(half, *grad_backend.convert([targets, input_lengths, target_lengths]),
+                       reduction="none")
+    assert ours.dtype == xp.float16
+    peer = _torch_ctc(reduction="none")([log_probs.astype(np.float64), targets, input_lengths,
+                                         target_lengths], ())[0]
+    np.testing.assert_allclose(grad_backend.to_numpy(ours).astype(np.float64), peer, rtol=2e-3)
+
+
 def test_matches_tf_nn_ctc_loss(backend):
     # tf.nn.ctc_loss(labels, logits, label_length, logit_length, logits_time_major=True,
     # blank_index) takes time-major LOGITS (T, N, C) and applies log_softmax itself, returns the

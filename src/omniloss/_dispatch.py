@@ -9,7 +9,6 @@ lookup per argument.
 
 from __future__ import annotations
 
-import numbers
 from types import ModuleType
 from typing import Any
 
@@ -33,8 +32,12 @@ def array_library(x: Any) -> str:
     return library
 
 
+_PYTHON_SCALAR_TYPES = frozenset({bool, int, float, complex})
+"""The builtin number types; NumPy's ``float64`` (a ``float`` subclass) is an array scalar."""
+
+
 def _is_python_scalar(x: Any) -> bool:
-    return isinstance(x, (bool, numbers.Number)) and type(x).__module__ == "builtins"
+    return type(x) in _PYTHON_SCALAR_TYPES
 
 
 def _namespace_of_type(x: Any) -> ModuleType:
@@ -78,15 +81,18 @@ def get_namespace(*arrays: Any, name: str = "get_namespace") -> ModuleType:
     namespace: ModuleType | None = None
     first: Any = None
     for x in arrays:
-        if x is None or _is_python_scalar(x):
+        kind = type(x)
+        if x is None or kind in _PYTHON_SCALAR_TYPES:
             continue
-        try:
-            candidate = _namespace_of_type(x)
-        except TypeError:
-            raise TypeError(
-                f"{name}: expected arrays or Python scalars, got {type(x).__module__}."
-                f"{type(x).__qualname__}"
-            ) from None
+        candidate = _NAMESPACE_BY_TYPE.get(kind)
+        if candidate is None:
+            try:
+                candidate = _namespace_of_type(x)
+            except TypeError:
+                raise TypeError(
+                    f"{name}: expected arrays or Python scalars, got {kind.__module__}."
+                    f"{kind.__qualname__}"
+                ) from None
         if namespace is None:
             namespace, first = candidate, x
         elif candidate is not namespace:

@@ -9,9 +9,12 @@ as in ``torch.nn.functional.cross_entropy``. A 1-D input is one sample's class s
 ``(C,)`` form, whose class axis is 0.
 
 Class indices are gathered, never expanded to one-hot. An ignored id (``ignore_index``) is
-replaced by class 0 before the gather and masked after it. An out-of-range id behaves as the
-backend's gather does (no host-side check, so everything traces): NumPy and torch raise, JAX
-clamps it into range, TensorFlow raises on CPU.
+replaced by class 0 before the gather and masked after it. Any other id outside ``[0, C)``
+behaves as the backend's gather does (no host-side check, so everything traces): a negative id
+counts from the end everywhere; an id ``>= C`` raises ``IndexError`` on NumPy and
+array-api-strict and ``InvalidArgumentError`` on TensorFlow (CPU), gives NaN on JAX, and wraps
+around modulo ``C`` on torch (array-api-compat's ``take_along_dim``), where torch's own
+``cross_entropy`` raises.
 
 Log-probabilities always come from ``log_softmax`` / ``log_sigmoid`` (never ``log(softmax(x))``),
 so logits of magnitude 1e4 give finite losses and gradients. ``reduction`` is ``"mean"`` (the
@@ -464,7 +467,8 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
         TypeError: a floating target of the index shape (float class ids), or a target that is
             neither integer nor floating.
         ValueError: a target of the wrong shape, a ``weight`` that is not ``(C,)``, an ``axis``
-            out of range, an unknown ``reduction``.
+            out of range, an unknown ``reduction``, an ``ignore_index`` other than -100 with
+            class probabilities (torch raises there too).
 
     Defined by ``torch.nn.functional.cross_entropy`` (with ``axis=1``, ``from_logits=True``).
     keras's ``sparse_categorical_crossentropy`` / ``categorical_crossentropy`` and

@@ -26,7 +26,14 @@ from omniloss._common import (
     shape_of,
 )
 from omniloss._dispatch import _is_python_scalar, get_namespace
-from omniloss._primitives import softplus, stop_gradient
+from omniloss._primitives import (
+    absolute,
+    smooth_l1,
+    softplus,
+    sqrt_zero_safe,
+    squared_error,
+    stop_gradient,
+)
 
 Array = Any
 
@@ -66,17 +73,6 @@ def _residual(name: str, input: Array, target: Array,
     return xp, input - target
 
 
-def _abs(xp: ModuleType, x: Array) -> Array:
-    """``|x|`` with torch's gradient 0 at ``x == 0`` (JAX's ``abs`` gives 1 there)."""
-    return x * xp.sign(x)
-
-
-def _sqrt_zero_safe(xp: ModuleType, x: Array) -> Array:
-    """``sqrt(x)`` for ``x >= 0`` whose gradient at ``x == 0`` is 0, not ``inf`` (NaN later)."""
-    zero = x == 0
-    return xp.where(zero, 0.0, xp.sqrt(xp.where(zero, 1.0, x)))
-
-
 def l1_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     """Mean absolute error: ``|input - target|``, reduced.
 
@@ -99,13 +95,14 @@ def l1_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         Array(1.5, dtype=array_api_strict.float64)
     """
     xp, residual = _residual("l1_loss", input, target, reduction)
-    return reduce(xp, _abs(xp, residual), reduction)
+    return reduce(xp, absolute(xp, residual), reduction)
 
 
 def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     """Mean squared error: ``(input - target)**2``, reduced (L2 loss is ``reduction="sum"``).
 
-    The sum of squares is one ``vecdot`` over the flattened residual.
+    One fused kernel where the backend has one (``F.mse_loss`` on torch): see
+    :func:`omniloss._primitives.squared_error`.
 
     Args:
         input: predictions, a floating array.
@@ -123,19 +120,8 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         >>> ol.mse_loss(xp.asarray([1.0, 2.0]), xp.asarray([0.0, 4.0]))
         Array(2.5, dtype=array_api_strict.float64)
     """
-    xp, residual = _residual("mse_loss", input, target, reduction)
-    if reduction == "none":
-        return residual * residual
-    total = _sum_of_squares(xp, residual)
-    if reduction == "sum":
-        return total
-    return total / math.prod(residual.shape)
-
-
-def _sum_of_squares(xp: ModuleType, x: Array) -> Array:
-    """``sum(x**2)`` over every element, as one ``vecdot`` of the flattened array."""
-    flat = xp.reshape(x, (-1,))
-    return xp.vecdot(flat, flat)
+    xp, input, target = _pair("mse_loss", input, target, reduction)
+    return squared_error(xp, input, target, reduction=reduction)
 
 
 def rmse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
@@ -169,16 +155,17 @@ def rmse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         >>> ol.rmse_loss(xp.asarray([1.0, 2.0]), xp.asarray([0.0, 4.0]))
         Array(1.58113883, dtype=array_api_strict.float64)
     """
-    xp, residual = _residual("rmse_loss", input, target, reduction)
+    xp, input, target = _pair("rmse_loss", input, target, reduction)
     if reduction == "mean":
-        return _sqrt_zero_safe(xp, _sum_of_squares(xp, residual) / math.prod(residual.shape))
+        return sqrt_zero_safe(xp, squared_error(xp, input, target, reduction="mean"))
+    residual = input - target
     if residual.ndim == 0:
         raise ValueError(f"rmse_loss: input must have a sample axis 0 for reduction="
                          f"{reduction!r}; got shape ()")
     square = residual * residual
     if residual.ndim > 1:
         square = xp.mean(square, axis=tuple(range(1, residual.ndim)))
-    per_sample = _sqrt_zero_safe(xp, square)
+    per_sample = sqrt_zero_safe(xp, square)
     return xp.sum(per_sample) if reduction == "sum" else per_sample
 
 
@@ -209,12 +196,8 @@ def smooth_l1_loss(input: Array, target: Array, *, beta: float = 1.0,
     """
     check_positive("smooth_l1_loss", "beta", beta, allow_zero=True)
     beta = float(beta)
-    xp, residual = _residual("smooth_l1_loss", input, target, reduction)
-    magnitude = _abs(xp, residual)
-    if beta == 0:
-        return reduce(xp, magnitude, reduction)
-    loss = xp.where(magnitude < beta, 0.5 * residual * residual / beta, magnitude - 0.5 * beta)
-    return reduce(xp, loss, reduction)
+    xp, input, target = _pair("smooth_l1_loss", input, target, reduction)
+    return smooth_l1(xp, input, target, beta=beta, reduction=reduction)
 
 
 def huber_loss(input: Array, target: Array, *, delta: float = 1.0,
@@ -246,7 +229,7 @@ def huber_loss(input: Array, target: Array, *, delta: float = 1.0,
     check_positive("huber_loss", "delta", delta)
     delta = float(delta)
     xp, residual = _residual("huber_loss", input, target, reduction)
-    magnitude = _abs(xp, residual)
+    magnitude = absolute(xp, residual)
     loss = xp.where(magnitude < delta, 0.5 * residual * residual,
                     delta * (magnitude - 0.5 * delta))
     return reduce(xp, loss, reduction)
@@ -373,9 +356,9 @@ def mape_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         Array(37.5, dtype=array_api_strict.float64)
     """
     xp, input, target = _pair("mape_loss", input, target, reduction)
-    magnitude = _abs(xp, target)
+    magnitude = absolute(xp, target)
     ratio = (target - input) / xp.where(magnitude >= _KERAS_EPSILON, magnitude, _KERAS_EPSILON)
-    return reduce(xp, 100.0 * _abs(xp, ratio), reduction)
+    return reduce(xp, 100.0 * absolute(xp, ratio), reduction)
 
 
 def poisson_nll_loss(input: Array, target: Array, *, log_input: bool = True, full: bool = False,

@@ -109,7 +109,7 @@ def dice_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float =
     xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction)
     intersection = xp.sum(probs * mask, axis=axes)
     total = xp.sum(mask, axis=axes) + xp.sum(probs, axis=axes)
-    return reduce(xp, 1 - (2 * intersection + smooth) / (total + smooth + KERAS_EPSILON),
+    return reduce(xp, 1 - (2 * intersection + smooth) / (total + (smooth + KERAS_EPSILON)),
                   reduction)
 
 

@@ -4,7 +4,8 @@
 ``torch.nn.functional.ctc_loss``: time-major ``(T, N, C)`` log-probabilities, padded ``(N, S)`` or
 concatenated targets, and per-sample lengths. The forward recursion runs in log space, vectorised
 over the batch and the extended label axis, with one loop over time
-(:func:`omniloss._primitives.fold`: ``jax.lax.scan``, ``tf.foldl``, a Python loop elsewhere).
+(:func:`omniloss._primitives.fold`: ``jax.lax.scan``, ``tf.foldl``, a Python loop elsewhere), and
+autodiff of it gives the gradient.
 """
 
 from __future__ import annotations
@@ -149,18 +150,31 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
     Returns:
         The reduced loss, a 0-d array, or the per-sample losses for ``"none"``.
 
-    Defined by ``torch.nn.functional.ctc_loss``. Length values are data: they are checked (``0 <=
-    input_lengths <= T``, ``0 <= target_lengths <= S``, concatenated lengths summing to the size
-    of ``targets``) only when given as Python ints; torch raises on violations, here an array
-    input length above ``T`` counts as ``T``, a target length above ``S`` (padded) or above ``T``
-    (concatenated) gives ``inf``, and negative lengths or labels out of ``[0, C)`` are undefined.
-    Concatenated targets are laid out as ``(N, S_max)`` with the static bound ``S_max`` =
+    Defined by ``torch.nn.functional.ctc_loss``, values and gradients, except:
+
+    * Length values are data, so they are checked (``0 <= input_lengths <= T``, ``0 <=
+      target_lengths <= S``, concatenated lengths summing to the size of ``targets``) only when
+      given as Python ints; torch raises on violations. As arrays, an input length above ``T``
+      counts as ``T``, a target length above ``S`` (padded) or above ``T`` (concatenated) gives
+      ``inf``, and negative lengths or labels outside ``[0, C)`` are undefined.
+    * An empty batch or ``T = 0`` is accepted (torch raises); float targets are refused (torch
+      takes them).
+    * A ``-inf`` log-probability (a masked class) on an active frame gets a zero gradient;
+      torch's is NaN there (``exp(-inf) - exp(-inf + inf)``). One so large that ``exp``
+      overflows (not a log-probability) gets NaN; torch's is ``inf``.
+    * With a blank inside a target (invalid for torch, not checked), the values agree but
+      torch's gradient on the last frame is not the derivative of its value (its backward
+      assumes the last two extended labels differ).
+    * Unreachable states hold the finite floor ``finfo.min / 4`` rather than ``-inf`` and a loss
+      above ``finfo.max / 8`` counts as impossible: no effect in float32/64, but a float16 loss
+      above 8188 reads as ``inf``.
+
+    Concatenated targets are laid out as ``(N, S_max)`` with a static ``S_max``:
     ``max(target_lengths)`` for Python ints, else ``min(len(targets), T)`` (a longer target
-    cannot align); pass padded targets or int lengths for the tightest layout. Unlike torch, an
-    empty batch or ``T = 0`` is accepted, float targets are refused, and NaN gradients of
-    impossible samples come from the same rule. ``tf.nn.ctc_loss`` and ``optax.ctc_loss`` take
-    logits (they apply ``log_softmax``) and return per-sample losses; on impossible alignments
-    they give finite values (about 708 and 1e5) instead of ``inf``.
+    cannot align); padded targets or int lengths give the tightest layout. ``tf.nn.ctc_loss``
+    and ``optax.ctc_loss`` take logits (they apply ``log_softmax``) and return per-sample losses,
+    equal to these up to rounding; on impossible alignments they give finite values (about 708
+    and 1e5) instead of ``inf``.
 
     Example:
         >>> import array_api_strict as xp
@@ -182,14 +196,12 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
         raise ValueError(f"{_NAME}: blank must be an int in [0, {num_classes}) (the class "
                          f"axis of log_probs); got {blank!r}")
     device = array_api_compat.device(log_probs)
+    check_ndim(_NAME, "targets", targets, (1, 2))
     unbatched = log_probs.ndim == 2
     if unbatched:
         log_probs = xp.expand_dims(log_probs, axis=1)
-        check_ndim(_NAME, "targets", targets, (1, 2))
         if targets.ndim == 1:
             targets = xp.expand_dims(targets, axis=0)
-    else:
-        check_ndim(_NAME, "targets", targets, (1, 2))
     steps, batch = log_probs.shape[0], log_probs.shape[1]
     concatenated = targets.ndim == 1
     if not concatenated and targets.shape[0] != batch:
@@ -221,7 +233,6 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
             raise ValueError(f"{_NAME}: target_lengths must be at most S = {max_length} (the "
                              f"label axis of targets); got {static_targets}")
 
-    log_probs = xp.astype(log_probs, dtype) if log_probs.dtype != dtype else log_probs
     states = 2 * max_length + 1
     blanks = xp.full((batch, max_length), blank, dtype=targets.dtype, device=device)
     extended = xp.reshape(xp.stack([blanks, targets], axis=2), (batch, 2 * max_length))
@@ -256,13 +267,15 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
     nll = -logsumexp(xp, xp.stack([end_blank, end_label], axis=1), axis=1)
     impossible = (nll > -floor / 2) | (target_lengths > max_length)
 
-    # torch's backward adds exp(log_probs) on every active frame (value 0 here, gradient exp).
-    frame_mass = xp.sum(xp.exp(log_probs), axis=2)
+    # torch's backward adds exp(log_probs) on every active frame: a term of value exactly 0
+    # (also where exp overflows) and gradient exp(log_probs).
+    probs = xp.exp(log_probs)
+    gradient_only = xp.where(probs < math.inf, probs - stop_gradient(xp, probs), 0.0)
     frame_weight = xp.astype(active, dtype)
     if not zero_infinity:
         frame_weight = xp.where(xp.expand_dims(impossible, axis=0) & active, math.nan,
                                 frame_weight)
-    correction = xp.sum((frame_mass - stop_gradient(xp, frame_mass)) * frame_weight, axis=0)
+    correction = xp.sum(xp.sum(gradient_only, axis=2) * frame_weight, axis=0)
     loss = xp.where(impossible, 0.0 if zero_infinity else math.inf, nll + correction)
 
     if reduction == "mean":

@@ -10,8 +10,8 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def _probabilities(rng: np.random.Generator, shape: tuple[int, ...], axis: int) -> np.ndarray:
-    raw = rng.uniform(0.05, 1.0, size=shape)
-    return raw / raw.sum(axis=axis, keepdims=True)
+    raw: np.ndarray = rng.uniform(0.05, 1.0, size=shape)
+    return np.asarray(raw / raw.sum(axis=axis, keepdims=True))
 
 
 def _labels(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
