@@ -44,7 +44,8 @@ def test_backend_matches_numpy_float64(backend, name, dtype):
     for case in all_cases()[name](np.random.default_rng(0)):
         expected = function(*_convert(case.args, backend_numpy(), np.float64),
                             **_convert(case.kwargs, backend_numpy(), np.float64))
-        out = function(*_convert(case.args, backend, dtype), **_convert(case.kwargs, backend, dtype))
+        out = function(*_convert(case.args, backend, dtype),
+                       **_convert(case.kwargs, backend, dtype))
         assert backend.is_native(out)
         assert_close(backend.to_numpy(out), np.asarray(expected), rtol=rtol, atol=atol,
                      what=f"{name} {case.label} on {backend} in {np.dtype(dtype).name}")
