@@ -50,3 +50,12 @@ def test_module_entry_point():
     result = subprocess.run([sys.executable, "-m", "omniloss", "list"], capture_output=True,
                             text=True, check=True)
     assert "mse_loss" in result.stdout
+
+
+def test_readme_catalogue_table_is_current(capsys):
+    from pathlib import Path
+
+    main(["list", "--markdown"])
+    table = capsys.readouterr().out.split("\n\n")[0].strip()
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert table in readme, "README's catalogue table is stale: paste `omniloss list --markdown`"

@@ -286,3 +286,81 @@ def test_native_kernels_are_used(monkeypatch):
     monkeypatch.setattr(P, "use_native_kernels", False)
     assert P._natives(xp) is None
     assert P._natives(get_namespace(np.zeros(1))) is None
+
+
+# The fused regression kernels and the full reductions: equal to torch (values and gradients, at
+# the kinks too) on every backend, and the native paths equal to the portable ones.
+
+RESIDUALS = np.array([[-3.0, -1.0, -0.5, 0.0, 0.5], [1.0, 2.0, 1e-8, -1e-8, 0.0]])
+"""Residuals at every kink: 0, and +-0.5 and +-1 (``|r| == beta`` for beta 0.5 and 1)."""
+FUSED = [("squared_error", {}), ("smooth_l1", {"beta": 1.0}), ("smooth_l1", {"beta": 0.5}),
+         ("smooth_l1", {"beta": 0.0})]
+
+
+def _torch_fused(name: str, reduction: str, **options: Any) -> Callable[..., Any]:
+    import torch.nn.functional as F
+
+    if name == "squared_error":
+        return lambda a, b: F.mse_loss(a, b.expand_as(a), reduction=reduction)
+    return lambda a, b: F.smooth_l1_loss(a, b.expand_as(a), reduction=reduction, **options)
+
+
+def _fused_inputs(dtype: Any, scalar_target: bool) -> list[np.ndarray]:
+    """``input - target`` is ``RESIDUALS`` exactly at the kinks (multiples of 1/4 add exactly)."""
+    target = np.round(4 * _logits(np.float64, RESIDUALS.shape, seed=4)) / 4
+    if scalar_target:
+        return [(RESIDUALS + 0.25).astype(dtype), np.array(0.25, dtype)]
+    return [(target + RESIDUALS).astype(dtype), target.astype(dtype)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_absolute(backend, dtype):
+    import torch
+
+    x = np.array([-INF, -1e4, -2.0, -1e-8, 0.0, 1e-8, 3.0, 1e4, INF], dtype)
+    check_parity(backend, _primitive("absolute"), torch_peer(torch.abs), [x])
+    if backend.has_grad:
+        _, (gradient,) = backend.value_and_grad(_primitive("absolute"), [x], (0,))
+        np.testing.assert_array_equal(gradient, [-1, -1, -1, -1, 0, 1, 1, 1, 1])
+
+
+@pytest.mark.parametrize("scalar_target", [False, True], ids=["array", "0-d"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, options", FUSED, ids=str)
+def test_fused_errors(backend, name, options, dtype, reduction, scalar_target):
+    check_parity(backend, _primitive(name, reduction=reduction, **options),
+                 torch_peer(_torch_fused(name, reduction, **options)),
+                 _fused_inputs(dtype, scalar_target), argnums=(0, 1))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, options", FUSED, ids=str)
+def test_fused_native_equals_portable(grad_backend, name, options, dtype, reduction,
+                                      monkeypatch):
+    fn = _primitive(name, reduction=reduction, **options)
+    args = _fused_inputs(dtype, scalar_target=False)
+    rtol, atol = (1e-12, 1e-15) if dtype == np.float64 else (2e-6, 1e-7)
+    monkeypatch.setattr(P, "use_native_kernels", True)
+    native = grad_backend.value_and_grad(fn, args, (0, 1))
+    monkeypatch.setattr(P, "use_native_kernels", False)
+    portable = grad_backend.value_and_grad(fn, args, (0, 1))
+    what = f"{grad_backend}: {name} {options} {reduction}"
+    assert_close(portable[0], native[0], rtol=rtol, atol=atol, what=what + " value")
+    for portable_grad, native_grad in zip(portable[1], native[1], strict=True):
+        assert_close(portable_grad, native_grad, rtol=rtol, atol=atol, what=what + " gradient")
+
+
+@pytest.mark.parametrize("dtype, reduction", [(np.float64, "mean"), (np.float64, "sum"),
+                                             (np.float32, "mean"), (np.float32, "sum"),
+                                             (np.int64, "sum")], ids=str)
+def test_reduce_all_equals_the_namespace(backend, dtype, reduction):
+    """The fast paths give the namespace's numbers, bit for bit (ints take the namespace's)."""
+    x = backend.asarray((100 * _logits(np.float64, (3, 7))).astype(dtype))
+    xp = get_namespace(x)
+    fast = P.reduce_all(xp, x, reduction=reduction)
+    expected = xp.mean(x) if reduction == "mean" else xp.sum(x)
+    assert backend.is_native(fast)
+    assert backend.to_numpy(fast).dtype == backend.to_numpy(expected).dtype
+    np.testing.assert_array_equal(backend.to_numpy(fast), backend.to_numpy(expected))

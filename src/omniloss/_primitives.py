@@ -87,16 +87,33 @@ def _jax_natives() -> _Natives:
 
     # jnp.abs has the gradient 1 at 0. x * sign(x) has 0, but XLA on CPU runs a fusion holding
     # sign several times slower than one holding abs (40 us instead of 7 us on a 32x10 loss), so
-    # the forward pass is abs and only the derivative uses sign. Jitted: eagerly, a custom_jvp
-    # function costs 100 us per call, a compiled one 20 us; inside jit it is inlined.
+    # the forward pass is abs and only the derivative uses sign.
     @jax.custom_jvp
-    def absolute(x: Array) -> Array:
+    def traced_absolute(x: Array) -> Array:
         return jnp.abs(x)
 
-    @absolute.defjvp
+    @traced_absolute.defjvp
     def absolute_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
         (x,), (tangent,) = primals, tangents
         return jnp.abs(x), tangent * jnp.sign(x)
+
+    compiled_absolute = jax.jit(traced_absolute)
+
+    def absolute(x: Array) -> Array:
+        # Eagerly a custom_jvp function costs 100 us a call, a compiled one 20 us; under tracing
+        # the plain one, since a nested jit costs 12% in the backward pass of a 4096x1000 loss.
+        return traced_absolute(x) if isinstance(x, jax.core.Tracer) else compiled_absolute(x)
+
+    def smooth_l1(a: Array, b: Array, beta: float, reduction: str) -> Array:
+        # r * r, not |r| * |r| as the portable formula: on a 32x10 loss XLA runs that fusion in
+        # 16 us instead of 24
+        difference = a - b
+        magnitude = absolute(difference)
+        if beta == 0:
+            return _reduced(jnp, magnitude, reduction)
+        loss = jnp.where(magnitude < beta, 0.5 * difference * difference / beta,
+                         magnitude - 0.5 * beta)
+        return _reduced(jnp, loss, reduction)
 
     return _Natives(
         logsumexp=lambda x, axis, keepdims: special.logsumexp(x, axis=axis, keepdims=keepdims),
@@ -105,9 +122,9 @@ def _jax_natives() -> _Natives:
         softplus=jax.nn.softplus,
         log_sigmoid=jax.nn.log_sigmoid,
         sigmoid=jax.nn.sigmoid,
-        absolute=jax.jit(absolute),
+        absolute=absolute,
         squared_error=squared_error,
-        smooth_l1=lambda a, b, beta, reduction: _smooth_l1(jnp, a, b, beta, reduction),
+        smooth_l1=smooth_l1,
     )
 
 
@@ -124,12 +141,14 @@ def _tensorflow_natives() -> _Natives:
         return _reduced(namespace, tf.math.squared_difference(a, b), reduction)
 
     def smooth_l1(a: Array, b: Array, beta: float, reduction: str) -> Array:
-        # TensorFlow's own ops: the namespace's type promotion costs microseconds per op
+        # TensorFlow's own ops (the namespace's type promotion costs microseconds per op), and
+        # square(r) * (0.5 / beta): two ops instead of three, 20% off the backward pass on a
+        # 4096x1000 loss (equal for beta = 1; within an ulp otherwise)
         difference = tf.math.subtract(a, b)
         magnitude = tf.math.abs(difference)
         if beta == 0:
             return _reduced(namespace, magnitude, reduction)
-        loss = tf.where(magnitude < beta, 0.5 * difference * difference / beta,
+        loss = tf.where(magnitude < beta, tf.math.square(difference) * (0.5 / beta),
                         magnitude - 0.5 * beta)
         return _reduced(namespace, loss, reduction)
 
