@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from types import ModuleType
 from typing import Any
 
-from omniloss._dispatch import _is_python_scalar
+from omniloss._dispatch import _is_python_scalar, get_namespace
 from omniloss._primitives import reduce_all
 
 Array = Any
@@ -89,6 +89,20 @@ def as_float(xp: ModuleType, x: Any, dtype: Any) -> Any:
     if _is_python_scalar(x):
         return xp.asarray(x, dtype=dtype)
     return x if x.dtype == dtype else xp.astype(x, dtype)
+
+
+def float_pair(name: str, input: Any, target: Any,
+               reduction: str) -> tuple[ModuleType, Array, Array]:
+    """Resolve the namespace of an elementwise ``(input, target)`` loss and validate it.
+
+    ``input`` must be floating, ``target`` (any real dtype or a Python scalar) must have its
+    shape, and ``reduction`` must be known. Returns ``(xp, input, target)`` in one float dtype.
+    """
+    xp = get_namespace(input, target, name=name)
+    dtype = float_dtype(name, xp, input=input)
+    check_same_shape(name, input=input, target=target)
+    check_reduction(name, reduction)
+    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype)
 
 
 def check_index_dtype(name: str, xp: ModuleType, argument: str, x: Array) -> None:

@@ -21,6 +21,7 @@ from omniloss._common import (
     check_reduction,
     check_same_shape,
     float_dtype,
+    float_pair,
     normalize_axis,
     reduce,
     shape_of,
@@ -43,20 +44,10 @@ __all__ = [
 ]
 
 
-def _pair(name: str, input: Array, target: Array,
-          reduction: str) -> tuple[ModuleType, Array, Array]:
-    """Resolve the namespace, validate, and return ``input`` and ``target`` in one float dtype."""
-    xp = get_namespace(input, target, name=name)
-    dtype = float_dtype(name, xp, input=input)
-    check_same_shape(name, input=input, target=target)
-    check_reduction(name, reduction)
-    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype)
-
-
 def _hinge_margin(name: str, input: Array, target: Array,
                   reduction: str) -> tuple[ModuleType, Array]:
     """``max(0, 1 - y * input)`` with labels 0 read as -1; the margin's gradient flows (TF)."""
-    xp, input, target = _pair(name, input, target, reduction)
+    xp, input, target = float_pair(name, input, target, reduction)
     labels = xp.where(target == 0.0, -1.0, target)
     violation = 1.0 - labels * input
     return xp, xp.where(violation >= 0, violation, 0.0)
@@ -153,7 +144,7 @@ def categorical_hinge_loss(input: Array, target: Array, *, axis: int = -1,
         Array(0.5, dtype=array_api_strict.float64)
     """
     name = "categorical_hinge_loss"
-    xp, input, target = _pair(name, input, target, reduction)
+    xp, input, target = float_pair(name, input, target, reduction)
     axis = normalize_axis(name, axis, input.ndim)
     positive = xp.sum(target * input, axis=axis)
     negative = xp.max((1.0 - target) * input, axis=axis)
@@ -188,7 +179,7 @@ def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0,
     """
     name = "hinge_embedding_loss"
     margin = check_real(name, "margin", margin)
-    xp, input, target = _pair(name, input, target, reduction)
+    xp, input, target = float_pair(name, input, target, reduction)
     push = xp.where(target != 1.0, clamp(xp, margin - input, min=0.0), 0.0)
     pull = xp.where(target != -1.0, input, 0.0)
     return reduce(xp, push + pull, reduction)
@@ -218,7 +209,7 @@ def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean") ->
         >>> ol.soft_margin_loss(xp.asarray([0.0]), xp.asarray([1.0]))
         Array(0.69314718, dtype=array_api_strict.float64)
     """
-    xp, input, target = _pair("soft_margin_loss", input, target, reduction)
+    xp, input, target = float_pair("soft_margin_loss", input, target, reduction)
     return reduce(xp, softplus(xp, -target * input), reduction)
 
 

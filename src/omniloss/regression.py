@@ -22,6 +22,7 @@ from omniloss._common import (
     check_reduction,
     check_same_shape,
     float_dtype,
+    float_pair,
     reduce,
     shape_of,
 )
@@ -56,20 +57,10 @@ __all__ = [
 _KERAS_EPSILON = 1e-7  # keras.config.epsilon()'s default: the floor under msle and mape
 
 
-def _pair(name: str, input: Array, target: Array,
-          reduction: str) -> tuple[ModuleType, Array, Array]:
-    """Resolve the namespace, validate, and return ``(xp, input, target)`` in the float dtype."""
-    xp = get_namespace(input, target, name=name)
-    dtype = float_dtype(name, xp, input=input)
-    check_same_shape(name, input=input, target=target)
-    check_reduction(name, reduction)
-    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype)
-
-
 def _residual(name: str, input: Array, target: Array,
               reduction: str) -> tuple[ModuleType, Array]:
     """Resolve the namespace, validate, and return ``(xp, input - target)`` in the float dtype."""
-    xp, input, target = _pair(name, input, target, reduction)
+    xp, input, target = float_pair(name, input, target, reduction)
     return xp, input - target
 
 
@@ -120,7 +111,7 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         >>> ol.mse_loss(xp.asarray([1.0, 2.0]), xp.asarray([0.0, 4.0]))
         Array(2.5, dtype=array_api_strict.float64)
     """
-    xp, input, target = _pair("mse_loss", input, target, reduction)
+    xp, input, target = float_pair("mse_loss", input, target, reduction)
     return squared_error(xp, input, target, reduction=reduction)
 
 
@@ -155,7 +146,7 @@ def rmse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         >>> ol.rmse_loss(xp.asarray([1.0, 2.0]), xp.asarray([0.0, 4.0]))
         Array(1.58113883, dtype=array_api_strict.float64)
     """
-    xp, input, target = _pair("rmse_loss", input, target, reduction)
+    xp, input, target = float_pair("rmse_loss", input, target, reduction)
     if reduction == "mean":
         return sqrt_zero_safe(xp, squared_error(xp, input, target, reduction="mean"))
     residual = input - target
@@ -196,7 +187,7 @@ def smooth_l1_loss(input: Array, target: Array, *, beta: float = 1.0,
     """
     check_positive("smooth_l1_loss", "beta", beta, allow_zero=True)
     beta = float(beta)
-    xp, input, target = _pair("smooth_l1_loss", input, target, reduction)
+    xp, input, target = float_pair("smooth_l1_loss", input, target, reduction)
     return smooth_l1(xp, input, target, beta=beta, reduction=reduction)
 
 
@@ -325,7 +316,7 @@ def msle_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         >>> ol.msle_loss(xp.asarray([0.0, 3.0]), xp.asarray([1.0, 1.0]))
         Array(0.48045294, dtype=array_api_strict.float64)
     """
-    xp, input, target = _pair("msle_loss", input, target, reduction)
+    xp, input, target = float_pair("msle_loss", input, target, reduction)
     difference = (xp.log1p(xp.where(input >= _KERAS_EPSILON, input, _KERAS_EPSILON))
                   - xp.log1p(xp.where(target >= _KERAS_EPSILON, target, _KERAS_EPSILON)))
     return reduce(xp, difference * difference, reduction)
@@ -355,7 +346,7 @@ def mape_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         >>> ol.mape_loss(xp.asarray([1.5, 3.0]), xp.asarray([1.0, 4.0]))
         Array(37.5, dtype=array_api_strict.float64)
     """
-    xp, input, target = _pair("mape_loss", input, target, reduction)
+    xp, input, target = float_pair("mape_loss", input, target, reduction)
     magnitude = absolute(xp, target)
     ratio = (target - input) / xp.where(magnitude >= _KERAS_EPSILON, magnitude, _KERAS_EPSILON)
     return reduce(xp, 100.0 * absolute(xp, ratio), reduction)
@@ -400,7 +391,7 @@ def poisson_nll_loss(input: Array, target: Array, *, log_input: bool = True, ful
     check_option(name, "full", full, (True, False))
     check_positive(name, "eps", eps, allow_zero=True)
     eps = float(eps)
-    xp, input, target = _pair(name, input, target, reduction)
+    xp, input, target = float_pair(name, input, target, reduction)
     loss = (xp.exp(input) - target * input if log_input
             else input - target * xp.log(input + eps))
     if full:

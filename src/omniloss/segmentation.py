@@ -32,7 +32,7 @@ from omniloss._common import (
     shape_of,
 )
 from omniloss._dispatch import get_namespace
-from omniloss._primitives import stop_gradient
+from omniloss._primitives import split_maximum, split_minimum, stop_gradient
 
 Array = Any
 Axis = int | tuple[int, ...] | None
@@ -196,16 +196,6 @@ def tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float
 # Box losses.
 
 
-def _maximum(xp: ModuleType, a: Array, b: Array) -> Array:
-    """``torch.maximum``: the larger value; on a tie the gradient is split 1/2 and 1/2."""
-    return xp.where(a > b, a, xp.where(b > a, b, (a + b) / 2))
-
-
-def _minimum(xp: ModuleType, a: Array, b: Array) -> Array:
-    """``torch.minimum``: the smaller value; on a tie the gradient is split 1/2 and 1/2."""
-    return xp.where(a < b, a, xp.where(b < a, b, (a + b) / 2))
-
-
 class _BoxPair:
     """Two sets of ``(x1, y1, x2, y2)`` boxes and the geometry every box loss shares."""
 
@@ -229,8 +219,8 @@ class _BoxPair:
     def intersection_union(self) -> tuple[Array, Array]:
         """Intersection and union areas (torchvision's ``_loss_inter_union``)."""
         xp = self.xp
-        width = _minimum(xp, self.x2, self.x2g) - _maximum(xp, self.x1, self.x1g)
-        height = _minimum(xp, self.y2, self.y2g) - _maximum(xp, self.y1, self.y1g)
+        width = split_minimum(xp, self.x2, self.x2g) - split_maximum(xp, self.x1, self.x1g)
+        height = split_minimum(xp, self.y2, self.y2g) - split_maximum(xp, self.y1, self.y1g)
         intersection = xp.where((width > 0) & (height > 0), width * height,
                                 xp.zeros_like(width))
         union = ((self.x2 - self.x1) * (self.y2 - self.y1)
@@ -240,8 +230,8 @@ class _BoxPair:
     def enclosing_extent(self) -> tuple[Array, Array]:
         """Width and height of the smallest box enclosing both."""
         xp = self.xp
-        width = _maximum(xp, self.x2, self.x2g) - _minimum(xp, self.x1, self.x1g)
-        height = _maximum(xp, self.y2, self.y2g) - _minimum(xp, self.y1, self.y1g)
+        width = split_maximum(xp, self.x2, self.x2g) - split_minimum(xp, self.x1, self.x1g)
+        height = split_maximum(xp, self.y2, self.y2g) - split_minimum(xp, self.y1, self.y1g)
         return width, height
 
     def distance_iou_loss(self, eps: float) -> tuple[Array, Array]:
