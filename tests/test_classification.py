@@ -1227,3 +1227,16 @@ def test_memory_bounds():
         assert bound is not None and peak < bound, \
             f"{case}: peak {peak / 2**20:.0f} MiB, bound {bound / 2**20:.0f} MiB"
 
+
+
+def test_cross_entropy_out_of_range_index_raises_on_torch_as_torch_does():
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as torch_functional
+
+    logits = torch.zeros(3, 4)
+    for bad in (4, -1):
+        target = torch.tensor([0, 1, bad])
+        with pytest.raises((IndexError, RuntimeError)):
+            torch_functional.cross_entropy(logits, target)
+        with pytest.raises(RuntimeError):
+            ol.cross_entropy(logits, target)

@@ -35,6 +35,7 @@ class _Natives:
     absolute: Callable[[Array], Array]
     squared_error: Callable[[Array, Array, str], Array]
     smooth_l1: Callable[[Array, Array, float, str], Array]
+    gather: Callable[[Array, Array, int], Array] | None = None
 
 
 def _torch_natives() -> _Natives:
@@ -72,6 +73,9 @@ def _torch_natives() -> _Natives:
         absolute=torch.abs,
         squared_error=squared_error,
         smooth_l1=smooth_l1,
+        # torch.gather raises on an out-of-range class id, where array-api-compat's
+        # take_along_dim would wrap it around silently
+        gather=lambda x, index, axis: torch.gather(x, axis, index.unsqueeze(axis)).squeeze(axis),
     )
 
 
@@ -471,8 +475,13 @@ def gather_classes(xp: ModuleType, x: Array, index: Array, *, axis: int) -> Arra
     """``x`` at the class ``index`` of each position: ``x[..., index, ...]`` along ``axis``.
 
     ``index`` has the shape of ``x`` without ``axis``; the result has that shape too. This is a
-    gather, never a one-hot product, so it costs one read per position.
+    gather, never a one-hot product, so it costs one read per position. An id outside
+    ``[-C, C)`` raises where the backend's gather raises (NumPy, array-api-strict, torch,
+    TensorFlow on CPU) and gives NaN on JAX.
     """
+    native = _natives(xp)
+    if native is not None and native.gather is not None:
+        return native.gather(x, index, axis)
     expanded = xp.expand_dims(index, axis=axis)
     return xp.squeeze(xp.take_along_axis(x, expanded, axis=axis), axis=axis)
 

@@ -10,11 +10,11 @@ as in ``torch.nn.functional.cross_entropy``. A 1-D input is one sample's class s
 
 Class indices are gathered, never expanded to one-hot. An ignored id (``ignore_index``) is
 replaced by class 0 before the gather and masked after it. Any other id outside ``[0, C)``
-behaves as the backend's gather does (no host-side check, so everything traces): a negative id
-counts from the end everywhere; an id ``>= C`` raises ``IndexError`` on NumPy and
-array-api-strict and ``InvalidArgumentError`` on TensorFlow (CPU), gives NaN on JAX, and wraps
-around modulo ``C`` on torch (array-api-compat's ``take_along_dim``), where torch's own
-``cross_entropy`` raises.
+behaves as the backend's gather does (no host-side check, so everything traces): on torch any
+id outside ``[0, C)`` raises ``RuntimeError`` (``torch.gather``), as torch's own
+``cross_entropy`` does; elsewhere a negative id counts from the end, and an id ``>= C`` raises
+``IndexError`` on NumPy and array-api-strict and ``InvalidArgumentError`` on TensorFlow (CPU)
+and gives NaN on JAX.
 
 Log-probabilities always come from ``log_softmax`` / ``log_sigmoid`` (never ``log(softmax(x))``),
 so logits of magnitude 1e4 give finite losses and gradients. ``reduction`` is ``"mean"`` (the
