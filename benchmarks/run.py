@@ -11,10 +11,12 @@ during the call is reported (glibc's mmap threshold is pinned at 128 KiB so that
 are returned to the system when freed and fresh ones show up in the resident set).
 
 ``--threads N`` re-runs the script with every library's intra-op thread pool at ``N`` threads
-(OpenMP/BLAS, torch, XLA, TensorFlow). On a machine shared with other jobs, ``--threads 1`` keeps
-the medians stable: a pool of as many threads as cores stalls whenever another process holds a
-core (``F.mse_loss`` on 4096x1000 float32: median 25 ms with 2 threads on a busy 2-core machine,
-4 ms with 1 thread, 1.4 ms either way when idle).
+(OpenMP/BLAS, torch, XLA, TensorFlow) and JAX's CPU dispatch synchronous. On a machine shared
+with other jobs this keeps the medians stable: a pool of as many threads as cores stalls whenever
+another process holds a core (``F.mse_loss`` on 4096x1000 float32: median 25 ms with 2 threads on
+a busy 2-core machine, 4 ms with 1 thread, 1.4 ms either way when idle), and JAX's asynchronous
+dispatch hands each call to another thread, which costs 10 to 40 us at random on a busy machine
+(a jitted 32x10 loss then reads 7 us or 45 us from one call to the next, on both sides).
 
 Usage: ``python benchmarks/run.py [--repeats N] [--backends torch,jax] [--only mse_loss]
 [--threads N] [--output path.md]``
@@ -94,6 +96,15 @@ def _pin_threads(threads: int) -> None:
     os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
+def _jax() -> Any:
+    """JAX, its CPU dispatch made synchronous by ``--threads`` before its backend starts."""
+    import jax
+
+    if os.environ.get(_THREADS_VARIABLE):
+        jax.config.update("jax_cpu_enable_async_dispatch", False)
+    return jax
+
+
 def _tensorflow() -> Any:
     """TensorFlow, its thread pools sized by ``--threads`` before its runtime starts."""
     import tensorflow as tf
@@ -123,7 +134,7 @@ def _timed_calls(backend: str, mode: str, fn: Callable[..., Any], args: list[Any
 
         return forward_backward
     if backend == "jax":
-        import jax
+        jax = _jax()
         import jax.numpy as jnp
 
         arrays = [jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
