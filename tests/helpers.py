@@ -96,7 +96,6 @@ class TorchBackend(Backend):
 
     def value_and_grad(self, fn: Callable[..., Any], args: Sequence[Any],
                        argnums: Sequence[int]) -> tuple[np.ndarray, list[np.ndarray]]:
-        torch = self.lib()
         tensors = self.convert(args)
         for i in argnums:
             tensors[i].requires_grad_(True)
@@ -105,7 +104,6 @@ class TorchBackend(Backend):
             out.sum().backward()
         grads = [self.to_numpy(tensors[i].grad) if tensors[i].grad is not None
                  else np.zeros_like(args[i]) for i in argnums]
-        del torch
         return self.to_numpy(out), grads
 
     def jit(self, fn: Callable[..., Any]) -> Callable[..., Any]:
