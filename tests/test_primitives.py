@@ -186,6 +186,20 @@ def test_xlogy(backend, dtype):
         np.testing.assert_array_equal(np.concatenate(gradients), [0.0, 0.0, 0.0, 0.0])
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_xlogx(backend, dtype):
+    """``xlogy(x, x)``'s values; gradient ``log(x) + 1``, and 0 at 0 (torch.xlogy: NaN)."""
+    import torch
+
+    x = np.array([0.0, 1e-30, 0.25, 1.0, 3.0, 1e4, INF, -1.0, np.nan]).astype(dtype)
+    ours = _primitive("xlogx")
+    check_parity(backend, ours, numpy_peer(lambda a: special.xlogy(a, a)), [x], argnums=())
+    check_parity(backend, ours, torch_peer(lambda a: torch.xlogy(a, a)), [x[1:6]])
+    if backend.has_grad:
+        _, (gradient,) = backend.value_and_grad(ours, [x[:1]], (0,))
+        np.testing.assert_array_equal(gradient, [0.0])
+
+
 def test_xlogy_broadcasts(backend):
     x = np.array([[0.0], [1.0], [2.5]])
     y = np.array([0.0, 0.5, 3.0])

@@ -43,13 +43,15 @@ from omniloss._dispatch import _is_python_scalar, get_namespace
 from omniloss._primitives import (
     checkpoint,
     clamp,
+    fused,
     gather_classes,
     log_sigmoid,
     log_softmax,
     softmax,
     softplus,
     stop_gradient,
-    xlogy,
+    take_classes,
+    xlogx,
 )
 
 Array = Any
@@ -193,7 +195,7 @@ def _index_targets(xp: ModuleType, target: Array, weight: Array | None, ignore_i
     safe = xp.where(valid, target, xp.zeros_like(target))
     if weight is None:
         return valid, safe, xp.astype(valid, dtype)
-    picked = xp.reshape(xp.take(weight, xp.reshape(safe, (-1,)), axis=0), safe.shape)
+    picked = take_classes(xp, weight, safe)
     return valid, safe, xp.where(valid, picked, xp.zeros_like(picked))
 
 
@@ -237,6 +239,26 @@ def _reduce_index(xp: ModuleType, loss: Array, class_weight: Array, reduction: s
     return reduce(xp, loss, reduction)
 
 
+def _index_nll_loss(xp: ModuleType, log_probs: Array, target: Array, *, axis: int,
+                    weight: Array | None, ignore_index: int, reduction: str,
+                    label_smoothing: float = 0.0) -> Array:
+    """torch's ``nll_loss`` (with ``cross_entropy``'s label smoothing) of validated arguments."""
+    valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index,
+                                               log_probs.dtype)
+    loss = _index_nll(xp, log_probs, valid, safe, class_weight, axis=axis, weight=weight,
+                      label_smoothing=label_smoothing)
+    return _reduce_index(xp, loss, class_weight, reduction)
+
+
+def _index_cross_entropy(xp: ModuleType, logits: Array, target: Array, *, axis: int,
+                         weight: Array | None, ignore_index: int, label_smoothing: float,
+                         reduction: str) -> Array:
+    """torch's ``cross_entropy`` of logits and class indices (validated arguments)."""
+    return _index_nll_loss(xp, log_softmax(xp, logits, axis=axis), target, axis=axis,
+                           weight=weight, ignore_index=ignore_index,
+                           label_smoothing=label_smoothing, reduction=reduction)
+
+
 def _clipped_log_probabilities(xp: ModuleType, probabilities: Array, axis: int) -> Array:
     """keras's ``categorical_crossentropy(from_logits=False)``: renormalise, clip, log."""
     normalized = probabilities / xp.sum(probabilities, axis=axis, keepdims=True)
@@ -271,15 +293,26 @@ def _focal_factor(xp: ModuleType, log_one_minus: Array, positive: Array, gamma: 
 def _bce_with_logits(xp: ModuleType, logits: Array, target: Array,
                      pos_weight: Array | None) -> Array:
     """``(1 - y) * x - (1 + (pw - 1) * y) * log_sigmoid(x)``: torch's elementwise form."""
-    log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
-    return (1 - target) * logits - log_weight * log_sigmoid(xp, logits)
+    if pos_weight is None:
+        return (1 - target) * logits - log_sigmoid(xp, logits)
+    return (1 - target) * logits - (1 + (pos_weight - 1) * target) * log_sigmoid(xp, logits)
+
+
+def _bce_with_logits_loss(xp: ModuleType, logits: Array, target: Array, *,
+                          weight: Array | None, pos_weight: Array | None,
+                          reduction: str) -> Array:
+    """torch's ``binary_cross_entropy_with_logits`` of validated arguments of one dtype."""
+    loss = _bce_with_logits(xp, logits, target, pos_weight)
+    if weight is not None:
+        loss = loss * weight
+    return reduce(xp, loss, reduction)
 
 
 def _kl_pointwise(xp: ModuleType, log_input: Array, target: Array, log_target: bool) -> Array:
     """torch's ``kl_div`` terms: ``t * (log t - x)`` (``exp(t) * (t - x)`` for log targets)."""
     if log_target:
         return xp.exp(target) * (target - log_input)
-    return xlogy(xp, target, target) - target * log_input
+    return xlogx(xp, target) - target * log_input
 
 
 def _reduce_kl(xp: ModuleType, loss: Array, reduction: str) -> Array:
@@ -420,11 +453,10 @@ def binary_cross_entropy_with_logits(input: Array, target: Array, *,
     check_reduction(name, reduction)
     check_broadcastable(name, "weight", weight, shape_of(input))
     check_broadcastable(name, "pos_weight", pos_weight, shape_of(input))
-    loss = _bce_with_logits(xp, as_float(xp, input, dtype), as_float(xp, target, dtype),
-                            as_float(xp, pos_weight, dtype))
-    if weight is not None:
-        loss = loss * as_float(xp, weight, dtype)
-    return reduce(xp, loss, reduction)
+    return fused(xp, "binary_cross_entropy_with_logits", _bce_with_logits_loss,
+                 as_float(xp, input, dtype), as_float(xp, target, dtype),
+                 weight=as_float(xp, weight, dtype), pos_weight=as_float(xp, pos_weight, dtype),
+                 reduction=reduction)
 
 
 def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bool = True,
@@ -499,16 +531,19 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
         raise TypeError(f"{name}: from_logits must be a bool; got {from_logits!r}")
     weight = _class_vector(name, "weight", xp, weight, input.shape[axis], dtype)
     scores = as_float(xp, input, dtype)
+    if is_index and from_logits:
+        return fused(xp, "cross_entropy", _index_cross_entropy, scores, target, axis=axis,
+                     weight=weight, ignore_index=ignore_index,
+                     label_smoothing=label_smoothing, reduction=reduction)
     log_probs = (log_softmax(xp, scores, axis=axis) if from_logits
                  else _clipped_log_probabilities(xp, scores, axis))
     if not is_index:
         loss = _probability_nll(xp, log_probs, as_float(xp, target, dtype), axis=axis,
                                 weight=weight, label_smoothing=label_smoothing)
         return reduce(xp, loss, reduction)
-    valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, dtype)
-    loss = _index_nll(xp, log_probs, valid, safe, class_weight, axis=axis, weight=weight,
-                      label_smoothing=label_smoothing)
-    return _reduce_index(xp, loss, class_weight, reduction)
+    return _index_nll_loss(xp, log_probs, target, axis=axis, weight=weight,
+                           ignore_index=ignore_index, label_smoothing=label_smoothing,
+                           reduction=reduction)
 
 
 def nll_loss(input: Array, target: Array, *, axis: int = 1, weight: Array | None = None,
@@ -547,10 +582,8 @@ def nll_loss(input: Array, target: Array, *, axis: int = 1, weight: Array | None
     dtype = float_dtype(name, xp, input=input, weight=weight)
     _check_int(name, "ignore_index", ignore_index)
     weight = _class_vector(name, "weight", xp, weight, input.shape[axis], dtype)
-    valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, dtype)
-    loss = _index_nll(xp, as_float(xp, input, dtype), valid, safe, class_weight, axis=axis,
-                      weight=weight, label_smoothing=0.0)
-    return _reduce_index(xp, loss, class_weight, reduction)
+    return fused(xp, "nll_loss", _index_nll_loss, as_float(xp, input, dtype), target,
+                 axis=axis, weight=weight, ignore_index=ignore_index, reduction=reduction)
 
 
 def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
@@ -760,8 +793,8 @@ def js_divergence(input: Array, target: Array, *, axis: int = -1,
     axis = normalize_axis(name, axis, input.ndim)
     p, q = as_float(xp, input, dtype), as_float(xp, target, dtype)
     middle = (p + q) / 2
-    own = xp.sum(xlogy(xp, p, p) + xlogy(xp, q, q), axis=axis) / 2
-    return reduce(xp, own - xp.sum(xlogy(xp, middle, middle), axis=axis), reduction)
+    own = xp.sum(xlogx(xp, p) + xlogx(xp, q), axis=axis) / 2
+    return reduce(xp, own - xp.sum(xlogx(xp, middle), axis=axis), reduction)
 
 
 # Focal and polynomial losses
@@ -896,8 +929,7 @@ def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
     log_one_minus, below_one = _log1mexp(xp, picked)
     loss = -class_weight * _focal_factor(xp, log_one_minus, below_one, gamma) * picked
     if alpha_array is not None:
-        loss = loss * xp.reshape(xp.take(alpha_array, xp.reshape(safe, (-1,)), axis=0),
-                                 safe.shape)
+        loss = loss * take_classes(xp, alpha_array, safe)
     elif alpha is not None:
         loss = alpha * loss
     loss = xp.where(valid, loss, xp.zeros_like(loss))

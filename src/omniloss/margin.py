@@ -27,7 +27,14 @@ from omniloss._common import (
     shape_of,
 )
 from omniloss._dispatch import get_namespace
-from omniloss._primitives import clamp, class_mask, gather_classes, log_sigmoid, softplus
+from omniloss._primitives import (
+    clamp,
+    class_mask,
+    gather_classes,
+    log_sigmoid,
+    softplus,
+    take_classes,
+)
 
 Array = Any
 
@@ -301,7 +308,7 @@ def multi_margin_loss(input: Array, target: Array, *, p: int = 1, margin: float 
     others = ~class_mask(xp, classes, num_classes, axis=1)
     loss = xp.sum(xp.where(others, hinge, 0.0), axis=1) / num_classes
     if weight is not None:
-        loss = loss * xp.take(weight, classes, axis=0)
+        loss = loss * take_classes(xp, weight, classes)
     return _per_sample(xp, loss, input, target, reduction)
 
 
