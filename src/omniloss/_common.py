@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from types import ModuleType
 from typing import Any
 
-from omniloss._dispatch import _is_python_scalar, get_namespace
+from omniloss._dispatch import _PYTHON_SCALAR_TYPES, _is_python_scalar, get_namespace
 from omniloss._primitives import reduce_all
 
 Array = Any
@@ -52,7 +52,20 @@ def check_real(name: str, argument: str, value: Any) -> float:
 
 _FLOAT_PROMOTION: dict[tuple[str, tuple[Any, ...]], Any] = {}
 """``result_type(*dtypes)`` of all-floating ``dtypes``, by namespace name: the dtype queries
-(``isdtype``, ``result_type``) cost microseconds, tens on JAX, and every loss makes them."""
+(``isdtype``, ``result_type``) cost microseconds, tens on JAX, and every loss makes them, so
+they are cached (also ``is_dtype``)."""
+
+
+_DTYPE_KINDS: dict[tuple[str, Any, Any], bool] = {}
+
+
+def is_dtype(xp: ModuleType, dtype: Any, kind: str | tuple[str, ...]) -> bool:
+    """``xp.isdtype(dtype, kind)``, cached per namespace, dtype and kind."""
+    key = (xp.__name__, dtype, kind)
+    result = _DTYPE_KINDS.get(key)
+    if result is None:
+        result = _DTYPE_KINDS[key] = xp.isdtype(dtype, kind)
+    return result
 
 
 def float_dtype(name: str, xp: ModuleType, **arrays: Any) -> Any:
@@ -60,8 +73,8 @@ def float_dtype(name: str, xp: ModuleType, **arrays: Any) -> Any:
 
     Python scalars and ``None`` are skipped. With no array at all, the namespace's default float.
     """
-    dtypes = tuple(x.dtype for x in arrays.values()
-                   if x is not None and not _is_python_scalar(x))
+    dtypes = tuple([x.dtype for x in arrays.values()
+                    if x is not None and type(x) not in _PYTHON_SCALAR_TYPES])
     if not dtypes:
         return xp.asarray(0.0).dtype
     key = (xp.__name__, dtypes)
@@ -107,7 +120,7 @@ def float_pair(name: str, input: Any, target: Any,
 
 def check_index_dtype(name: str, xp: ModuleType, argument: str, x: Array) -> None:
     """Raise ``TypeError`` unless ``x`` holds integers (class indices)."""
-    if _is_python_scalar(x) or not xp.isdtype(x.dtype, "integral"):
+    if _is_python_scalar(x) or not is_dtype(xp, x.dtype, "integral"):
         dtype = type(x).__name__ if _is_python_scalar(x) else x.dtype
         raise TypeError(f"{name}: {argument} must be an integer array of class indices; "
                         f"got {dtype}")

@@ -34,6 +34,7 @@ from omniloss._common import (
     check_reduction,
     check_same_shape,
     float_dtype,
+    is_dtype,
     normalize_axis,
     reduce,
     shape_of,
@@ -47,6 +48,7 @@ from omniloss._primitives import (
     gather_classes,
     log_sigmoid,
     log_softmax,
+    logsumexp_parts,
     softmax,
     softplus,
     stop_gradient,
@@ -142,12 +144,12 @@ def _is_index_target(name: str, xp: ModuleType, scores_shape: tuple[int | None, 
     _check_array(name, "target", target)
     index_shape = _without(scores_shape, axis)
     shape = shape_of(target)
-    if xp.isdtype(target.dtype, "integral"):
+    if is_dtype(xp, target.dtype, "integral"):
         if shape != index_shape:
             raise ValueError(f"{name}: target of class indices must have shape {index_shape} "
                              f"(the input's shape without axis {axis}); got {shape}")
         return True
-    if xp.isdtype(target.dtype, "real floating"):
+    if is_dtype(xp, target.dtype, "real floating"):
         if allow_probabilities and shape == scores_shape:
             return False
         if shape == index_shape:
@@ -192,29 +194,37 @@ def _index_targets(xp: ModuleType, target: Array, weight: Array | None, ignore_i
     weight) and 0 where ignored: torch's divisor of ``"mean"`` is its sum.
     """
     valid = target != ignore_index
-    safe = xp.where(valid, target, xp.zeros_like(target))
+    safe = xp.where(valid, target, 0)
     if weight is None:
         return valid, safe, xp.astype(valid, dtype)
-    picked = take_classes(xp, weight, safe)
-    return valid, safe, xp.where(valid, picked, xp.zeros_like(picked))
+    return valid, safe, xp.where(valid, take_classes(xp, weight, safe), 0.0)
 
 
-def _index_nll(xp: ModuleType, log_probs: Array, valid: Array, safe: Array,
+def _index_nll(xp: ModuleType, scores: Array, valid: Array, safe: Array,
                class_weight: Array, *, axis: int, weight: Array | None,
-               label_smoothing: float) -> Array:
+               label_smoothing: float, from_logits: bool) -> Array:
     """torch's per-position loss for class indices, 0 where ignored.
 
     ``-w[y] * log p[y]``; with smoothing ``eps``, ``(1 - eps)`` of it plus ``eps / C`` times
-    ``-sum_c w[c] * log p[c]`` (pytorch#69511 / #73205 semantics).
+    ``-sum_c w[c] * log p[c]`` (pytorch#69511 / #73205 semantics). ``scores`` are
+    log-probabilities, or logits with ``from_logits``: then ``log p = (x - peak) - log_total``
+    (:func:`logsumexp_parts`) is formed only where it is read, never as a whole array.
     """
-    loss = -class_weight * gather_classes(xp, log_probs, safe, axis=axis)
+    picked = gather_classes(xp, scores, safe, axis=axis)
+    if from_logits:
+        peak, log_total = logsumexp_parts(xp, scores, axis=axis)
+        picked = (picked - xp.squeeze(peak, axis=axis)) - xp.squeeze(log_total, axis=axis)
+    loss = -picked if weight is None else -class_weight * picked
     if label_smoothing:
-        n_classes = log_probs.shape[axis]
-        weighted = (log_probs if weight is None
-                    else log_probs * _along(xp, weight, axis, log_probs.ndim))
+        n_classes = scores.shape[axis]
+        shifted = scores - peak if from_logits else scores
+        weighted = shifted if weight is None else shifted * _along(xp, weight, axis, scores.ndim)
         uniform = -xp.sum(weighted, axis=axis)
+        if from_logits:
+            total_weight = n_classes if weight is None else xp.sum(weight)
+            uniform = uniform + total_weight * xp.squeeze(log_total, axis=axis)
         loss = (1 - label_smoothing) * loss + (label_smoothing / n_classes) * uniform
-    return xp.where(valid, loss, xp.zeros_like(loss))
+    return xp.where(valid, loss, 0.0)
 
 
 def _probability_nll(xp: ModuleType, log_probs: Array, target: Array, *, axis: int,
@@ -239,14 +249,14 @@ def _reduce_index(xp: ModuleType, loss: Array, class_weight: Array, reduction: s
     return reduce(xp, loss, reduction)
 
 
-def _index_nll_loss(xp: ModuleType, log_probs: Array, target: Array, *, axis: int,
+def _index_nll_loss(xp: ModuleType, scores: Array, target: Array, *, axis: int,
                     weight: Array | None, ignore_index: int, reduction: str,
-                    label_smoothing: float = 0.0) -> Array:
-    """torch's ``nll_loss`` (with ``cross_entropy``'s label smoothing) of validated arguments."""
-    valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index,
-                                               log_probs.dtype)
-    loss = _index_nll(xp, log_probs, valid, safe, class_weight, axis=axis, weight=weight,
-                      label_smoothing=label_smoothing)
+                    label_smoothing: float = 0.0, from_logits: bool = False) -> Array:
+    """torch's ``nll_loss`` of log-probabilities, or ``cross_entropy`` of logits (with
+    ``from_logits``), of validated arguments."""
+    valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, scores.dtype)
+    loss = _index_nll(xp, scores, valid, safe, class_weight, axis=axis, weight=weight,
+                      label_smoothing=label_smoothing, from_logits=from_logits)
     return _reduce_index(xp, loss, class_weight, reduction)
 
 
@@ -254,9 +264,9 @@ def _index_cross_entropy(xp: ModuleType, logits: Array, target: Array, *, axis: 
                          weight: Array | None, ignore_index: int, label_smoothing: float,
                          reduction: str) -> Array:
     """torch's ``cross_entropy`` of logits and class indices (validated arguments)."""
-    return _index_nll_loss(xp, log_softmax(xp, logits, axis=axis), target, axis=axis,
-                           weight=weight, ignore_index=ignore_index,
-                           label_smoothing=label_smoothing, reduction=reduction)
+    return _index_nll_loss(xp, logits, target, axis=axis, weight=weight,
+                           ignore_index=ignore_index, label_smoothing=label_smoothing,
+                           reduction=reduction, from_logits=True)
 
 
 def _clipped_log_probabilities(xp: ModuleType, probabilities: Array, axis: int) -> Array:
@@ -333,10 +343,10 @@ def _binary_terms(name: str, input: Array, target: Array,
     xp = get_namespace(input, target, *floating.values(), name=name)
     _check_array(name, "input", input)
     floating_target = (not _is_python_scalar(target)
-                       and xp.isdtype(target.dtype, "real floating"))
+                       and is_dtype(xp, target.dtype, "real floating"))
     dtype = float_dtype(name, xp, input=input, target=target if floating_target else None,
                         **floating)
-    if not _is_python_scalar(target) and not xp.isdtype(target.dtype, ("real floating",
+    if not _is_python_scalar(target) and not is_dtype(xp, target.dtype, ("real floating",
                                                                        "integral", "bool")):
         raise TypeError(f"{name}: target must be a real array; got dtype {target.dtype}")
     check_same_shape(name, input=input, target=target)
@@ -453,10 +463,10 @@ def binary_cross_entropy_with_logits(input: Array, target: Array, *,
     check_reduction(name, reduction)
     check_broadcastable(name, "weight", weight, shape_of(input))
     check_broadcastable(name, "pos_weight", pos_weight, shape_of(input))
-    return fused(xp, "binary_cross_entropy_with_logits", _bce_with_logits_loss,
-                 as_float(xp, input, dtype), as_float(xp, target, dtype),
-                 weight=as_float(xp, weight, dtype), pos_weight=as_float(xp, pos_weight, dtype),
-                 reduction=reduction)
+    return fused(xp, "binary_cross_entropy_with_logits", _bce_with_logits_loss)(
+        xp, as_float(xp, input, dtype), as_float(xp, target, dtype),
+        weight=as_float(xp, weight, dtype), pos_weight=as_float(xp, pos_weight, dtype),
+        reduction=reduction)
 
 
 def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bool = True,
@@ -532,9 +542,9 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
     weight = _class_vector(name, "weight", xp, weight, input.shape[axis], dtype)
     scores = as_float(xp, input, dtype)
     if is_index and from_logits:
-        return fused(xp, "cross_entropy", _index_cross_entropy, scores, target, axis=axis,
-                     weight=weight, ignore_index=ignore_index,
-                     label_smoothing=label_smoothing, reduction=reduction)
+        return fused(xp, "cross_entropy", _index_cross_entropy)(
+            xp, scores, target, axis=axis, weight=weight, ignore_index=ignore_index,
+            label_smoothing=label_smoothing, reduction=reduction)
     log_probs = (log_softmax(xp, scores, axis=axis) if from_logits
                  else _clipped_log_probabilities(xp, scores, axis))
     if not is_index:
@@ -582,8 +592,9 @@ def nll_loss(input: Array, target: Array, *, axis: int = 1, weight: Array | None
     dtype = float_dtype(name, xp, input=input, weight=weight)
     _check_int(name, "ignore_index", ignore_index)
     weight = _class_vector(name, "weight", xp, weight, input.shape[axis], dtype)
-    return fused(xp, "nll_loss", _index_nll_loss, as_float(xp, input, dtype), target,
-                 axis=axis, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    return fused(xp, "nll_loss", _index_nll_loss)(
+        xp, as_float(xp, input, dtype), target, axis=axis, weight=weight,
+        ignore_index=ignore_index, reduction=reduction)
 
 
 def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
@@ -684,12 +695,13 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
             logits = xp.reshape(logits, (*chunk.shape[:-1], *out_shape))
             if chunk_bias is not None:
                 logits = logits + chunk_bias
-            log_probs = log_softmax(xp, logits, axis=axis)
             if not is_index:
-                return _probability_nll(xp, log_probs, chunk_labels, axis=axis,
-                                        weight=class_weights, label_smoothing=label_smoothing)
-            return _index_nll(xp, log_probs, part(valid), part(safe), chunk_labels, axis=axis,
-                              weight=class_weights, label_smoothing=label_smoothing)
+                return _probability_nll(xp, log_softmax(xp, logits, axis=axis), chunk_labels,
+                                        axis=axis, weight=class_weights,
+                                        label_smoothing=label_smoothing)
+            return _index_nll(xp, logits, part(valid), part(safe), chunk_labels, axis=axis,
+                              weight=class_weights, label_smoothing=label_smoothing,
+                              from_logits=True)
 
         options = [x for x in (bias, weight) if x is not None]
         return checkpoint(xp, compute, part(hidden), projection, part(labels), *options)
@@ -1073,7 +1085,7 @@ def zero_one_loss(input: Array, target: Array, *, axis: int = 1,
     dtype = float_dtype(name, xp, input=input)
     scores = as_float(xp, input, dtype)
     if shape_of(target) == shape_of(input):
-        if not xp.isdtype(target.dtype, ("real floating", "integral", "bool")):
+        if not is_dtype(xp, target.dtype, ("real floating", "integral", "bool")):
             raise TypeError(f"{name}: target must be a real array; got dtype {target.dtype}")
         positive = as_float(xp, target, dtype) > 0
         wrong = xp.where(positive, scores <= 0, scores >= 0)

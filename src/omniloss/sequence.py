@@ -24,6 +24,7 @@ from omniloss._common import (
     check_option,
     check_reduction,
     float_dtype,
+    is_dtype,
 )
 from omniloss._dispatch import get_namespace
 from omniloss._primitives import clamp, fold, logsumexp, stop_gradient
@@ -64,7 +65,7 @@ def _length_array(xp: ModuleType, argument: str, lengths: Any, static: tuple[int
             raise ValueError(f"{_NAME}: {argument} must hold {batch} lengths (one per sample); "
                              f"got {len(static)}")
         return xp.asarray(static, dtype=xp.int64, device=device)
-    if not xp.isdtype(lengths.dtype, "integral"):
+    if not is_dtype(xp, lengths.dtype, "integral"):
         raise TypeError(f"{_NAME}: {argument} must be an integer array or a tuple of ints; "
                         f"got dtype {lengths.dtype}")
     expected = "shape () or (1,)" if unbatched else f"shape ({batch},)"
