@@ -1248,6 +1248,9 @@ def test_cross_entropy_out_of_range_index_raises_on_torch_as_torch_does():
 
 FUSED_CASES = {
     "cross_entropy": lambda x, y, w: ol.cross_entropy(x, y),
+    "cross_entropy_ignored_channels_last": lambda x, y, w: ol.cross_entropy(x, y, axis=-1),
+    "cross_entropy_ignored_none_channels_last": lambda x, y, w: ol.cross_entropy(
+        x, y, axis=-1, reduction="none"),
     "cross_entropy_all_options": lambda x, y, w: ol.cross_entropy(
         x, y, weight=w, ignore_index=2, label_smoothing=0.3, reduction="sum"),
     "cross_entropy_channels_last": lambda x, y, w: ol.cross_entropy(
@@ -1269,7 +1272,9 @@ def test_fused_class_index_kernels_equal_the_portable(grad_backend, case, layout
     if "channels_last" in case:
         shape, axis = shape[:axis] + shape[axis + 1:] + shape[axis:axis + 1], -1
     target_shape = shape[:axis % len(shape)] + shape[axis % len(shape) + 1:]
-    args = [_logits(shape, np.float64), _indices(target_shape, 5).astype(target_dtype),
+    ignored = 2 if "ignored" in case and target_dtype != np.uint8 else 0
+    args = [_logits(shape, np.float64),
+            _indices(target_shape, 5, ignored=ignored).astype(target_dtype),
             _weights(5, np.float64)]
     results = []
     for native in (True, False):

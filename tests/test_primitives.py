@@ -42,7 +42,9 @@ WITH_NEG_INF = np.array([[-INF, 0.0, 1.0, -INF, 2.0],
                          [-INF, -INF, -INF, 5.0, -INF],
                          [0.0, 0.0, 0.0, 0.0, 0.0]])
 ALL_NEG_INF = np.array([[-INF, -INF, -INF], [0.0, 1.0, -INF]])
-INPUTS = {"regular": None, "extreme": EXTREME, "neg_inf": WITH_NEG_INF}
+NONNEGATIVE = np.array([[0.0, 1e-30, 0.25, 4.0, 1e4], [0.0, 0.0, 2.0, INF, 9.0]])
+INPUTS = {"regular": None, "extreme": EXTREME, "neg_inf": WITH_NEG_INF,
+          "nonnegative": NONNEGATIVE}
 
 
 def _inputs(kind: str, dtype: Any) -> np.ndarray:
@@ -261,6 +263,7 @@ NATIVE_CASES: dict[str, tuple[Callable[..., Any], list[str]]] = {
     "softplus": (_primitive("softplus"), ["regular", "extreme", "neg_inf"]),
     "log_sigmoid": (_primitive("log_sigmoid"), ["regular", "extreme", "neg_inf"]),
     "sigmoid": (_primitive("sigmoid"), ["regular", "extreme", "neg_inf"]),
+    "sqrt_zero_safe": (_primitive("sqrt_zero_safe"), ["nonnegative"]),
 }
 
 

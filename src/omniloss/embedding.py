@@ -34,6 +34,7 @@ from omniloss._primitives import (
     arange_like,
     clamp,
     class_mask,
+    fused,
     gather_classes,
     log_softmax,
     split_maximum,
@@ -132,6 +133,14 @@ def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, *, marg
     check_option(name, "swap", swap, (False, True))
     xp, (anchor, positive, negative) = _embeddings(
         name, reduction, anchor=anchor, positive=positive, negative=negative)
+    return fused(xp, name, _triplet_margin_loss)(xp, anchor, positive, negative, margin=margin,
+                                                 p=p, eps=eps, swap=swap, reduction=reduction)
+
+
+def _triplet_margin_loss(xp: ModuleType, anchor: Array, positive: Array, negative: Array, *,
+                         margin: float, p: float, eps: float, swap: bool,
+                         reduction: str) -> Array:
+    """torch's ``triplet_margin_loss`` of validated embeddings of one shape and dtype."""
     to_positive = _p_norm(xp, anchor - positive + eps, p)
     to_negative = _p_norm(xp, anchor - negative + eps, p)
     if swap:
