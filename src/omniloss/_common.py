@@ -200,4 +200,4 @@ def weighted_mean(xp: ModuleType, loss: Array, weights: Array) -> Array:
 
     ``loss`` already carries the weights; an all-zero ``weights`` gives NaN (0/0), as in torch.
     """
-    return xp.sum(loss) / xp.sum(weights)
+    return reduce_all(xp, loss, reduction="sum") / reduce_all(xp, weights, reduction="sum")
