@@ -100,14 +100,16 @@ def _torch_natives() -> _Natives:
                         target: Array, *, weight: Array | None, pos_weight: Array | None,
                         reduction: str) -> Array:
         # torch's kernel is not differentiable w.r.t. weight and pos_weight
-        if any(w is not None and w.requires_grad for w in (weight, pos_weight)):
+        if ((weight is not None and weight.requires_grad)
+                or (pos_weight is not None and pos_weight.requires_grad)):
             return portable(xp, logits, target, weight=weight, pos_weight=pos_weight,
                             reduction=reduction)
         if weight is not None and reduction != "none" and weight.shape != logits.shape:
             weight = weight.expand(logits.shape)  # the mean of a broadcast weight is over input
-        return F.binary_cross_entropy_with_logits(logits, target.expand(logits.shape),
-                                                  weight=weight, pos_weight=pos_weight,
-                                                  reduction=reduction)
+        if target.shape != logits.shape:  # a 0-d target (a Python scalar)
+            target = target.expand(logits.shape)
+        return F.binary_cross_entropy_with_logits(logits, target, weight=weight,
+                                                  pos_weight=pos_weight, reduction=reduction)
 
     def triplet_margin_loss(portable: Callable[..., Array], xp: ModuleType, anchor: Array,
                             positive: Array, negative: Array, *, margin: float, p: float,

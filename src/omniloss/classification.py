@@ -303,9 +303,11 @@ def _focal_factor(xp: ModuleType, log_one_minus: Array, positive: Array, gamma: 
 def _bce_with_logits(xp: ModuleType, logits: Array, target: Array,
                      pos_weight: Array | None) -> Array:
     """``(1 - y) * x - (1 + (pw - 1) * y) * log_sigmoid(x)``: torch's elementwise form."""
+    # log_sigmoid first: NumPy then holds three full-size arrays at most, as the plain formula
+    log_probability = log_sigmoid(xp, logits)
     if pos_weight is None:
-        return (1 - target) * logits - log_sigmoid(xp, logits)
-    return (1 - target) * logits - (1 + (pos_weight - 1) * target) * log_sigmoid(xp, logits)
+        return (1 - target) * logits - log_probability
+    return (1 - target) * logits - (1 + (pos_weight - 1) * target) * log_probability
 
 
 def _bce_with_logits_loss(xp: ModuleType, logits: Array, target: Array, *,
@@ -346,8 +348,8 @@ def _binary_terms(name: str, input: Array, target: Array,
                        and is_dtype(xp, target.dtype, "real floating"))
     dtype = float_dtype(name, xp, input=input, target=target if floating_target else None,
                         **floating)
-    if not _is_python_scalar(target) and not is_dtype(xp, target.dtype, ("real floating",
-                                                                       "integral", "bool")):
+    if (not floating_target and not _is_python_scalar(target)
+            and not is_dtype(xp, target.dtype, ("integral", "bool"))):
         raise TypeError(f"{name}: target must be a real array; got dtype {target.dtype}")
     check_same_shape(name, input=input, target=target)
     return xp, dtype
