@@ -65,8 +65,12 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Time each loss against its native peer on every backend; writes docs/benchmarks.md."""
+    """Time each loss against its native peer on every backend; writes docs/benchmarks.md.
+
+    One intra-op thread unless arguments are given (``nox -s bench -- --repeats 41``): the
+    committed table is made that way, stable on a shared machine.
+    """
     requirements = [arg for name in BACKENDS for arg in ("-r", f"backends/{name}.txt")]
     session.install(*requirements, "-r", "tests/requirements.txt")
     session.install("-e", ".")
-    session.run("python", "benchmarks/run.py", *session.posargs)
+    session.run("python", "benchmarks/run.py", *(session.posargs or ["--threads", "1"]))
