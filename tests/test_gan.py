@@ -126,6 +126,18 @@ def test_discriminator_extreme_logits(backend, kind, dtype):
     assert np.all(np.isfinite(value))
 
 
+@pytest.mark.parametrize("kind", D_KINDS)
+def test_discriminator_nan_logits_stay_nan(backend, kind):
+    """A NaN logit gives NaN, as torch (the hinge's relu keeps NaN, never maps it to 0)."""
+    real = np.array([0.5, np.nan, -2.0])
+    fake = np.array([np.nan, 0.25, 3.0])
+    value = check_parity(backend, lambda r, f: ol.gan_discriminator_loss(r, f, kind=kind,
+                                                                         reduction="none"),
+                         torch_peer(torch_discriminator, kind=kind, reduction="none"),
+                         [real, fake], argnums=())
+    assert np.isnan(value[:2]).all() and np.isfinite(value[2])
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kind", G_KINDS)
 def test_generator_extreme_logits(backend, kind, dtype):

@@ -707,6 +707,14 @@ def clamp(xp: ModuleType, x: Array, *, min: float | None = None,
     return xp.where(xp.isnan(x), x * 0, clamped)
 
 
+def relu(xp: ModuleType, x: Array) -> Array:
+    """``max(x, 0)`` as ``torch.relu``: gradient 0 at ``x == 0``, NaN stays NaN.
+
+    (``jnp.maximum(x, 0)`` gives the gradient 1/2 at 0; ``where(x > 0, x, 0)`` turns NaN into 0.)
+    """
+    return xp.where(x <= 0, 0.0, x)
+
+
 def split_maximum(xp: ModuleType, a: Array, b: Array) -> Array:
     """Elementwise ``maximum`` whose gradient at a tie is split 1/2 and 1/2.
 

@@ -153,7 +153,7 @@ def relu(x: Array) -> Array:
         Array([0., 0., 2.], dtype=array_api_strict.float64)
     """
     xp, x = _floating("relu", x)
-    return xp.where(x <= 0, 0.0, x)
+    return _primitives.relu(xp, x)
 
 
 def relu6(x: Array) -> Array:

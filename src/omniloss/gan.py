@@ -29,7 +29,7 @@ from omniloss._common import (
     reduce,
 )
 from omniloss._dispatch import get_namespace
-from omniloss._primitives import softplus
+from omniloss._primitives import relu, softplus
 
 Array = Any
 
@@ -41,18 +41,13 @@ __all__ = [
 ]
 
 
-def _relu(xp: ModuleType, x: Array) -> Array:
-    """``max(x, 0)`` with ``torch.relu``'s gradient: 0 at ``x == 0``."""
-    return xp.where(x > 0, x, xp.zeros_like(x))
-
-
 _DISCRIMINATOR_TERMS: dict[str, tuple[Callable[[ModuleType, Array], Array],
                                       Callable[[ModuleType, Array], Array]]] = {
     "minimax": (lambda xp, real: softplus(xp, -real), lambda xp, fake: softplus(xp, fake)),
     "least_squares": (lambda xp, real: (real - 1) * (real - 1) / 2,
                       lambda xp, fake: fake * fake / 2),
     "wasserstein": (lambda xp, real: -real, lambda xp, fake: fake),
-    "hinge": (lambda xp, real: _relu(xp, 1 - real), lambda xp, fake: _relu(xp, 1 + fake)),
+    "hinge": (lambda xp, real: relu(xp, 1 - real), lambda xp, fake: relu(xp, 1 + fake)),
 }
 
 _GENERATOR_TERMS: dict[str, Callable[[ModuleType, Array], Array]] = {
@@ -273,5 +268,5 @@ def loss_sensitive_gan_loss(real_loss: Array, fake_loss: Array, distance: Array,
     check_reduction(name, reduction)
     real = as_float(xp, real_loss, dtype)
     margin = as_float(xp, distance, dtype) + real - as_float(xp, fake_loss, dtype)
-    return reduce(xp, real + lam * _relu(xp, margin), reduction)
+    return reduce(xp, real + lam * relu(xp, margin), reduction)
 
