@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from omniloss._dispatch import _PYTHON_SCALAR_TYPES, _is_python_scalar, get_namespace
+from omniloss._primitives import reduce as reduce
 from omniloss._primitives import reduce_all
 
 Array = Any
@@ -181,18 +182,6 @@ def normalize_axis(name: str, axis: Any, ndim: int, argument: str = "axis") -> i
         raise ValueError(f"{name}: {argument} must be an integer in [{-ndim}, {ndim}); "
                          f"got {axis!r}")
     return axis % ndim
-
-
-def reduce(xp: ModuleType, loss: Array, reduction: str) -> Array:
-    """Apply ``reduction`` (``"mean"``, ``"sum"`` or ``"none"``) to the elementwise ``loss``.
-
-    ``"mean"`` of an empty array is NaN, as in torch. A 0-d ``loss`` is returned as it is (its
-    mean and sum are itself; a reduction kernel would cost a call, tens of microseconds eagerly
-    on TensorFlow).
-    """
-    if reduction not in ("mean", "sum") or loss.ndim == 0:
-        return loss
-    return reduce_all(xp, loss, reduction=reduction)
 
 
 def weighted_mean(xp: ModuleType, loss: Array, weights: Array) -> Array:

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import array_api_compat
 
 Array = Any
+Built = TypeVar("Built")
 Axis = int | tuple[int, ...] | None
 
 
@@ -70,9 +71,6 @@ def _torch_natives() -> _Natives:
         # torch.xlogy's gradient w.r.t. its second argument is NaN at 0, where ours is 0
         return torch.xlogy(x, x) if not x.requires_grad else _portable_xlogx(torch_xp, x)
 
-    def long(index: Array) -> Array:
-        return index if index.dtype == torch.int64 else index.long()
-
     def cross_entropy(portable: Callable[..., Array], xp: ModuleType, logits: Array,
                       target: Array, *, axis: int, weight: Array | None, ignore_index: int,
                       label_smoothing: float, reduction: str) -> Array:
@@ -83,8 +81,9 @@ def _torch_natives() -> _Natives:
                             reduction=reduction)
         if logits.ndim > 1 and axis != 1:
             logits = logits.movedim(axis, 1)
-        return F.cross_entropy(logits, long(target), weight=weight, ignore_index=ignore_index,
-                               reduction=reduction, label_smoothing=label_smoothing)
+        return F.cross_entropy(logits, _gather_index(xp, target), weight=weight,
+                               ignore_index=ignore_index, reduction=reduction,
+                               label_smoothing=label_smoothing)
 
     def nll_loss(portable: Callable[..., Array], xp: ModuleType, log_probs: Array,
                  target: Array, *, axis: int, weight: Array | None, ignore_index: int,
@@ -93,8 +92,8 @@ def _torch_natives() -> _Natives:
         if (weight is not None and weight.requires_grad) or (log_probs.ndim > 2 and axis != 1):
             return portable(xp, log_probs, target, axis=axis, weight=weight,
                             ignore_index=ignore_index, reduction=reduction)
-        return F.nll_loss(log_probs, long(target), weight=weight, ignore_index=ignore_index,
-                          reduction=reduction)
+        return F.nll_loss(log_probs, _gather_index(xp, target), weight=weight,
+                          ignore_index=ignore_index, reduction=reduction)
 
     def bce_with_logits(portable: Callable[..., Array], xp: ModuleType, logits: Array,
                         target: Array, *, weight: Array | None, pos_weight: Array | None,
@@ -151,7 +150,7 @@ def _jax_natives() -> _Natives:
     def squared_error(a: Array, b: Array, reduction: str) -> Array:
         # XLA fuses the difference, the square and the sum into one pass (a vecdot would not)
         difference = a - b
-        return _reduced(jnp, difference * difference, reduction)
+        return reduce(jnp, difference * difference, reduction)
 
     # jnp.abs has the gradient 1 at 0. x * sign(x) has 0, but XLA on CPU runs a fusion holding
     # sign several times slower than one holding abs (40 us instead of 7 us on a 32x10 loss), so
@@ -200,10 +199,10 @@ def _jax_natives() -> _Natives:
         difference = a - b
         magnitude = absolute(difference)
         if beta == 0:
-            return _reduced(jnp, magnitude, reduction)
+            return reduce(jnp, magnitude, reduction)
         loss = jnp.where(magnitude < beta, 0.5 * difference * difference / beta,
                          magnitude - 0.5 * beta)
-        return _reduced(jnp, loss, reduction)
+        return reduce(jnp, loss, reduction)
 
     return _Natives(
         logsumexp=lambda x, axis, keepdims: special.logsumexp(x, axis=axis, keepdims=keepdims),
@@ -229,7 +228,7 @@ def _tensorflow_natives() -> _Natives:
         return tf.math.reduce_logsumexp(x, axis=dims, keepdims=keepdims)
 
     def squared_error(a: Array, b: Array, reduction: str) -> Array:
-        return _reduced(namespace, tf.math.squared_difference(a, b), reduction)
+        return reduce(namespace, tf.math.squared_difference(a, b), reduction)
 
     def cross_entropy(portable: Callable[..., Array], xp: ModuleType, logits: Array,
                       target: Array, *, axis: int, weight: Array | None, ignore_index: int,
@@ -260,10 +259,10 @@ def _tensorflow_natives() -> _Natives:
         difference = tf.math.subtract(a, b)
         magnitude = tf.math.abs(difference)
         if beta == 0:
-            return _reduced(namespace, magnitude, reduction)
+            return reduce(namespace, magnitude, reduction)
         loss = tf.where(magnitude < beta, tf.math.square(difference) * (0.5 / beta),
                         magnitude - 0.5 * beta)
-        return _reduced(namespace, loss, reduction)
+        return reduce(namespace, loss, reduction)
 
     return _Natives(
         logsumexp=logsumexp,
@@ -291,14 +290,20 @@ use_native_kernels = True
 """Set to ``False`` to run the portable implementations everywhere (used by the tests)."""
 
 
-def _natives(xp: ModuleType) -> _Natives | None:
-    if not use_native_kernels:
-        return None
+def _built(builders: dict[str, Callable[[], Built]], built: dict[str, Built | None],
+           xp: ModuleType) -> Built | None:
+    """What ``builders[xp.__name__]()`` makes, built on the first call and kept; ``None`` for a
+    namespace without a builder. The builders import their framework, so nothing is imported
+    before a caller hands us one of its arrays."""
     name = xp.__name__
-    if name not in _NATIVES:
-        builder = _NATIVE_BUILDERS.get(name)
-        _NATIVES[name] = builder() if builder is not None else None
-    return _NATIVES[name]
+    if name not in built:
+        builder = builders.get(name)
+        built[name] = builder() if builder is not None else None
+    return built[name]
+
+
+def _natives(xp: ModuleType) -> _Natives | None:
+    return _built(_NATIVE_BUILDERS, _NATIVES, xp) if use_native_kernels else None
 
 
 def fused(xp: ModuleType, kernel: str, portable: Callable[..., Array]) -> Callable[..., Array]:
@@ -540,18 +545,22 @@ def reduce_all(xp: ModuleType, x: Array, *, reduction: str) -> Array:
     arrays: NumPy's ``add.reduce`` (float32 and float64), the tensor methods on torch, and eagerly
     on TensorFlow a cached axes tensor. This is what every loss's ``reduction`` runs.
     """
-    name = xp.__name__
-    if use_native_kernels and name not in _REDUCE_ALLS:
-        builder = _REDUCE_ALL_BUILDERS.get(name)
-        _REDUCE_ALLS[name] = builder() if builder is not None else None
-    native = _REDUCE_ALLS.get(name) if use_native_kernels else None
+    native = _built(_REDUCE_ALL_BUILDERS, _REDUCE_ALLS, xp) if use_native_kernels else None
     if native is not None:
         return native(xp, x, reduction)
     return _portable_reduce_all(xp, x, reduction)
 
 
-def _reduced(xp: ModuleType, x: Array, reduction: str) -> Array:
-    return x if reduction == "none" else reduce_all(xp, x, reduction=reduction)
+def reduce(xp: ModuleType, loss: Array, reduction: str) -> Array:
+    """Apply ``reduction`` (``"mean"``, ``"sum"`` or ``"none"``) to the elementwise ``loss``.
+
+    ``"mean"`` of an empty array is NaN, as in torch. A 0-d ``loss`` is returned as it is (its
+    mean and sum are itself; a reduction kernel would cost a call, tens of microseconds eagerly
+    on TensorFlow).
+    """
+    if reduction not in ("mean", "sum") or loss.ndim == 0:
+        return loss
+    return reduce_all(xp, loss, reduction=reduction)
 
 
 _WITHOUT_AUTODIFF = frozenset({"array_api_compat.numpy", "array_api_strict",
@@ -620,10 +629,10 @@ def _smooth_l1(xp: ModuleType, input: Array, target: Array, beta: float,
     # freed at once (NumPy's peak memory is then that of the formula written with np.abs).
     magnitude = absolute(xp, input - target)
     if beta == 0:
-        return _reduced(xp, magnitude, reduction)
+        return reduce(xp, magnitude, reduction)
     loss = xp.where(magnitude < beta, 0.5 * magnitude * magnitude / beta,
                     magnitude - 0.5 * beta)
-    return _reduced(xp, loss, reduction)
+    return reduce(xp, loss, reduction)
 
 
 def xlogy(xp: ModuleType, x: Array, y: Array) -> Array:
@@ -771,11 +780,7 @@ def stop_gradient(xp: ModuleType, x: Array) -> Array:
     of a loss's definition (torchvision computes CIoU's trade-off under ``no_grad``), not a fast
     path, so ``use_native_kernels`` does not turn it off.
     """
-    name = xp.__name__
-    if name not in _STOP_GRADIENTS:
-        builder = _STOP_GRADIENT_BUILDERS.get(name)
-        _STOP_GRADIENTS[name] = builder() if builder is not None else None
-    detach = _STOP_GRADIENTS[name]
+    detach = _built(_STOP_GRADIENT_BUILDERS, _STOP_GRADIENTS, xp)
     return x if detach is None else detach(x)
 
 
@@ -829,11 +834,7 @@ def fold(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[A
     (JAX caches the compiled loop by its identity; arrays it needs go in ``constants``, not in a
     closure) returning an array of ``init``'s shape and dtype.
     """
-    name = xp.__name__
-    if use_native_kernels and name not in _FOLDS:
-        builder = _FOLD_BUILDERS.get(name)
-        _FOLDS[name] = builder() if builder is not None else None
-    native = _FOLDS.get(name) if use_native_kernels else None
+    native = _built(_FOLD_BUILDERS, _FOLDS, xp) if use_native_kernels else None
     if native is not None:
         return native(xp, step, init, elems, constants)
     carry = init
@@ -881,9 +882,5 @@ def checkpoint(xp: ModuleType, fn: Callable[..., Array], *arrays: Array) -> Arra
     every array that needs a gradient explicitly. Like :func:`stop_gradient`, this is autodiff
     control, not a fast path: ``use_native_kernels`` does not turn it off.
     """
-    name = xp.__name__
-    if name not in _CHECKPOINTS:
-        builder = _CHECKPOINT_BUILDERS.get(name)
-        _CHECKPOINTS[name] = builder() if builder is not None else None
-    native = _CHECKPOINTS[name]
+    native = _built(_CHECKPOINT_BUILDERS, _CHECKPOINTS, xp)
     return fn(*arrays) if native is None else native(fn, *arrays)
