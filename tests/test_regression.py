@@ -511,26 +511,27 @@ def test_new_losses_bad_inputs(backend, name):
                         lambda: fn(backend.asarray(np.ones((3, 4), dtype=np.int64)), y, *extra))
 
 
-@pytest.mark.parametrize("name,options,argument", [
-    ("smooth_l1_loss", {"beta": -1.0}, "beta"),
-    ("huber_loss", {"delta": 0.0}, "delta"),
-    ("huber_loss", {"delta": "1"}, "delta"),
-    ("pseudo_huber_loss", {"delta": -2.0}, "delta"),
-    ("quantile_loss", {"quantile": 0.0}, "quantile"),
-    ("quantile_loss", {"quantile": 1.0}, "quantile"),
-    ("quantile_loss", {"quantile": float("nan")}, "quantile"),
-    ("robust_loss", {"alpha": float("nan")}, "alpha"),
-    ("robust_loss", {"alpha": "1"}, "alpha"),
-    ("robust_loss", {"scale": 0.0}, "scale"),
-    ("poisson_nll_loss", {"log_input": "yes"}, "log_input"),
-    ("poisson_nll_loss", {"full": None}, "full"),
-    ("poisson_nll_loss", {"eps": -1e-8}, "eps"),
-    ("gaussian_nll_loss", {"full": 2}, "full"),
-    ("gaussian_nll_loss", {"eps": -1.0}, "eps"),
+@pytest.mark.parametrize("name,options,argument,error", [
+    ("smooth_l1_loss", {"beta": -1.0}, "beta", ValueError),
+    ("huber_loss", {"delta": 0.0}, "delta", ValueError),
+    ("huber_loss", {"delta": "1"}, "delta", TypeError),
+    ("pseudo_huber_loss", {"delta": -2.0}, "delta", ValueError),
+    ("quantile_loss", {"quantile": 0.0}, "quantile", ValueError),
+    ("quantile_loss", {"quantile": 1.0}, "quantile", ValueError),
+    ("quantile_loss", {"quantile": float("nan")}, "quantile", ValueError),
+    ("robust_loss", {"alpha": float("nan")}, "alpha", ValueError),
+    ("robust_loss", {"alpha": "1"}, "alpha", TypeError),
+    ("robust_loss", {"scale": 0.0}, "scale", ValueError),
+    ("poisson_nll_loss", {"log_input": "yes"}, "log_input", TypeError),
+    ("poisson_nll_loss", {"log_input": 1}, "log_input", TypeError),
+    ("poisson_nll_loss", {"full": None}, "full", TypeError),
+    ("poisson_nll_loss", {"eps": -1e-8}, "eps", ValueError),
+    ("gaussian_nll_loss", {"full": 2}, "full", TypeError),
+    ("gaussian_nll_loss", {"eps": -1.0}, "eps", ValueError),
 ])
-def test_bad_options(backend, name, options, argument):
+def test_bad_options(backend, name, options, argument, error):
     args = backend.convert(_traced_args(name))
-    assert_raises_named(ValueError, name, argument, lambda: getattr(ol, name)(*args, **options))
+    assert_raises_named(error, name, argument, lambda: getattr(ol, name)(*args, **options))
 
 
 @pytest.mark.parametrize("var_shape", [(3, 5), (4,), (1, 1), (3, 4, 1), (4, 3)], ids=str)

@@ -14,18 +14,6 @@ import math
 from types import ModuleType
 from typing import Any
 
-from omniloss._common import (
-    as_float,
-    check_option,
-    check_positive,
-    check_real,
-    check_reduction,
-    check_same_shape,
-    float_dtype,
-    float_pair,
-    reduce,
-    shape_of,
-)
 from omniloss._dispatch import _is_python_scalar, get_namespace
 from omniloss._primitives import (
     absolute,
@@ -34,6 +22,22 @@ from omniloss._primitives import (
     sqrt_zero_safe,
     squared_error,
     stop_gradient,
+)
+from omniloss._reduction import reduce, reduce_kernel, weighting_args
+from omniloss._validation import (
+    as_float,
+    check_array,
+    check_broadcastable,
+    check_flag,
+    check_number,
+    check_positive,
+    check_real,
+    check_reduction,
+    check_same_shape,
+    check_weighting,
+    float_dtype,
+    float_pair,
+    shape_of,
 )
 
 Array = Any
@@ -57,14 +61,16 @@ __all__ = [
 _KERAS_EPSILON = 1e-7  # keras.config.epsilon()'s default: the floor under msle and mape
 
 
-def _residual(name: str, input: Array, target: Array,
-              reduction: str) -> tuple[ModuleType, Array]:
+def _residual(name: str, input: Array, target: Array, reduction: str, sample_weight: Array | None,
+              where: Array | None) -> tuple[ModuleType, Array]:
     """Resolve the namespace, validate, and return ``(xp, input - target)`` in the float dtype."""
-    xp, input, target = float_pair(name, input, target, reduction)
+    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where)
     return xp, input - target
 
 
-def l1_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+@weighting_args()
+def l1_loss(input: Array, target: Array, *, reduction: str = "mean",
+            sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Mean absolute error: ``|input - target|``, reduced.
 
     The gradient at ``input == target`` is 0, as in torch (JAX's ``abs`` would give 1).
@@ -72,7 +78,6 @@ def l1_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     Args:
         input: predictions, a floating array.
         target: targets of the same shape (or a Python scalar).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -85,11 +90,13 @@ def l1_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         >>> ol.l1_loss(xp.asarray([1.0, 2.0]), xp.asarray([0.0, 4.0]))
         Array(1.5, dtype=array_api_strict.float64)
     """
-    xp, residual = _residual("l1_loss", input, target, reduction)
-    return reduce(xp, absolute(xp, residual), reduction)
+    xp, residual = _residual("l1_loss", input, target, reduction, sample_weight, where)
+    return reduce(xp, absolute(xp, residual), reduction, sample_weight, where, name="l1_loss")
 
 
-def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+@weighting_args()
+def mse_loss(input: Array, target: Array, *, reduction: str = "mean",
+             sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Mean squared error: ``(input - target)**2``, reduced (L2 loss is ``reduction="sum"``).
 
     One fused kernel where the backend has one (``F.mse_loss`` on torch): see
@@ -98,7 +105,6 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     Args:
         input: predictions, a floating array.
         target: targets of the same shape (or a Python scalar).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -111,11 +117,15 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         >>> ol.mse_loss(xp.asarray([1.0, 2.0]), xp.asarray([0.0, 4.0]))
         Array(2.5, dtype=array_api_strict.float64)
     """
-    xp, input, target = float_pair("mse_loss", input, target, reduction)
-    return squared_error(xp, input, target, reduction=reduction)
+    xp, input, target = float_pair("mse_loss", input, target, reduction, sample_weight, where)
+    return reduce_kernel(xp, lambda how: squared_error(xp, input, target, reduction=how),
+                         reduction, sample_weight, where, name="mse_loss")
 
 
-def rmse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+@weighting_args("one value per sample, shape ``(N,)``: the weights align with axis 0, also "
+                'for ``"mean"``, the root of the weighted mean square')
+def rmse_loss(input: Array, target: Array, *, reduction: str = "mean",
+              sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Root mean squared error: ``sqrt(mean((input - target)**2))``.
 
     ``"mean"`` is the square root of the mean over every element, ``sqrt(mse_loss(input,
@@ -129,7 +139,6 @@ def rmse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     Args:
         input: predictions, a floating array (at least 1-d for ``"none"`` and ``"sum"``).
         target: targets of the same shape (or a Python scalar).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the per-sample losses, shape ``(N,)``, for ``"none"``.
@@ -146,22 +155,40 @@ def rmse_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         >>> ol.rmse_loss(xp.asarray([1.0, 2.0]), xp.asarray([0.0, 4.0]))
         Array(1.58113883, dtype=array_api_strict.float64)
     """
-    xp, input, target = float_pair("rmse_loss", input, target, reduction)
-    if reduction == "mean":
+    name = "rmse_loss"
+    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where)
+    weighted = sample_weight is not None or where is not None
+    if reduction == "mean" and not weighted:
         return sqrt_zero_safe(xp, squared_error(xp, input, target, reduction="mean"))
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have a sample axis 0 for reduction={reduction!r}"
+                         f"{' with sample_weight or where' if weighted else ''}; got shape ()")
     residual = input - target
-    if residual.ndim == 0:
-        raise ValueError(f"rmse_loss: input must have a sample axis 0 for reduction="
-                         f"{reduction!r}; got shape ()")
     square = residual * residual
+    if reduction == "mean":  # the root of the weighted mean square, weights along axis 0
+        samples = shape_of(input)[:1]
+        check_broadcastable(name, "sample_weight", sample_weight, samples)
+        check_broadcastable(name, "where", where, samples)
+        features = (1,) * (input.ndim - 1)
+        return sqrt_zero_safe(xp, reduce(
+            xp, square, "mean", _along_samples(xp, sample_weight, features),
+            _along_samples(xp, where, features), name=name))
     if residual.ndim > 1:
         square = xp.mean(square, axis=tuple(range(1, residual.ndim)))
-    per_sample = sqrt_zero_safe(xp, square)
-    return xp.sum(per_sample) if reduction == "sum" else per_sample
+    return reduce(xp, sqrt_zero_safe(xp, square), reduction, sample_weight, where, name=name)
 
 
+def _along_samples(xp: ModuleType, x: Array | None, features: tuple[int, ...]) -> Array | None:
+    """A per-sample ``x`` (broadcasting to ``(N,)``) with unit axes for the feature axes."""
+    if x is None or _is_python_scalar(x) or not features:
+        return x
+    return xp.reshape(x, (*shape_of(x), *features)) if x.ndim else x
+
+
+@weighting_args()
 def smooth_l1_loss(input: Array, target: Array, *, beta: float = 1.0,
-                   reduction: str = "mean") -> Array:
+                   reduction: str = "mean",
+                   sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Smooth L1: ``0.5 * r**2 / beta`` where ``|r| < beta``, else ``|r| - 0.5 * beta``.
 
     ``r = input - target``. ``beta = 0`` is the L1 loss (as in torch, which then calls
@@ -172,7 +199,6 @@ def smooth_l1_loss(input: Array, target: Array, *, beta: float = 1.0,
         input: predictions, a floating array.
         target: targets of the same shape (or a Python scalar).
         beta: the non-negative switch point between the squared and the linear part.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -185,14 +211,17 @@ def smooth_l1_loss(input: Array, target: Array, *, beta: float = 1.0,
         >>> ol.smooth_l1_loss(xp.asarray([0.5, 3.0]), xp.asarray([0.0, 0.0]))
         Array(1.3125, dtype=array_api_strict.float64)
     """
-    check_positive("smooth_l1_loss", "beta", beta, allow_zero=True)
-    beta = float(beta)
-    xp, input, target = float_pair("smooth_l1_loss", input, target, reduction)
-    return smooth_l1(xp, input, target, beta=beta, reduction=reduction)
+    name = "smooth_l1_loss"
+    beta = check_positive(name, "beta", beta, allow_zero=True)
+    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where)
+    return reduce_kernel(xp, lambda how: smooth_l1(xp, input, target, beta=beta, reduction=how),
+                         reduction, sample_weight, where, name=name)
 
 
+@weighting_args()
 def huber_loss(input: Array, target: Array, *, delta: float = 1.0,
-               reduction: str = "mean") -> Array:
+               reduction: str = "mean",
+               sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Huber loss: ``0.5 * r**2`` where ``|r| < delta``, else ``delta * (|r| - 0.5 * delta)``.
 
     ``r = input - target``. The gradient is ``r`` inside and ``delta * sign(r)`` outside, equal
@@ -202,7 +231,6 @@ def huber_loss(input: Array, target: Array, *, delta: float = 1.0,
         input: predictions, a floating array.
         target: targets of the same shape (or a Python scalar).
         delta: the positive switch point between the squared and the linear part.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -217,17 +245,18 @@ def huber_loss(input: Array, target: Array, *, delta: float = 1.0,
         >>> ol.huber_loss(xp.asarray([0.5, 3.0]), xp.asarray([0.0, 0.0]), delta=2.0)
         Array(2.0625, dtype=array_api_strict.float64)
     """
-    check_positive("huber_loss", "delta", delta)
-    delta = float(delta)
-    xp, residual = _residual("huber_loss", input, target, reduction)
+    delta = check_positive("huber_loss", "delta", delta)
+    xp, residual = _residual("huber_loss", input, target, reduction, sample_weight, where)
     magnitude = absolute(xp, residual)
     loss = xp.where(magnitude < delta, 0.5 * residual * residual,
                     delta * (magnitude - 0.5 * delta))
-    return reduce(xp, loss, reduction)
+    return reduce(xp, loss, reduction, sample_weight, where, name="huber_loss")
 
 
+@weighting_args()
 def pseudo_huber_loss(input: Array, target: Array, *, delta: float = 1.0,
-                      reduction: str = "mean") -> Array:
+                      reduction: str = "mean",
+                      sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Pseudo-Huber loss: ``delta**2 * (sqrt(1 + (r / delta)**2) - 1)``, ``r = input - target``.
 
     A smooth Huber: about ``0.5 * r**2`` for small ``r`` and ``delta * |r|`` for large ``r``.
@@ -238,7 +267,6 @@ def pseudo_huber_loss(input: Array, target: Array, *, delta: float = 1.0,
         input: predictions, a floating array.
         target: targets of the same shape (or a Python scalar).
         delta: the positive scale where the loss turns from quadratic to linear.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -252,17 +280,19 @@ def pseudo_huber_loss(input: Array, target: Array, *, delta: float = 1.0,
         >>> ol.pseudo_huber_loss(xp.asarray([0.0, 2.0]), xp.asarray([0.0, 0.0]), delta=1.5)
         Array(0.75, dtype=array_api_strict.float64)
     """
-    check_positive("pseudo_huber_loss", "delta", delta)
-    delta = float(delta)
-    xp, residual = _residual("pseudo_huber_loss", input, target, reduction)
+    delta = check_positive("pseudo_huber_loss", "delta", delta)
+    xp, residual = _residual("pseudo_huber_loss", input, target, reduction, sample_weight, where)
     scaled = residual / delta
     square = scaled * scaled
     root = xp.sqrt(1 + square)
     loss = xp.where(square < 1, square / (1 + root), root - 1)
-    return reduce(xp, delta * delta * loss, reduction)
+    return reduce(xp, delta * delta * loss, reduction, sample_weight, where,
+                  name="pseudo_huber_loss")
 
 
-def log_cosh_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+@weighting_args()
+def log_cosh_loss(input: Array, target: Array, *, reduction: str = "mean",
+                  sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Log-cosh loss: ``log(cosh(r))``, ``r = input - target``, computed without overflow.
 
     Evaluated as ``r + softplus(-2 r) - log(2)``, finite for residuals of any size; the
@@ -271,7 +301,6 @@ def log_cosh_loss(input: Array, target: Array, *, reduction: str = "mean") -> Ar
     Args:
         input: predictions, a floating array.
         target: targets of the same shape (or a Python scalar).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -286,12 +315,14 @@ def log_cosh_loss(input: Array, target: Array, *, reduction: str = "mean") -> Ar
         >>> ol.log_cosh_loss(xp.asarray([1.0, 1.0]), xp.asarray([0.0, 1.0]))
         Array(0.21689042, dtype=array_api_strict.float64)
     """
-    xp, residual = _residual("log_cosh_loss", input, target, reduction)
+    xp, residual = _residual("log_cosh_loss", input, target, reduction, sample_weight, where)
     loss = residual + softplus(xp, -2.0 * residual) - math.log(2.0)
-    return reduce(xp, loss, reduction)
+    return reduce(xp, loss, reduction, sample_weight, where, name="log_cosh_loss")
 
 
-def msle_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+@weighting_args()
+def msle_loss(input: Array, target: Array, *, reduction: str = "mean",
+              sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Squared logarithmic error: ``(log(1 + max(input, eps)) - log(1 + max(target, eps)))**2``.
 
     ``eps = 1e-7`` (keras's default epsilon) floors both arguments, so negative values count as
@@ -302,7 +333,6 @@ def msle_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     Args:
         input: predictions, a floating array.
         target: targets of the same shape (or a Python scalar).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -316,13 +346,15 @@ def msle_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         >>> ol.msle_loss(xp.asarray([0.0, 3.0]), xp.asarray([1.0, 1.0]))
         Array(0.48045294, dtype=array_api_strict.float64)
     """
-    xp, input, target = float_pair("msle_loss", input, target, reduction)
+    xp, input, target = float_pair("msle_loss", input, target, reduction, sample_weight, where)
     difference = (xp.log1p(xp.where(input >= _KERAS_EPSILON, input, _KERAS_EPSILON))
                   - xp.log1p(xp.where(target >= _KERAS_EPSILON, target, _KERAS_EPSILON)))
-    return reduce(xp, difference * difference, reduction)
+    return reduce(xp, difference * difference, reduction, sample_weight, where, name="msle_loss")
 
 
-def mape_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+@weighting_args()
+def mape_loss(input: Array, target: Array, *, reduction: str = "mean",
+              sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Absolute percentage error: ``100 * |target - input| / max(|target|, eps)``.
 
     ``eps = 1e-7`` (keras's default epsilon), so a zero target gives ``1e9 * |input|``. The
@@ -332,7 +364,6 @@ def mape_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
     Args:
         input: predictions, a floating array.
         target: targets of the same shape (or a Python scalar).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss (a percentage), a 0-d array, or the elementwise loss for ``"none"``.
@@ -346,14 +377,17 @@ def mape_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
         >>> ol.mape_loss(xp.asarray([1.5, 3.0]), xp.asarray([1.0, 4.0]))
         Array(37.5, dtype=array_api_strict.float64)
     """
-    xp, input, target = float_pair("mape_loss", input, target, reduction)
+    xp, input, target = float_pair("mape_loss", input, target, reduction, sample_weight, where)
     magnitude = absolute(xp, target)
     ratio = (target - input) / xp.where(magnitude >= _KERAS_EPSILON, magnitude, _KERAS_EPSILON)
-    return reduce(xp, 100.0 * absolute(xp, ratio), reduction)
+    loss = 100.0 * absolute(xp, ratio)
+    return reduce(xp, loss, reduction, sample_weight, where, name="mape_loss")
 
 
+@weighting_args()
 def poisson_nll_loss(input: Array, target: Array, *, log_input: bool = True, full: bool = False,
-                     eps: float = 1e-8, reduction: str = "mean") -> Array:
+                     eps: float = 1e-8, reduction: str = "mean",
+                     sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Poisson negative log-likelihood of counts ``target`` under the rate given by ``input``.
 
     ``exp(input) - target * input`` if ``log_input`` (``input`` is the log-rate), else
@@ -371,7 +405,6 @@ def poisson_nll_loss(input: Array, target: Array, *, log_input: bool = True, ful
         log_input: whether ``input`` is the log of the rate.
         full: whether to add the Stirling term.
         eps: a non-negative number added to the rate inside the log when ``log_input`` is false.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -387,11 +420,10 @@ def poisson_nll_loss(input: Array, target: Array, *, log_input: bool = True, ful
         Array(0.85914091, dtype=array_api_strict.float64)
     """
     name = "poisson_nll_loss"
-    check_option(name, "log_input", log_input, (True, False))
-    check_option(name, "full", full, (True, False))
-    check_positive(name, "eps", eps, allow_zero=True)
-    eps = float(eps)
-    xp, input, target = float_pair(name, input, target, reduction)
+    log_input = check_flag(name, "log_input", log_input)
+    full = check_flag(name, "full", full)
+    eps = check_positive(name, "eps", eps, allow_zero=True)
+    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where)
     loss = (xp.exp(input) - target * input if log_input
             else input - target * xp.log(input + eps))
     if full:
@@ -399,11 +431,13 @@ def poisson_nll_loss(input: Array, target: Array, *, log_input: bool = True, ful
         counts = xp.where(above_one, target, 2.0)
         stirling = counts * xp.log(counts) - counts + 0.5 * xp.log((2 * math.pi) * counts)
         loss = loss + xp.where(above_one, stirling, 0.0)
-    return reduce(xp, loss, reduction)
+    return reduce(xp, loss, reduction, sample_weight, where, name="poisson_nll_loss")
 
 
+@weighting_args()
 def gaussian_nll_loss(input: Array, target: Array, var: Array | float, *, full: bool = False,
-                      eps: float = 1e-6, reduction: str = "mean") -> Array:
+                      eps: float = 1e-6, reduction: str = "mean",
+                      sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Gaussian negative log-likelihood: ``0.5 * (log(v) + (input - target)**2 / v)``.
 
     ``v = max(var, eps)``. As in torch, the floor changes only the value: the gradient with
@@ -423,7 +457,6 @@ def gaussian_nll_loss(input: Array, target: Array, var: Array | float, *, full: 
         var: predicted variances, a floating array of a shape above, or a Python number.
         full: whether to add the constant ``0.5 * log(2 pi)``.
         eps: the non-negative floor under ``var``.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss (the shape of ``input``) for
@@ -438,24 +471,25 @@ def gaussian_nll_loss(input: Array, target: Array, var: Array | float, *, full: 
         Array(0.59657359, dtype=array_api_strict.float64)
     """
     name = "gaussian_nll_loss"
-    check_option(name, "full", full, (True, False))
-    check_positive(name, "eps", eps, allow_zero=True)
-    eps = float(eps)
-    xp = get_namespace(input, target, var, name=name)
-    dtype = float_dtype(name, xp, input=input, var=var)
+    full = check_flag(name, "full", full)
+    eps = check_positive(name, "eps", eps, allow_zero=True)
+    xp = get_namespace(input, target, var, sample_weight, where, name=name)
+    check_array(name, "input", input)
+    dtype = float_dtype(name, xp, input=input, var=None if _is_python_scalar(var) else var)
     check_same_shape(name, input=input, target=target)
     if _is_python_scalar(var):
-        check_positive(name, "var", var, allow_zero=True)
+        var = check_positive(name, "var", var, allow_zero=True)
     else:
         var = _match_variance_shape(xp, shape_of(input), var)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     residual = as_float(xp, input, dtype) - as_float(xp, target, dtype)
     var = as_float(xp, var, dtype)
     floored = xp.where(var < eps, var + stop_gradient(xp, eps - var), var)
     loss = 0.5 * (xp.log(floored) + residual * residual / floored)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
-    return reduce(xp, loss, reduction)
+    return reduce(xp, loss, reduction, sample_weight, where, name="gaussian_nll_loss")
 
 
 def _match_variance_shape(xp: ModuleType, shape: tuple[int | None, ...], var: Array) -> Array:
@@ -474,8 +508,10 @@ def _match_variance_shape(xp: ModuleType, shape: tuple[int | None, ...], var: Ar
     )
 
 
+@weighting_args()
 def quantile_loss(input: Array, target: Array, *, quantile: float = 0.5,
-                  reduction: str = "mean") -> Array:
+                  reduction: str = "mean",
+                  sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Quantile (pinball) loss: ``max(q * r, (q - 1) * r)``, ``r = target - input``.
 
     Minimizing it makes ``input`` the ``q``-quantile of ``target``; ``q = 0.5`` is half the L1
@@ -488,7 +524,6 @@ def quantile_loss(input: Array, target: Array, *, quantile: float = 0.5,
         input: predictions, a floating array.
         target: targets of the same shape (or a Python scalar).
         quantile: the quantile ``q``, strictly between 0 and 1.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -502,22 +537,20 @@ def quantile_loss(input: Array, target: Array, *, quantile: float = 0.5,
         >>> ol.quantile_loss(xp.asarray([1.0, 1.0]), xp.asarray([3.0, 0.0]), quantile=0.9)
         Array(0.95, dtype=array_api_strict.float64)
     """
-    if (not isinstance(quantile, int | float) or isinstance(quantile, bool)
-            or not 0 < quantile < 1):
-        raise ValueError(
-            f"quantile_loss: quantile must be a number strictly between 0 and 1; got {quantile!r}"
-        )
-    quantile = float(quantile)
-    xp, residual = _residual("quantile_loss", input, target, reduction)
+    quantile = check_number("quantile_loss", "quantile", quantile, minimum=0.0, maximum=1.0,
+                            above_minimum=True, below_maximum=True)
+    xp, residual = _residual("quantile_loss", input, target, reduction, sample_weight, where)
     shortfall = -residual
     loss = xp.where(shortfall > 0, quantile * shortfall,
                     xp.where(shortfall < 0, (quantile - 1) * shortfall,
                              (quantile - 0.5) * shortfall))
-    return reduce(xp, loss, reduction)
+    return reduce(xp, loss, reduction, sample_weight, where, name="quantile_loss")
 
 
+@weighting_args()
 def robust_loss(input: Array, target: Array, *, alpha: float = 1.0, scale: float = 1.0,
-                reduction: str = "mean") -> Array:
+                reduction: str = "mean",
+                sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Barron's general robust loss ``rho(x, alpha, c)`` of ``x = input - target``.
 
     ``|alpha - 2| / alpha * (((x/c)**2 / |alpha - 2| + 1)**(alpha / 2) - 1)`` (eq. 1), with its
@@ -533,7 +566,6 @@ def robust_loss(input: Array, target: Array, *, alpha: float = 1.0, scale: float
         target: targets of the same shape (or a Python scalar).
         alpha: the shape, a real number (``inf`` and ``-inf`` allowed); smaller is more robust.
         scale: the positive scale ``c`` of the quadratic bowl around 0.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -550,9 +582,8 @@ def robust_loss(input: Array, target: Array, *, alpha: float = 1.0, scale: float
         Array(0.54930614, dtype=array_api_strict.float64)
     """
     alpha = check_real("robust_loss", "alpha", alpha)
-    check_positive("robust_loss", "scale", scale)
-    scale = float(scale)
-    xp, residual = _residual("robust_loss", input, target, reduction)
+    scale = check_positive("robust_loss", "scale", scale)
+    xp, residual = _residual("robust_loss", input, target, reduction, sample_weight, where)
     scaled = residual / scale
     half_square = 0.5 * scaled * scaled
     if alpha == 2:
@@ -567,4 +598,4 @@ def robust_loss(input: Array, target: Array, *, alpha: float = 1.0, scale: float
         distance = abs(alpha - 2)
         loss = (distance / alpha) * xp.expm1(
             (alpha / 2) * xp.log1p(scaled * scaled / distance))
-    return reduce(xp, loss, reduction)
+    return reduce(xp, loss, reduction, sample_weight, where, name="robust_loss")

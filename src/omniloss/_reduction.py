@@ -1,0 +1,160 @@
+"""The one reduction every loss ends with, ``sample_weight`` and ``where`` included, and the
+shared text of its arguments.
+
+Every loss computes its unreduced loss ``l`` (the ``reduction="none"`` result) and hands it to
+:func:`reduce` with the caller's ``sample_weight`` ``w`` and mask ``where`` ``m``, both broadcast
+against ``l``:
+
+- ``"none"``: ``w * l`` where ``m`` holds, else 0 (a masked position's value never reaches the
+  result, even when it is NaN or inf);
+- ``"sum"``: the sum of that;
+- ``"mean"``: ``sum(w * l * m) / sum(w * c * m)``, ``c`` the loss's own per-position weight
+  (torch's class ``weight[y]`` of the non-ignored targets) or 1: keras's
+  ``mean_with_sample_weight``, and torch's rule for class weights. Without ``sample_weight`` and
+  ``where`` every number is today's (torch's NaN when every target is ignored stays); with either
+  given, a mean over a total weight of 0 (everything masked) is 0, with a zero gradient.
+- ``"batchmean"`` (KL divergences): the mean times the number of elements per sample, i.e. the
+  sum divided by the (weighted) number of samples.
+
+Gradients flow to ``sample_weight``. Weights are cast to the loss's dtype (they never change it,
+as keras casts them) and are not checked by value (a check on values cannot trace): a negative
+weight is used as given.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any, TypeVar
+
+from omniloss._primitives import reduce_all
+from omniloss._validation import REDUCTIONS, check_broadcastable, shape_of
+
+Array = Any
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+_ELEMENTWISE = "the elementwise loss, the input's shape"
+
+
+def reduce(xp: ModuleType, loss: Array, reduction: str, sample_weight: Array | None = None,
+           where: Array | None = None, *, name: str = "", divisor: Array | None = None) -> Array:
+    """Reduce the unreduced ``loss`` by ``reduction``, weighted by ``sample_weight`` and masked
+    by ``where`` (see the module's docstring).
+
+    ``divisor`` is the loss's own per-position weight (the class weights of the non-ignored
+    targets, loss-shaped), whose sum divides ``"mean"``; ``None`` counts every position once.
+    ``name`` is the public function's, for the error a misshapen weight raises.
+    """
+    if sample_weight is None and where is None:
+        if reduction == "none":
+            return loss
+        if reduction == "batchmean":
+            total = reduce_all(xp, loss, reduction="sum") if loss.ndim else loss
+            return total / loss.shape[0] if loss.ndim else total
+        if divisor is not None and reduction == "mean":
+            return (reduce_all(xp, loss, reduction="sum")
+                    / reduce_all(xp, divisor, reduction="sum"))
+        if loss.ndim == 0:  # its mean and sum are itself; a kernel would cost a call
+            return loss
+        return reduce_all(xp, loss, reduction=reduction)
+    shape = shape_of(loss)
+    check_broadcastable(name, "sample_weight", sample_weight, shape)
+    check_broadcastable(name, "where", where, shape)
+    if (sample_weight is not None and type(sample_weight) not in (int, float)
+            and sample_weight.dtype != loss.dtype):
+        sample_weight = xp.astype(sample_weight, loss.dtype)
+    weighted = _masked(xp, loss if sample_weight is None else loss * sample_weight, where)
+    if reduction == "none":
+        return weighted
+    total = xp.sum(weighted)
+    if reduction == "sum":
+        return total
+    if divisor is not None:
+        mass = xp.sum(_masked(xp, divisor if sample_weight is None else divisor * sample_weight,
+                              where))
+    else:
+        mass = _broadcast_total(xp, _weight_mass(xp, sample_weight, where, loss.dtype), loss)
+    if reduction == "batchmean":
+        mass = mass / math.prod(shape[1:]) if len(shape) > 1 else mass
+    empty = mass == 0
+    return xp.where(empty, 0.0, total / xp.where(empty, 1.0, mass))
+
+
+def _masked(xp: ModuleType, x: Array, where: Array | None) -> Array:
+    return x if where is None else xp.where(where, x, 0.0)
+
+
+def _weight_mass(xp: ModuleType, sample_weight: Array | None, where: Array | None,
+                 dtype: Any) -> Array:
+    """``w * m`` in the smaller shape the two broadcast to (not yet to the loss's shape)."""
+    if sample_weight is None:
+        return xp.astype(where, dtype)
+    return _masked(xp, sample_weight, where)
+
+
+def _broadcast_total(xp: ModuleType, part: Array, loss: Array) -> Array:
+    """``sum(broadcast_to(part, loss.shape))`` without forming the broadcast array when the
+    shapes are static: each entry of ``part`` is repeated ``loss.size / part.size`` times."""
+    if part.shape == loss.shape:
+        return xp.sum(part)
+    full, own = shape_of(loss), shape_of(part)
+    if None in full or None in own or math.prod(own) == 0:
+        return xp.sum(part * xp.ones_like(loss))
+    return xp.sum(part) * (math.prod(full) // math.prod(own))
+
+
+# The shared Args text of reduction, sample_weight and where
+
+
+def _reduction_text(choices: Sequence[str]) -> str:
+    quoted = [f'``"{c}"``' for c in choices]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def weighting_args(unreduced: str = _ELEMENTWISE, *,
+                   reductions: Sequence[str] = REDUCTIONS) -> Callable[[Function], Function]:
+    """Append the shared Args entries for ``reduction``, ``sample_weight`` and ``where`` to the
+    decorated loss's docstring (before its ``Returns:`` section).
+
+    ``unreduced`` says what the unreduced loss is, so what the weights align with (for most
+    losses the elementwise loss; one value per sample or sequence for others).
+    """
+    entries = {
+        "reduction": f"{_reduction_text(reductions)}.",
+        "sample_weight": (f"optional weights, broadcast against the unreduced loss ({unreduced});"
+                          " an integer or floating array or a number, cast to the loss's dtype."
+                          ' ``"mean"`` divides by the summed weights. Gradients flow to it; its'
+                          " values are not checked."),
+        "where": ("optional boolean mask broadcast the same way; positions where it is False"
+                  ' contribute nothing (0 for ``"none"``, left out of the sum and the divisor).'
+                  " Unlike optax's ``where=`` on a softmax loss, which masks classes out of the"
+                  " log-sum-exp when it has the logits' shape, this masks positions of the"
+                  " unreduced loss: a per-example optax mask gives the same numbers."),
+    }
+    text = "".join(textwrap.fill(f"{argument}: {entry}", width=96, initial_indent=" " * 8,
+                                 subsequent_indent=" " * 12, break_on_hyphens=False) + "\n"
+                   for argument, entry in entries.items())
+
+    def decorate(function: Function) -> Function:
+        doc = function.__doc__ or ""
+        marker = "\n    Returns:"
+        if marker not in doc or "\n    Args:" not in doc:
+            raise AssertionError(f"{function.__name__}: docstring needs Args: and Returns:")
+        head, tail = doc.split(marker, 1)
+        function.__doc__ = head.rstrip("\n") + "\n" + text + marker + tail
+        return function
+
+    return decorate
+
+
+
+def reduce_kernel(xp: ModuleType, kernel: Callable[[str], Array], reduction: str,
+                  sample_weight: Array | None, where: Array | None, *, name: str) -> Array:
+    """A loss whose kernel reduces by itself (``F.mse_loss``, a fused whole-loss kernel):
+    ``kernel(reduction)`` without weights or mask, so the kernel's own reduction runs; with them,
+    ``kernel("none")`` reduced by :func:`reduce`."""
+    if sample_weight is None and where is None:
+        return kernel(reduction)
+    return reduce(xp, kernel("none"), reduction, sample_weight, where, name=name)
