@@ -18,8 +18,8 @@ from types import ModuleType
 from typing import Any
 
 from omniloss import _primitives
-from omniloss._common import as_float, check_real, float_dtype, normalize_axis, shape_of
 from omniloss._dispatch import _is_python_scalar, get_namespace
+from omniloss._validation import as_float, check_real, float_dtype, normalize_axis, shape_of
 
 Array = Any
 
