@@ -246,6 +246,57 @@ NATIVES: dict[str, Spec] = {
 }
 
 
+def _masked_mean(jnp: Any, loss: Any, weight: Any) -> Any:
+    return jnp.sum(loss * weight) / jnp.sum(weight)
+
+
+def _tf_weighted_mean(loss: Any, weight: Any) -> Any:
+    tf = _tf()
+    return tf.reduce_sum(loss * weight) / tf.reduce_sum(weight)
+
+
+# Weighted and masked: ours against the composition a user of each framework writes by hand
+# (torch: F.cross_entropy(..., reduction="none") * w, summed, over w.sum(); optax: the
+# per-example losses masked and averaged; keras's mean_with_sample_weight is the same number).
+WEIGHTED: dict[str, Spec] = {
+    "cross_entropy_sample_weight": Spec(
+        lambda x, t, w: ol.cross_entropy(x, t, sample_weight=w), {
+            "numpy": lambda x, t, w: np.sum(_ce_rows_np(x, t) * w) / np.sum(w),
+            "torch": lambda x, t, w: (_F().cross_entropy(x, t, reduction="none") * w).sum()
+            / w.sum(),
+            "jax": lambda x, t, w: _masked_mean(
+                _jnp(), _optax().softmax_cross_entropy_with_integer_labels(x, t), w),
+            **_tf_with_both(lambda x, t, w: _tf_weighted_mean(
+                _tf().nn.sparse_softmax_cross_entropy_with_logits(t, x), w)),
+        }, inputs="classes_weighted"),
+    "cross_entropy_where": Spec(
+        lambda x, t, m: ol.cross_entropy(x, t, where=m), {
+            "numpy": lambda x, t, m: np.sum(np.where(m, _ce_rows_np(x, t), 0)) / np.sum(m),
+            "torch": lambda x, t, m: _F().cross_entropy(x, t, reduction="none")[m].mean(),
+            "jax": lambda x, t, m: _masked_mean(
+                _jnp(), _optax().softmax_cross_entropy_with_integer_labels(x, t), m),
+            **_tf_with_both(lambda x, t, m: _tf_weighted_mean(
+                _tf().nn.sparse_softmax_cross_entropy_with_logits(t, x),
+                _tf().cast(m, x.dtype))),
+        }, inputs="classes_masked"),
+    "mse_loss_sample_weight": Spec(
+        lambda x, y, w: ol.mse_loss(x, y, sample_weight=w), {
+            "numpy": lambda x, y, w: np.sum((x - y) ** 2 * w) / (np.sum(w) * x.shape[1]),
+            "torch": lambda x, y, w: (_F().mse_loss(x, y, reduction="none") * w).sum()
+            / (w.sum() * x.shape[1]),
+            "jax": lambda x, y, w: _jnp().sum(_optax().squared_error(x, y) * w)
+            / (_jnp().sum(w) * x.shape[1]),
+            **_tf_with_both(lambda x, y, w: _tf().reduce_sum(
+                _tf().math.squared_difference(x, y) * w) / (_tf().reduce_sum(w) * x.shape[1])),
+        }, inputs="pair_weighted"),
+}
+NATIVES.update(WEIGHTED)
+
+
+def _ce_rows_np(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return -np.take_along_axis(_log_softmax_np(x), t[:, None], axis=1)[:, 0]
+
+
 def make_inputs(loss: str, size: str) -> list[Any]:
     """NumPy float32 inputs (int64 class ids) for ``loss`` at ``size`` ("small" or "large")."""
     rng = np.random.default_rng(0)
@@ -269,6 +320,15 @@ def make_inputs(loss: str, size: str) -> list[Any]:
         return [probabilities if loss == "dice_loss" else x, target]
     if kind == "classes":
         return [x, rng.integers(0, cols, size=rows).astype(np.int64)]
+    if kind == "classes_weighted":
+        return [x, rng.integers(0, cols, size=rows).astype(np.int64),
+                rng.uniform(0.5, 2.0, size=rows).astype(np.float32)]
+    if kind == "classes_masked":
+        return [x, rng.integers(0, cols, size=rows).astype(np.int64),
+                rng.uniform(size=rows) > 0.2]
+    if kind == "pair_weighted":
+        return [x, rng.normal(size=(rows, cols)).astype(np.float32),
+                rng.uniform(0.5, 2.0, size=(rows, 1)).astype(np.float32)]
     if kind == "distributions":
         target = np.exp(_log_softmax_np(rng.normal(size=(rows, cols)))).astype(np.float32)
         return [_log_softmax_np(x).astype(np.float32), target]
