@@ -555,3 +555,36 @@ def test_gaussian_nll_bad_var(backend):
     assert_raises_named(TypeError, "gaussian_nll_loss", "var",
                         lambda: ol.gaussian_nll_loss(
                             x, y, backend.asarray(np.ones((3, 4), dtype=np.int64))))
+
+
+KERAS_WEIGHTED = [
+    ("l1_loss", "MeanAbsoluteError", {}),
+    ("mse_loss", "MeanSquaredError", {}),
+    ("huber_loss", "Huber", {}),
+    ("log_cosh_loss", "LogCosh", {}),
+    ("msle_loss", "MeanSquaredLogarithmicError", {}),
+    ("mape_loss", "MeanAbsolutePercentageError", {}),
+    ("poisson_nll_loss", "Poisson", {"log_input": False, "eps": 1e-7}),
+]
+
+
+@pytest.mark.parametrize("name,keras_name,options", KERAS_WEIGHTED,
+                         ids=[n for n, _, _ in KERAS_WEIGHTED])
+def test_sample_weight_matches_keras(backend, name, keras_name, options):
+    """keras's loss object with ``reduction="mean_with_sample_weight"`` and a per-sample weight
+    ``(N,)``: keras averages over the last axis first, so ours takes the weight as ``(N, 1)``
+    against the elementwise loss. float32, as keras computes."""
+    import keras
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(8, 5)).astype(np.float32)
+    y = rng.normal(size=(8, 5)).astype(np.float32)
+    if name in ("msle_loss", "poisson_nll_loss"):  # rates and counts
+        x, y = np.abs(x) + np.float32(0.1), np.abs(y)
+    weight = rng.uniform(0.0, 2.0, size=(8, 1)).astype(np.float32)
+    weight[2] = 0.0
+    keras_loss = getattr(keras.losses, keras_name)(reduction="mean_with_sample_weight")
+    ours = getattr(ol, name)
+    check_parity(backend, lambda a, b, w: ours(a, b, sample_weight=w, **options),
+                 keras_peer(lambda a, b, w: keras_loss(b, a, sample_weight=w)), [x, y, weight],
+                 argnums=(0, 2), rtol=2e-5 if name != "mape_loss" else 1e-4, atol=1e-6)
