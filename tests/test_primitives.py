@@ -9,6 +9,8 @@ implementations, values and gradients, by turning ``use_native_kernels`` off.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -171,24 +173,6 @@ def test_elementwise_half_precision(backend):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_xlogy(backend, dtype):
-    import torch
-
-    x = np.array([0.0, 0.0, 0.0, 0.0, 1.5, -2.0, 3.0, 0.5, 2.0, 0.0]).astype(dtype)
-    y = np.array([0.0, 2.0, INF, np.nan, 0.0, 0.5, 1e4, 1e-30, np.nan, 1e-300]).astype(dtype)
-    ours = _primitive("xlogy")
-    check_parity(backend, ours, numpy_peer(special.xlogy), [x, y], argnums=())
-    # torch's gradients at x == 0 and y in {0, inf} are NaN and inf, ours 0 (see the docstring)
-    keep = ~((x == 0) & ((y == 0) | (y == INF)))
-    check_parity(backend, ours, torch_peer(torch.xlogy), [x[keep], y[keep]], argnums=(0, 1))
-    if backend.has_grad:
-        _, gradients = backend.value_and_grad(ours, [x[:1], y[:1]], (0, 1))
-        np.testing.assert_array_equal(np.concatenate(gradients), [0.0, 0.0])
-        _, gradients = backend.value_and_grad(ours, [np.zeros(2), np.array([-1.0, INF])], (0, 1))
-        np.testing.assert_array_equal(np.concatenate(gradients), [0.0, 0.0, 0.0, 0.0])
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
 def test_xlogx(backend, dtype):
     """``xlogy(x, x)``'s values; gradient ``log(x) + 1``, and 0 at 0 (torch.xlogy: NaN)."""
     import torch
@@ -200,12 +184,6 @@ def test_xlogx(backend, dtype):
     if backend.has_grad:
         _, (gradient,) = backend.value_and_grad(ours, [x[:1]], (0,))
         np.testing.assert_array_equal(gradient, [0.0])
-
-
-def test_xlogy_broadcasts(backend):
-    x = np.array([[0.0], [1.0], [2.5]])
-    y = np.array([0.0, 0.5, 3.0])
-    check_parity(backend, _primitive("xlogy"), numpy_peer(special.xlogy), [x, y], argnums=())
 
 
 @pytest.mark.parametrize("x_shape, axis", [((4, 5), 1), ((4, 5), -1), ((3, 4, 5), 1),
@@ -299,10 +277,71 @@ def test_native_kernels_are_used(monkeypatch):
     torch = pytest.importorskip("torch")
     xp = get_namespace(torch.zeros(1))
     monkeypatch.setattr(P, "use_native_kernels", True)
-    assert P._natives(xp) is not None
+    assert P._natives(xp) is P._backend(xp)
+    assert P._natives(xp).logsumexp is not None
     monkeypatch.setattr(P, "use_native_kernels", False)
-    assert P._natives(xp) is None
-    assert P._natives(get_namespace(np.zeros(1))) is None
+    assert P._natives(xp).logsumexp is None
+    assert P._natives(xp).autodiff
+    # autodiff control is part of a loss's definition, not a fast path: it stays native
+    assert P._backend(xp).stop_gradient is not None
+    assert P._backend(xp).checkpoint is not None
+    numpy_xp = get_namespace(np.zeros(1))
+    assert P._natives(numpy_xp).logsumexp is None
+
+
+_RECORDS = {"numpy": ("numpy", False, False),
+            "array_api_strict": ("array_api_strict", False, False),
+            "torch": ("torch", True, True), "jax": ("jax", True, False),
+            "tensorflow": ("tensorflow", True, False)}
+"""Each backend's record: its name, whether it has autodiff, whether its gathers take int64 only."""
+
+
+def test_backend_records(backend):
+    """Each namespace resolves to its backend's record, once (the same object on each call)."""
+    xp = get_namespace(backend.asarray(np.zeros(1)))
+    record = P._backend(xp)
+    assert record is P._backend(xp)
+    assert (record.name, record.autodiff, record.int64_gathers) == _RECORDS[backend.name]
+    native_elementwise = record.logsumexp is not None
+    assert native_elementwise == (backend.name in ("torch", "jax", "tensorflow"))
+    assert (record.stop_gradient is not None) == record.autodiff
+
+
+def _portable_twins() -> dict[str, Callable[..., Any]]:
+    """The portable function each fused kernel stands in for, as the losses pass it to
+    ``fused(xp, kernel, portable)``."""
+    from omniloss.classification import (
+        _bce_with_logits_loss,
+        _index_cross_entropy,
+        _index_nll_loss,
+    )
+    from omniloss.embedding import _triplet_margin_loss
+
+    return {"cross_entropy": _index_cross_entropy, "nll_loss": _index_nll_loss,
+            "binary_cross_entropy_with_logits": _bce_with_logits_loss,
+            "triplet_margin_loss": _triplet_margin_loss}
+
+
+def _accepted(signature: inspect.Signature) -> list[tuple[str, Any, Any]]:
+    """What a signature accepts: each parameter's name, kind and default (no annotations)."""
+    return [(p.name, p.kind, p.default) for p in signature.parameters.values()]
+
+
+@pytest.mark.parametrize("module", ["_torch", "_jax", "_tensorflow", "_numpy"])
+def test_fused_kernels_take_their_portable_signature(module):
+    """Every fused kernel a backend registers accepts exactly its portable twin's arguments
+    (after the leading ``portable``), so a loss can call either one."""
+    framework = {"_torch": "torch", "_jax": "jax", "_tensorflow": "tensorflow",
+                 "_numpy": "numpy"}[module]
+    pytest.importorskip(framework)
+    backend_module = importlib.import_module(f"omniloss._primitives.{module}")
+    twins = _portable_twins()
+    for name, kernel in backend_module.build().fused.items():
+        assert name in twins, f"{module}: fused kernel {name!r} has no portable twin"
+        parameters = list(inspect.signature(kernel).parameters.values())
+        assert parameters[0].name == "portable", f"{module}.{name}"
+        own = inspect.Signature(parameters[1:])
+        assert _accepted(own) == _accepted(inspect.signature(twins[name])), f"{module}.{name}"
 
 
 # The fused regression kernels and the full reductions: equal to torch (values and gradients, at

@@ -1,0 +1,52 @@
+"""The record of what one backend runs natively: :class:`Backend`, one per namespace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+Array = Any
+Axis = int | tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Everything native to one backend; a field left ``None`` runs the portable implementation.
+
+    The elementwise natives take the arrays and the primitive's options positionally, without
+    ``xp`` (``logsumexp(x, axis, keepdims)``); ``reduce_all`` and ``fold`` take ``xp`` first as
+    the portable ones do. ``fused`` maps a kernel name to a whole-loss kernel taking the portable
+    function first, then exactly that function's arguments (see ``omniloss._primitives.fused``).
+    """
+
+    name: str
+    autodiff: bool = True
+    """Whether the arrays carry gradients. Without, a kink's subgradient does not matter, so the
+    portable formulas take the cheaper ``abs`` and ``maximum`` in place of ``where``."""
+    int64_gathers: bool = False
+    """Whether the backend's gathers take int64 ids only (torch's ``gather``,
+    ``take_along_dim``)."""
+    logsumexp: Callable[[Array, Axis, bool], Array] | None = None
+    log_softmax: Callable[[Array, int], Array] | None = None
+    softmax: Callable[[Array, int], Array] | None = None
+    softplus: Callable[[Array], Array] | None = None
+    log_sigmoid: Callable[[Array], Array] | None = None
+    sigmoid: Callable[[Array], Array] | None = None
+    absolute: Callable[[Array], Array] | None = None
+    squared_error: Callable[[Array, Array, str], Array] | None = None
+    smooth_l1: Callable[[Array, Array, float, str], Array] | None = None
+    gather: Callable[[Array, Array, int], Array] | None = None
+    xlogx: Callable[[Array], Array] | None = None
+    sqrt_zero_safe: Callable[[Array], Array] | None = None
+    reduce_all: Callable[[ModuleType, Array, str], Array] | None = None
+    fold: Callable[..., Array] | None = None
+    stop_gradient: Callable[[Array], Array] | None = None
+    checkpoint: Callable[..., Array] | None = None
+    fused: Mapping[str, Callable[..., Array]] = field(default_factory=dict)
+
+
+PORTABLE = Backend("portable")
+"""No natives at all: what an unknown namespace gets, and every namespace with
+``use_native_kernels`` off."""
