@@ -7,6 +7,7 @@ import pytest
 
 import omniloss as ol
 from tests.helpers import (
+    assert_close,
     assert_raises_named,
     check_parity,
     check_traced,
@@ -423,6 +424,146 @@ def test_multilabel_soft_margin_shapes(backend, shape):
                  torch_peer(functional.multilabel_soft_margin_loss), args, argnums=(0, 1))
 
 
+# sample_weight and where.
+
+
+KERAS_WEIGHTED = {"hinge_loss": "Hinge", "squared_hinge_loss": "SquaredHinge",
+                  "categorical_hinge_loss": "CategoricalHinge"}
+
+
+def _keras_weighted(class_name: str, dtype):
+    """A Keras loss object with ``mean_with_sample_weight``, on a ``(N, 1)`` weight argument."""
+    import keras
+    import tensorflow as tf
+
+    loss = getattr(keras.losses, class_name)(reduction="mean_with_sample_weight",
+                                             dtype=np.dtype(dtype).name)
+    return keras_peer(lambda x, y, w: loss(y, x, sample_weight=tf.reshape(w, [-1])))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(KERAS_WEIGHTED))
+def test_sample_weight_matches_keras(backend, name, dtype):
+    # Keras's per-sample weight (N,) is ours (N, 1) against the elementwise hinge (N, d): the
+    # same weighted mean, sum(w * l) / sum(w * d); categorical hinge is per sample, weight (N,).
+    if name == "categorical_hinge_loss":
+        scores, target = _categorical_case(dtype)
+    else:
+        scores, target = _binary_case(dtype, "01", shape=(5, 4), seed=4)
+    weight = _rng(30).uniform(0.0, 2.0, size=(5, 1)).astype(dtype)
+    weight[1] = 0.0
+    fn = getattr(ol, name)
+    if name == "categorical_hinge_loss":
+        def ours(x, y, w):
+            return fn(x, y, sample_weight=ol.get_namespace(w).reshape(w, (-1,)))
+    else:
+        def ours(x, y, w):
+            return fn(x, y, sample_weight=w)
+    check_parity(backend, ours, _keras_weighted(KERAS_WEIGHTED[name], dtype),
+                 [scores, target, weight], argnums=(0, 2))
+
+
+def _torch_weighted(fn, reduction: str, **options):
+    """torch's ``reduction="none"`` loss weighted by ``w``, masked by ``m``, then reduced:
+    ``sum(w * m * l) / sum(w * m)`` for ``"mean"``, ``w * m`` broadcast to the loss's shape."""
+    import torch
+
+    def weighted(*args):
+        *inputs, w, m = args
+        unreduced = fn(*inputs, reduction="none", **options)
+        loss = unreduced * w * m
+        if reduction == "none":
+            return loss
+        mass = torch.broadcast_to(w * m, unreduced.shape).sum()
+        return loss.sum() if reduction == "sum" else loss.sum() / mass
+
+    return torch_peer(weighted)
+
+
+def _ours_weighted(name: str, reduction: str, **options):
+    def weighted(*args):
+        *inputs, w, m = args
+        return getattr(ol, name)(*inputs, reduction=reduction, sample_weight=w, where=m,
+                                 **options)
+
+    return weighted
+
+
+def _weighted_cases():
+    rng = _rng(33)
+    pm1 = _pm1((4, 3), 34)
+    ids = _multilabel_ids()[1:5]
+    return {
+        "hinge_embedding_loss": ([np.abs(rng.normal(size=(4, 3))), pm1], (4, 1)),
+        "soft_margin_loss": ([rng.normal(size=(4, 3)), pm1], (4, 3)),
+        "margin_ranking_loss": ([*rng.normal(size=(2, 4, 3)), pm1], (4, 1)),
+        "multi_margin_loss": (_multi_case(np.float64, n=4), (4,)),
+        "multilabel_margin_loss": ([rng.normal(size=(4, 5)), ids], (4,)),
+        "multilabel_soft_margin_loss": ([rng.normal(size=(4, 5)),
+                                         rng.integers(0, 2, size=(4, 5)).astype(float)], (4,)),
+    }
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", ["hinge_embedding_loss", "soft_margin_loss",
+                                  "margin_ranking_loss", "multi_margin_loss",
+                                  "multilabel_margin_loss", "multilabel_soft_margin_loss"])
+def test_sample_weight_and_where_match_torch(backend, name, reduction):
+    # The weights and the mask broadcast against torch's unreduced loss (elementwise or one
+    # value per sample); gradients w.r.t. the scores and the weights.
+    from torch.nn import functional
+
+    inputs, shape = _weighted_cases()[name]
+    weight = _rng(35).uniform(0.5, 2.0, size=shape)
+    mask = np.arange(weight.size).reshape(shape) % 3 != 1
+    argnums = (0, len(inputs))
+    check_parity(backend, _ours_weighted(name, reduction),
+                 _torch_weighted(getattr(functional, name), reduction),
+                 [*inputs, weight, mask], argnums=argnums)
+
+
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multi_margin_class_weight_with_sample_weight(backend, reduction, p):
+    # torch's "mean" with a class weight is the mean over samples (not over the class weights);
+    # with sample_weight it is sum(w * weight[y] * l) / sum(w), the class weight a factor.
+    import torch
+    from torch.nn import functional
+
+    scores, target = _multi_case(np.float64, n=6)
+    class_weight = _rng(36).uniform(0.5, 2.0, size=4)
+    weight = _rng(37).uniform(0.0, 2.0, size=6)
+    mask = np.array([True, True, False, True, True, True])
+    ours = _ours_weighted("multi_margin_loss", reduction, p=p,
+                          weight=backend.asarray(class_weight))
+    peer = _torch_weighted(functional.multi_margin_loss, reduction, p=p,
+                           weight=torch.from_numpy(class_weight))
+    check_parity(backend, ours, peer, [scores, target, weight, mask], argnums=(0, 2))
+
+
+@pytest.mark.parametrize("name", ["multi_margin_loss", "multilabel_margin_loss"])
+@pytest.mark.parametrize("target_shape", [(), (1,)])
+def test_one_sample_weight_shape(backend, name, target_shape):
+    # A 1-D input is one sample: torch's unreduced loss has target's shape (multi-margin) or is
+    # 0-d (multi-label), and the weight broadcasts against that.
+    scores = _rng(38).normal(size=5)
+    if name == "multi_margin_loss":
+        target, shape = np.full(target_shape, 3, dtype=np.int64), target_shape
+    else:
+        target, shape = np.array([3, 0, -1, 1, 2]), ()
+    fn = getattr(ol, name)
+    plain = check_parity(backend, lambda x, y: fn(x, y, reduction="none"), None, [scores, target])
+    weighted = check_parity(backend, lambda x, y, w: fn(x, y, reduction="none", sample_weight=w),
+                            None, [scores, target, np.full(shape, 2.5)])
+    assert weighted.shape == plain.shape == shape
+    assert_close(weighted, 2.5 * plain, rtol=1e-12, atol=0, what="weighted one sample")
+    for reduction in ("mean", "sum"):
+        value = check_parity(backend, lambda x, y, w, r=reduction: fn(
+            x, y, reduction=r, sample_weight=w), None, [scores, target, np.full(shape, 2.5)])
+        expected = plain.sum() * (1.0 if reduction == "mean" else 2.5)
+        assert_close(value, expected, rtol=1e-12, atol=0, what=reduction)
+
+
 # Tracing.
 
 TRACED = {
@@ -501,6 +642,10 @@ def test_bad_inputs_class_scores(backend, name):
     assert_raises_named(ValueError, name, "reduction", lambda: fn(x, target, reduction="all"))
     if name == "multi_margin_loss":
         assert_raises_named(ValueError, name, "p", lambda: fn(x, target, p=3))
+        assert_raises_named(TypeError, name, "p", lambda: fn(x, target, p=2.0))
+        assert_raises_named(TypeError, name, "p", lambda: fn(x, target, p=True))
+        assert_raises_named(ValueError, name, "margin", lambda: fn(x, target, margin=np.nan))
+        assert_raises_named(TypeError, name, "margin", lambda: fn(x, target, margin="1"))
         assert_raises_named(ValueError, name, "weight",
                             lambda: fn(x, target, weight=backend.asarray(np.ones(3))))
         assert_raises_named(ValueError, name, "target",
@@ -524,3 +669,37 @@ def test_bad_inputs_multilabel_soft_margin(backend):
     assert_raises_named(TypeError, name, "input",
                         lambda: ol.multilabel_soft_margin_loss(
                             backend.asarray(np.ones((3, 4), dtype=np.int64)), x))
+
+
+@pytest.mark.parametrize("name", ["hinge_embedding_loss", "margin_ranking_loss"])
+def test_bad_margin(backend, name):
+    x = backend.asarray(np.ones(4))
+    args = (x, x) if name == "hinge_embedding_loss" else (x, x, x)
+    fn = getattr(ol, name)
+    assert_raises_named(ValueError, name, "margin", lambda: fn(*args, margin=float("nan")))
+    assert_raises_named(TypeError, name, "margin", lambda: fn(*args, margin="1"))
+    assert_raises_named(TypeError, name, "margin", lambda: fn(*args, margin=True))
+    assert_raises_named(TypeError, name, "margin", lambda: fn(*args, margin=None))
+
+
+def test_numpy_scalar_options_keep_the_dtype(backend):
+    x = backend.asarray(np.ones((3, 4), dtype=np.float32))
+    y = backend.asarray(np.zeros(3, dtype=np.int64))
+    for value in (ol.hinge_embedding_loss(x, x, margin=np.float64(0.5)),
+                  ol.multi_margin_loss(x, y, margin=np.float64(0.5), p=np.int64(2))):
+        assert backend.to_numpy(value).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["hinge_loss", "categorical_hinge_loss", "multi_margin_loss",
+                                  "multilabel_soft_margin_loss", "margin_ranking_loss"])
+def test_weights_of_another_library_raise(name):
+    import torch
+
+    x = np.ones((3, 4))
+    args = {"multi_margin_loss": (x, np.zeros(3, dtype=np.int64)),
+            "margin_ranking_loss": (x, x, x)}.get(name, (x, x))
+    fn = getattr(ol, name)
+    with pytest.raises(TypeError, match=name):
+        fn(*args, sample_weight=torch.ones(3, 1))
+    with pytest.raises(TypeError, match=name):
+        fn(*args, where=torch.ones(3, 1, dtype=torch.bool))

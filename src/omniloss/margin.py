@@ -4,7 +4,11 @@ The binary hinge family (``hinge_loss``, ``squared_hinge_loss``) is elementwise,
 it before its mean over the last axis; ``categorical_hinge_loss`` is per sample over ``axis``. The
 torch-defined losses keep torch's shapes, label conventions and gradients, including the
 subgradient at the margin. Every loss is reduced by ``reduction``: ``"mean"`` (default),
-``"sum"``, or ``"none"`` for the unreduced array.
+``"sum"``, or ``"none"`` for the unreduced array, weighted by ``sample_weight`` and masked by
+``where``, both broadcast against that unreduced array (elementwise, or one value per sample).
+
+Dtypes: the result has the floating result type of the score arrays (and of a class
+``weight``); targets, labels and ``sample_weight`` are cast to it and never change it.
 """
 
 from __future__ import annotations
@@ -12,20 +16,6 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from omniloss._common import (
-    as_float,
-    check_index_dtype,
-    check_ndim,
-    check_option,
-    check_real,
-    check_reduction,
-    check_same_shape,
-    float_dtype,
-    float_pair,
-    normalize_axis,
-    reduce,
-    shape_of,
-)
 from omniloss._dispatch import get_namespace
 from omniloss._primitives import (
     clamp,
@@ -34,6 +24,22 @@ from omniloss._primitives import (
     log_sigmoid,
     softplus,
     take_classes,
+)
+from omniloss._reduction import reduce, weighting_args
+from omniloss._validation import (
+    as_float,
+    check_array,
+    check_choice,
+    check_index_dtype,
+    check_ndim,
+    check_real,
+    check_reduction,
+    check_same_shape,
+    check_weighting,
+    float_dtype,
+    float_pair,
+    normalize_axis,
+    shape_of,
 )
 
 Array = Any
@@ -51,16 +57,18 @@ __all__ = [
 ]
 
 
-def _hinge_margin(name: str, input: Array, target: Array,
-                  reduction: str) -> tuple[ModuleType, Array]:
+def _hinge_margin(name: str, input: Array, target: Array, reduction: str,
+                  sample_weight: Array | None, where: Array | None) -> tuple[ModuleType, Array]:
     """``max(0, 1 - y * input)`` with labels 0 read as -1; the margin's gradient flows (TF)."""
-    xp, input, target = float_pair(name, input, target, reduction)
+    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where)
     labels = xp.where(target == 0.0, -1.0, target)
     violation = 1.0 - labels * input
     return xp, xp.where(violation >= 0, violation, 0.0)
 
 
-def hinge_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+@weighting_args()
+def hinge_loss(input: Array, target: Array, *, reduction: str = "mean",
+               sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Binary hinge loss: ``max(0, 1 - y * input)`` elementwise, reduced.
 
     Labels ``y`` are -1 or 1; a label 0 is read as -1, so {0, 1} labels work as in Keras. Keras
@@ -78,7 +86,6 @@ def hinge_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array
     Args:
         input: scores (decision values), a floating array.
         target: labels in {-1, 1} or {0, 1}, of the same shape (integer or floating).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -92,11 +99,13 @@ def hinge_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array
         >>> ol.hinge_loss(xp.asarray([0.5, -2.0]), xp.asarray([1.0, 0.0]))
         Array(0.25, dtype=array_api_strict.float64)
     """
-    xp, margin = _hinge_margin("hinge_loss", input, target, reduction)
-    return reduce(xp, margin, reduction)
+    xp, margin = _hinge_margin("hinge_loss", input, target, reduction, sample_weight, where)
+    return reduce(xp, margin, reduction, sample_weight, where, name="hinge_loss")
 
 
-def squared_hinge_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+@weighting_args()
+def squared_hinge_loss(input: Array, target: Array, *, reduction: str = "mean",
+                       sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Squared hinge loss: ``max(0, 1 - y * input)**2`` elementwise, reduced.
 
     Labels as in :func:`hinge_loss` (0 is read as -1, elementwise; Keras converts {0, 1} labels
@@ -105,7 +114,6 @@ def squared_hinge_loss(input: Array, target: Array, *, reduction: str = "mean") 
     Args:
         input: scores, a floating array.
         target: labels in {-1, 1} or {0, 1}, of the same shape (integer or floating).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -119,12 +127,16 @@ def squared_hinge_loss(input: Array, target: Array, *, reduction: str = "mean") 
         >>> ol.squared_hinge_loss(xp.asarray([0.5, -2.0]), xp.asarray([1.0, 0.0]))
         Array(0.125, dtype=array_api_strict.float64)
     """
-    xp, margin = _hinge_margin("squared_hinge_loss", input, target, reduction)
-    return reduce(xp, margin * margin, reduction)
+    name = "squared_hinge_loss"
+    xp, margin = _hinge_margin(name, input, target, reduction, sample_weight, where)
+    return reduce(xp, margin * margin, reduction, sample_weight, where, name=name)
 
 
+@weighting_args("one value per sample, ``input``'s shape without ``axis``: a per-sample "
+                "weight ``(N,)`` of an ``(N, C)`` input")
 def categorical_hinge_loss(input: Array, target: Array, *, axis: int = -1,
-                           reduction: str = "mean") -> Array:
+                           reduction: str = "mean", sample_weight: Array | None = None,
+                           where: Array | None = None) -> Array:
     """Crammer-Singer hinge loss: ``max(0, 1 + max((1 - y) * input) - sum(y * input))`` per sample.
 
     Both the maximum and the sum run over ``axis``; ``target`` is one-hot (or soft). As in Keras,
@@ -136,7 +148,6 @@ def categorical_hinge_loss(input: Array, target: Array, *, axis: int = -1,
         input: scores, a floating array.
         target: one-hot targets of the same shape (integer or floating).
         axis: the class axis.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per sample).
 
     Returns:
         The reduced loss, a 0-d array, or the per-sample loss (``input``'s shape without ``axis``)
@@ -151,16 +162,19 @@ def categorical_hinge_loss(input: Array, target: Array, *, axis: int = -1,
         Array(0.5, dtype=array_api_strict.float64)
     """
     name = "categorical_hinge_loss"
-    xp, input, target = float_pair(name, input, target, reduction)
+    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where)
     axis = normalize_axis(name, axis, input.ndim)
     positive = xp.sum(target * input, axis=axis)
     negative = xp.max((1.0 - target) * input, axis=axis)
     violation = negative - positive + 1.0
-    return reduce(xp, xp.where(violation >= 0, violation, 0.0), reduction)
+    return reduce(xp, xp.where(violation >= 0, violation, 0.0), reduction, sample_weight, where,
+                  name=name)
 
 
+@weighting_args()
 def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0,
-                         reduction: str = "mean") -> Array:
+                         reduction: str = "mean",
+                         sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Hinge embedding loss: ``input`` if ``y == 1``, ``max(0, margin - input)`` if ``y == -1``.
 
     ``input`` is usually a distance between two embeddings. As in torch, a label that is neither
@@ -171,7 +185,6 @@ def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0,
         input: distances or scores, a floating array.
         target: labels in {1, -1}, of the same shape (integer or floating).
         margin: the margin for the ``y == -1`` term.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -186,13 +199,15 @@ def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0,
     """
     name = "hinge_embedding_loss"
     margin = check_real(name, "margin", margin)
-    xp, input, target = float_pair(name, input, target, reduction)
+    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where)
     push = xp.where(target != 1.0, clamp(xp, margin - input, min=0.0), 0.0)
     pull = xp.where(target != -1.0, input, 0.0)
-    return reduce(xp, push + pull, reduction)
+    return reduce(xp, push + pull, reduction, sample_weight, where, name=name)
 
 
-def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+@weighting_args()
+def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean",
+                     sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Soft margin (logistic) loss: ``log(1 + exp(-y * input))``, reduced.
 
     Computed as ``softplus(-y * input)``, so it stays finite for scores of any magnitude: where
@@ -203,7 +218,6 @@ def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean") ->
     Args:
         input: scores, a floating array.
         target: labels in {1, -1}, of the same shape (integer or floating).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -216,8 +230,9 @@ def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean") ->
         >>> ol.soft_margin_loss(xp.asarray([0.0]), xp.asarray([1.0]))
         Array(0.69314718, dtype=array_api_strict.float64)
     """
-    xp, input, target = float_pair("soft_margin_loss", input, target, reduction)
-    return reduce(xp, softplus(xp, -target * input), reduction)
+    name = "soft_margin_loss"
+    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where)
+    return reduce(xp, softplus(xp, -target * input), reduction, sample_weight, where, name=name)
 
 
 def _check_classes(name: str, input: Array) -> None:
@@ -229,13 +244,16 @@ def _check_classes(name: str, input: Array) -> None:
 
 
 def _scores_and_classes(name: str, input: Array, target: Array, weight: Array | None,
-                        reduction: str) -> tuple[ModuleType, Array, Array, Array | None]:
+                        reduction: str, sample_weight: Array | None, where: Array | None,
+                        ) -> tuple[ModuleType, Array, Array, Array | None]:
     """Validate scores with class-index targets; return ``(xp, (N, C) scores, (N,) classes,
     weight)`` in one float dtype.
 
     A 1-D ``input`` takes a 0-d or 1-element ``target`` and is treated as a batch of one.
     """
-    xp = get_namespace(input, target, weight, name=name)
+    xp = get_namespace(input, target, weight, sample_weight, where, name=name)
+    check_array(name, "input", input)
+    check_array(name, "target", target)
     dtype = float_dtype(name, xp, input=input, weight=weight)
     check_index_dtype(name, xp, "target", target)
     _check_classes(name, input)
@@ -249,20 +267,27 @@ def _scores_and_classes(name: str, input: Array, target: Array, weight: Array | 
     if weight is not None and shape_of(weight) != (num_classes,):
         raise ValueError(f"{name}: weight must have shape ({num_classes},); got "
                          f"{shape_of(weight)}")
+    check_weighting(name, xp, sample_weight, where)
     scores = as_float(xp, xp.reshape(input, (-1, num_classes)), dtype)
     return xp, scores, xp.reshape(target, (-1,)), as_float(xp, weight, dtype)
 
 
-def _per_sample(xp: ModuleType, loss: Array, input: Array, target: Array,
-                reduction: str) -> Array:
-    """Reduce the ``(N,)`` per-sample ``loss``; ``"none"`` keeps the shape torch gives."""
-    if reduction == "none" and input.ndim == 1:
-        return xp.reshape(loss, target.shape)
-    return reduce(xp, loss, reduction)
+def _per_sample(xp: ModuleType, loss: Array, single: tuple[int | None, ...] | None,
+                reduction: str, sample_weight: Array | None, where: Array | None, *,
+                name: str) -> Array:
+    """Reduce the ``(N,)`` per-sample ``loss``, whose unreduced shape is torch's: ``single``
+    for a 1-D input (one sample), else ``(N,)``; the weights broadcast against that shape."""
+    if single is not None and (reduction == "none" or sample_weight is not None
+                               or where is not None):
+        loss = xp.reshape(loss, single)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@weighting_args("one value per sample, shape ``(N,)`` (``target``'s shape for a 1-D "
+                "``input``)")
 def multi_margin_loss(input: Array, target: Array, *, p: int = 1, margin: float = 1.0,
-                      weight: Array | None = None, reduction: str = "mean") -> Array:
+                      weight: Array | None = None, reduction: str = "mean",
+                      sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Multi-class margin (Weston-Watkins) loss.
 
     For a sample with scores ``x`` (``C`` classes) and true class ``y``::
@@ -279,12 +304,13 @@ def multi_margin_loss(input: Array, target: Array, *, p: int = 1, margin: float 
         p: 1 or 2.
         margin: the margin.
         weight: optional per-class weights ``(C,)``; the weight of the true class scales every
-            term of a sample.
-        reduction: ``"mean"`` (over samples), ``"sum"`` or ``"none"`` (one value per sample, in
-            ``target``'s shape).
+            term of a sample. As in torch, ``"mean"`` divides by the number of samples, not by
+            the summed class weights (unlike ``cross_entropy``); with ``sample_weight``, by the
+            summed sample weights.
 
     Returns:
-        The reduced loss, a 0-d array, or the per-sample loss for ``"none"``.
+        The reduced loss, a 0-d array, or the per-sample loss for ``"none"`` (in ``target``'s
+        shape).
 
     Defined by ``torch.nn.functional.multi_margin_loss``. For an empty batch torch's "mean" and
     "sum" read uninitialized memory; here they give NaN and 0.
@@ -296,9 +322,10 @@ def multi_margin_loss(input: Array, target: Array, *, p: int = 1, margin: float 
         Array(0.26666667, dtype=array_api_strict.float64)
     """
     name = "multi_margin_loss"
-    check_option(name, "p", p, (1, 2))
+    p = check_choice(name, "p", p, (1, 2))
     margin = check_real(name, "margin", margin)
-    xp, scores, classes, weight = _scores_and_classes(name, input, target, weight, reduction)
+    xp, scores, classes, weight = _scores_and_classes(name, input, target, weight, reduction,
+                                                      sample_weight, where)
     num_classes = scores.shape[-1]
     true_score = gather_classes(xp, scores, classes, axis=1)
     violation = margin - xp.expand_dims(true_score, axis=1) + scores
@@ -309,10 +336,14 @@ def multi_margin_loss(input: Array, target: Array, *, p: int = 1, margin: float 
     loss = xp.sum(xp.where(others, hinge, 0.0), axis=1) / num_classes
     if weight is not None:
         loss = loss * take_classes(xp, weight, classes)
-    return _per_sample(xp, loss, input, target, reduction)
+    single = shape_of(target) if input.ndim == 1 else None
+    return _per_sample(xp, loss, single, reduction, sample_weight, where, name=name)
 
 
-def multilabel_margin_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+@weighting_args("one value per sample, shape ``(N,)`` (0-d for a 1-D ``input``)")
+def multilabel_margin_loss(input: Array, target: Array, *, reduction: str = "mean",
+                           sample_weight: Array | None = None,
+                           where: Array | None = None) -> Array:
     """Multi-label margin loss: every true class must outscore every other class by 1.
 
     For a sample with scores ``x`` (``C`` classes) and true classes ``Y``::
@@ -328,7 +359,6 @@ def multilabel_margin_loss(input: Array, target: Array, *, reduction: str = "mea
     Args:
         input: scores ``(N, C)``, or ``(C,)`` for one sample.
         target: integer class ids of the same shape, padded with -1.
-        reduction: ``"mean"`` (over samples), ``"sum"`` or ``"none"`` (one value per sample).
 
     Returns:
         The reduced loss, a 0-d array, or the per-sample loss for ``"none"`` (0-d for a 1-D
@@ -345,12 +375,15 @@ def multilabel_margin_loss(input: Array, target: Array, *, reduction: str = "mea
         Array(0.85, dtype=array_api_strict.float64)
     """
     name = "multilabel_margin_loss"
-    xp = get_namespace(input, target, name=name)
+    xp = get_namespace(input, target, sample_weight, where, name=name)
+    check_array(name, "input", input)
+    check_array(name, "target", target)
     dtype = float_dtype(name, xp, input=input)
     check_index_dtype(name, xp, "target", target)
     _check_classes(name, input)
     check_same_shape(name, input=input, target=target)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     scores = as_float(xp, xp.reshape(input, (-1, input.shape[-1])), dtype)
     ids = xp.reshape(target, (-1, target.shape[-1]))
     num_classes = scores.shape[-1]
@@ -364,13 +397,14 @@ def multilabel_margin_loss(input: Array, target: Array, *, reduction: str = "mea
     counted = (xp.expand_dims(listed, axis=2) & xp.expand_dims(~is_true, axis=1)
                & (violation > 0))
     loss = xp.sum(xp.where(counted, violation, 0.0), axis=(1, 2)) / num_classes
-    if reduction == "none" and input.ndim == 1:
-        return xp.reshape(loss, ())
-    return reduce(xp, loss, reduction)
+    single = () if input.ndim == 1 else None
+    return _per_sample(xp, loss, single, reduction, sample_weight, where, name=name)
 
 
+@weighting_args("one value per sample, ``input``'s shape without the last (class) axis")
 def multilabel_soft_margin_loss(input: Array, target: Array, *, weight: Array | None = None,
-                                reduction: str = "mean") -> Array:
+                                reduction: str = "mean", sample_weight: Array | None = None,
+                                where: Array | None = None) -> Array:
     """Multi-label soft margin loss: binary cross-entropy on logits, averaged over the classes.
 
     For scores ``x`` and multi-hot targets ``y`` over the last axis (``C`` classes)::
@@ -382,12 +416,12 @@ def multilabel_soft_margin_loss(input: Array, target: Array, *, weight: Array | 
     Args:
         input: logits ``(..., C)``, at least 1-D.
         target: multi-hot (or soft) targets of the same shape.
-        weight: optional per-class weights ``(C,)``.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per sample: ``input``'s shape
-            without the last axis).
+        weight: optional per-class weights ``(C,)``; as in torch, ``"mean"`` divides by the
+            number of samples, not by the summed class weights.
 
     Returns:
-        The reduced loss, a 0-d array, or the per-sample loss for ``"none"``.
+        The reduced loss, a 0-d array, or the per-sample loss (``input``'s shape without the last
+        axis) for ``"none"``.
 
     Defined by ``torch.nn.functional.multilabel_soft_margin_loss``.
 
@@ -398,7 +432,8 @@ def multilabel_soft_margin_loss(input: Array, target: Array, *, weight: Array | 
         Array(0.69314718, dtype=array_api_strict.float64)
     """
     name = "multilabel_soft_margin_loss"
-    xp = get_namespace(input, target, weight, name=name)
+    xp = get_namespace(input, target, weight, sample_weight, where, name=name)
+    check_array(name, "input", input)
     dtype = float_dtype(name, xp, input=input, weight=weight)
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have at least 1 dimension (classes last); got "
@@ -408,15 +443,19 @@ def multilabel_soft_margin_loss(input: Array, target: Array, *, weight: Array | 
     if weight is not None and shape_of(weight) != (input.shape[-1],):
         raise ValueError(f"{name}: weight must have shape ({input.shape[-1]},); got "
                          f"{shape_of(weight)}")
+    check_weighting(name, xp, sample_weight, where)
     input, target = as_float(xp, input, dtype), as_float(xp, target, dtype)
     loss = -(target * log_sigmoid(xp, input) + (1.0 - target) * log_sigmoid(xp, -input))
     if weight is not None:
         loss = loss * as_float(xp, weight, dtype)
-    return reduce(xp, xp.sum(loss, axis=-1) / input.shape[-1], reduction)
+    return reduce(xp, xp.sum(loss, axis=-1) / input.shape[-1], reduction, sample_weight, where,
+                  name=name)
 
 
+@weighting_args()
 def margin_ranking_loss(input1: Array, input2: Array, target: Array, *, margin: float = 0.0,
-                        reduction: str = "mean") -> Array:
+                        reduction: str = "mean", sample_weight: Array | None = None,
+                        where: Array | None = None) -> Array:
     """Margin ranking loss: ``max(0, -y * (input1 - input2) + margin)``, reduced.
 
     ``y == 1`` asks for ``input1`` to rank above ``input2`` by ``margin``, ``y == -1`` the
@@ -428,7 +467,6 @@ def margin_ranking_loss(input1: Array, input2: Array, target: Array, *, margin: 
         input2: scores of the same shape.
         target: labels in {1, -1}, of the same shape (integer or floating).
         margin: the margin.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
@@ -444,10 +482,14 @@ def margin_ranking_loss(input1: Array, input2: Array, target: Array, *, margin: 
     """
     name = "margin_ranking_loss"
     margin = check_real(name, "margin", margin)
-    xp = get_namespace(input1, input2, target, name=name)
+    xp = get_namespace(input1, input2, target, sample_weight, where, name=name)
+    check_array(name, "input1", input1)
+    check_array(name, "input2", input2)
     dtype = float_dtype(name, xp, input1=input1, input2=input2)
     check_same_shape(name, input1=input1, input2=input2, target=target)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     input1, input2 = as_float(xp, input1, dtype), as_float(xp, input2, dtype)
     target = as_float(xp, target, dtype)
-    return reduce(xp, clamp(xp, -target * (input1 - input2) + margin, min=0.0), reduction)
+    loss = clamp(xp, -target * (input1 - input2) + margin, min=0.0)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
