@@ -1350,3 +1350,437 @@ def test_weight_gradients_where_torch_has_none(grad_backend, name):
 
         expected = _central_difference(numpy_loss, weights[position - 2])
         np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-8)
+
+
+# sample_weight and where: keras's mean_with_sample_weight, optax's per-example where, torch's
+# class-weighted divisors with sample weights
+
+
+def _sample_weights(shape: tuple[int, ...], dtype: type = np.float64, seed: int = 21
+                    ) -> np.ndarray:
+    """Weights in [0, 2) with one exact 0 (a sample that must not count)."""
+    weight = _rng(seed).uniform(0.0, 2.0, size=shape).astype(dtype)
+    weight.reshape(-1)[1] = 0.0
+    return weight
+
+
+def _mask(shape: tuple[int, ...], seed: int = 22) -> np.ndarray:
+    mask = _rng(seed).uniform(size=shape) > 0.3
+    mask.reshape(-1)[:2] = [True, False]
+    return mask
+
+
+def _column(x):
+    """A per-sample ``(N,)`` array as ``(N, 1)``: keras's per-sample weight against our
+    elementwise ``(N, d)`` loss."""
+    return ol.get_namespace(x).reshape(x, (-1, 1))
+
+
+def _keras_loss(cls, dtype, **options):
+    """A keras loss object reducing with mean_with_sample_weight in ``dtype``."""
+    return cls(reduction="mean_with_sample_weight", dtype=np.dtype(dtype).name, **options)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_bce_with_logits_sample_weight_matches_keras(backend, dtype):
+    """keras averages over the last axis first: its per-sample weight (N,) is our (N, 1)."""
+    import keras
+
+    loss = _keras_loss(keras.losses.BinaryCrossentropy, dtype, from_logits=True)
+    check_parity(backend, lambda x, y, w: ol.binary_cross_entropy_with_logits(
+                     x, y, sample_weight=_column(w)),
+                 keras_peer(lambda x, y, w: loss(y, x, sample_weight=w)),
+                 [_logits((6, 4), dtype), _rng(5).uniform(size=(6, 4)).astype(dtype),
+                  _sample_weights((6,), dtype)], argnums=(0, 1, 2))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cross_entropy_sample_weight_matches_keras_sparse(backend, dtype):
+    """keras's ignore_class masks the sample weights as our ignore_index does."""
+    import keras
+
+    loss = _keras_loss(keras.losses.SparseCategoricalCrossentropy, dtype, from_logits=True,
+                       ignore_class=-100)
+    check_parity(backend, lambda x, y, w: ol.cross_entropy(x, y, axis=-1, sample_weight=w),
+                 keras_peer(lambda x, y, w: loss(y, x, sample_weight=w)),
+                 [_logits((8, 5), dtype), _indices((8,), 5, ignored=2),
+                  _sample_weights((8,), dtype)], argnums=(0, 2))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cross_entropy_sample_weight_matches_keras_categorical(backend, dtype):
+    import keras
+
+    loss = _keras_loss(keras.losses.CategoricalCrossentropy, dtype, from_logits=True,
+                       label_smoothing=0.1, axis=-1)
+    check_parity(backend, lambda x, t, w: ol.cross_entropy(x, t, axis=-1, label_smoothing=0.1,
+                                                           sample_weight=w),
+                 keras_peer(lambda x, t, w: loss(t, x, sample_weight=w)),
+                 [_logits((8, 5), dtype), _probabilities((8, 5), 1, dtype),
+                  _sample_weights((8,), dtype)], argnums=(0, 1, 2))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_kl_div_sample_weight_matches_keras(backend, dtype):
+    """keras's KLDivergence on probabilities well inside (0, 1), where its clip does not bite,
+    is our batchmean of log-probabilities with a per-sample weight (N, 1)."""
+    import keras
+
+    loss = _keras_loss(keras.losses.KLDivergence, dtype)
+
+    def ours(q, p, w):
+        return ol.kl_div(ol.get_namespace(q).log(q), p, reduction="batchmean",
+                         sample_weight=_column(w))
+
+    check_parity(backend, ours, keras_peer(lambda q, p, w: loss(p, q, sample_weight=w)),
+                 [_probabilities((6, 5), 1, dtype, seed=4), _probabilities((6, 5), 1, dtype),
+                  _sample_weights((6,), dtype)], argnums=(0, 1, 2))
+
+
+@pytest.mark.parametrize(("balanced", "gamma"), [(True, 2.0), (False, 1.5), (True, 0.0)])
+def test_sigmoid_focal_loss_sample_weight_matches_keras(backend, balanced, gamma):
+    """keras's BinaryFocalCrossentropy is ours (alpha only with apply_class_balancing, else
+    our alpha < 0), averaged over the last axis; float64, logits where keras's clip of the
+    probabilities to [1e-7, 1 - 1e-7] does not bite."""
+    import keras
+
+    loss = _keras_loss(keras.losses.BinaryFocalCrossentropy, np.float64, from_logits=True,
+                       apply_class_balancing=balanced, alpha=0.3, gamma=gamma)
+    alpha = 0.3 if balanced else -1.0
+    check_parity(backend, lambda x, y, w: ol.sigmoid_focal_loss(
+                     x, y, alpha=alpha, gamma=gamma, sample_weight=_column(w)),
+                 keras_peer(lambda x, y, w: loss(y, x, sample_weight=w)),
+                 [_logits((6, 4), np.float64), _rng(5).uniform(size=(6, 4)),
+                  _sample_weights((6,))], argnums=(0, 1, 2))
+
+
+def _optax_masked_mean(function, *, column: bool = False, **options):
+    """optax's per-example losses with a per-example mask ``where``, averaged over the kept
+    examples (a ``(N, 1)`` mask where optax wants the logits' rank).
+
+    optax's gradient at a masked example is NaN (its log-sum-exp over no class), so the masked
+    rows of the arguments reach optax as constants: the values are optax's, and the gradient
+    there is 0, as ours.
+    """
+    import jax.numpy as jnp
+
+    def peer(x, y, where):
+        mask = where[:, None] if column else where
+        rows = where[:, None]
+        x = jnp.where(rows, x, 0.0)
+        if y.ndim == x.ndim:
+            y = jnp.where(rows, y, 0.0)
+        per_example = function(x, y, where=mask, **options)
+        kept = jnp.where(where, per_example, 0.0)
+        return jnp.sum(kept) / jnp.sum(where)
+
+    return peer
+
+
+def test_cross_entropy_where_matches_optax(backend):
+    import optax
+
+    logits, mask = _logits((8, 5), np.float64), _mask((8,))
+    check_parity(backend, lambda x, y, m: ol.cross_entropy(x, y, axis=-1, where=m),
+                 jax_peer(_optax_masked_mean(
+                     optax.losses.softmax_cross_entropy_with_integer_labels)),
+                 [logits, _indices((8,), 5), mask])
+    check_parity(backend, lambda x, t, m: ol.cross_entropy(x, t, axis=-1, where=m),
+                 jax_peer(_optax_masked_mean(optax.losses.softmax_cross_entropy, column=True)),
+                 [logits, _probabilities((8, 5), 1, np.float64), mask], argnums=(0, 1))
+
+
+def test_poly1_cross_entropy_where_matches_optax(backend):
+    import optax
+
+    check_parity(backend, lambda x, t, m: ol.poly1_cross_entropy(x, t, axis=-1, epsilon=1.5,
+                                                                 where=m),
+                 jax_peer(_optax_masked_mean(optax.losses.poly_loss_cross_entropy, column=True,
+                                             epsilon=1.5)),
+                 [_logits((8, 5), np.float64), _probabilities((8, 5), 1, np.float64),
+                  _mask((8,))], argnums=(0, 1))
+
+
+def test_kl_div_where_matches_optax(backend):
+    import optax
+
+    def ours(log_q, p, m):
+        return ol.kl_div(log_q, p, reduction="batchmean", where=_column(m))
+
+    check_parity(backend, ours,
+                 jax_peer(_optax_masked_mean(optax.losses.kl_divergence, column=True)),
+                 [np.log(_probabilities((8, 5), 1, np.float64, seed=4)),
+                  _probabilities((8, 5), 1, np.float64), _mask((8,))], argnums=(0, 1))
+
+
+def _torch_weighted_mean(per_position, sample_weight, divisor):
+    """sum(s * l) / sum(s * c): the weighted mean of torch's unreduced loss."""
+    import torch
+
+    return torch.sum(sample_weight * per_position) / torch.sum(sample_weight * divisor)
+
+
+def _torch_class_divisor(target, weight, ignore_index=-100):
+    """torch's per-position divisor: weight[y] where not ignored, else 0."""
+    import torch
+
+    valid = target != ignore_index
+    return torch.where(valid, weight[torch.where(valid, target, 0)], 0.0)
+
+
+@pytest.mark.parametrize("weight_shape", ["per_position", "per_sample"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+def test_class_weight_ignore_index_sample_weight(backend, name, reduction, weight_shape):
+    """torch's unreduced loss times the sample weights; "mean" divides by the sample-weighted
+    class weights of the non-ignored targets."""
+    import torch
+    import torch.nn.functional as F
+
+    logits = _logits((4, 5, 3), np.float64)
+    inputs = logits if name == "cross_entropy" else np.log(
+        _probabilities((4, 5, 3), 1, np.float64))
+    target = _indices((4, 3), 5, ignored=2)
+    sample_weight = _sample_weights((4, 3) if weight_shape == "per_position" else (4, 1))
+    smoothing = {"label_smoothing": 0.2} if name == "cross_entropy" else {}
+    peer_loss = getattr(F, name)
+
+    def peer(x, y, w, s):
+        per_position = peer_loss(x, y, weight=w, reduction="none", **smoothing)
+        if reduction == "none":
+            return s * per_position
+        if reduction == "sum":
+            return torch.sum(s * per_position)
+        return _torch_weighted_mean(per_position, s, _torch_class_divisor(y, w))
+
+    check_parity(backend, lambda x, y, w, s: getattr(ol, name)(
+                     x, y, weight=w, reduction=reduction, sample_weight=s, **smoothing),
+                 torch_peer(peer), [inputs, target, _weights(5, np.float64), sample_weight],
+                 argnums=(0, 3))
+
+
+def test_softmax_focal_and_linear_cross_entropy_sample_weight(backend):
+    """Class weights, ignore_index and sample weights in the two other class-index losses."""
+    import torch
+    import torch.nn.functional as F
+
+    logits, target = _logits((6, 5), np.float64), _indices((6,), 5, ignored=2)
+    weight, sample_weight = _weights(5, np.float64), _sample_weights((6,))
+
+    def focal_peer(x, y, w, s):
+        per_position = _torch_softmax_focal(x, y, gamma=1.5, weight=w, reduction="none")
+        return _torch_weighted_mean(per_position, s, _torch_class_divisor(y, w))
+
+    check_parity(backend, lambda x, y, w, s: ol.softmax_focal_loss(
+                     x, y, gamma=1.5, weight=w, sample_weight=s),
+                 torch_peer(focal_peer), [logits, target, weight, sample_weight],
+                 argnums=(0, 3))
+    hidden, projection = _logits((6, 4), np.float64), _logits((5, 4), np.float64, seed=5)
+
+    def linear_peer(h, p, y, w, s):
+        per_position = F.cross_entropy(h @ p.T, y, weight=w, reduction="none")
+        return _torch_weighted_mean(per_position, s, _torch_class_divisor(y, w))
+
+    check_parity(backend, lambda h, p, y, w, s: ol.linear_cross_entropy(
+                     h, p, y, weight=w, chunk_size=4, sample_weight=s),
+                 torch_peer(linear_peer), [hidden, projection, target, weight, sample_weight],
+                 argnums=(0, 1, 4))
+    soft = _probabilities((6, 5), 1, np.float64)
+
+    def soft_peer(h, p, t, s):
+        per_position = F.cross_entropy(h @ p.T, t, reduction="none")
+        return torch.sum(s * per_position) / torch.sum(s)
+
+    check_parity(backend, lambda h, p, t, s: ol.linear_cross_entropy(
+                     h, p, t, chunk_size=4, sample_weight=s),
+                 torch_peer(soft_peer), [hidden, projection, soft, sample_weight],
+                 argnums=(0, 1, 2, 3))
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss", "softmax_focal_loss"])
+def test_all_ignored_with_sample_weight_is_zero(grad_backend, name):
+    """Without sample_weight torch's NaN stays (0 / 0); with it, or with where, a zero total
+    weight gives 0 and a zero gradient."""
+    logits = _logits((4, 3), np.float64)
+    target = np.full((4,), -100, dtype=np.int64)
+    function = getattr(ol, name)
+    plain, _ = grad_backend.value_and_grad(lambda x, y: function(x, y), [logits, target], (0,))
+    assert np.isnan(plain)
+    for options in ({"sample_weight": np.ones(4)}, {"where": np.ones(4, dtype=bool)}):
+        def loss(x, y, options=options):
+            return function(x, y, **{k: grad_backend.asarray(v) for k, v in options.items()})
+
+        value, (gradient,) = grad_backend.value_and_grad(loss, [logits, target], (0,))
+        assert value == 0.0 and np.all(gradient == 0.0), (options, value, gradient)
+
+
+@pytest.mark.parametrize("reduction", ["batchmean", "mean", "sum", "none"])
+def test_distillation_loss_sample_weight(backend, reduction):
+    """Per-sample weights (N, 1) against the pointwise terms; "batchmean" divides by the summed
+    sample weights."""
+    import torch
+
+    student, teacher = _logits((6, 5), np.float64), _logits((6, 5), np.float64, seed=12)
+
+    def peer(s, t, w):
+        pointwise = _torch_distillation(s, t, temperature=2.0, reduction="none") * w
+        if reduction == "none":
+            return pointwise
+        total = torch.sum(pointwise)
+        if reduction == "sum":
+            return total
+        return total / (torch.sum(w) * (5 if reduction == "mean" else 1))
+
+    check_parity(backend, lambda s, t, w: ol.distillation_loss(
+                     s, t, temperature=2.0, reduction=reduction, sample_weight=w),
+                 torch_peer(peer), [student, teacher, _sample_weights((6, 1))],
+                 argnums=(0, 1, 2))
+
+
+def test_js_divergence_and_zero_one_loss_sample_weight(backend):
+    """Weights align with one value per distribution (js) and per position (0-1 loss)."""
+    import torch
+
+    p = _probabilities((4, 3, 5), -1, np.float64)
+    q = _probabilities((4, 3, 5), -1, np.float64, seed=6)
+    weight = _sample_weights((4, 1))
+    check_parity(backend, lambda a, b, w: ol.js_divergence(a, b, sample_weight=w),
+                 torch_peer(lambda a, b, w: torch.sum(w * _torch_js(a, b, reduction="none"))
+                            / (3 * torch.sum(w))),
+                 [p, q, weight], argnums=(0, 1, 2))
+    scores, labels = _logits((8, 5), np.float64), _indices((8,), 5)
+    mask = _mask((8,))
+    wrong = np.argmax(scores, axis=1) != labels
+    check_parity(backend, lambda s, y, m: ol.zero_one_loss(s, y, reduction="sum", where=m),
+                 numpy_peer(lambda s, y, m: np.sum(wrong & m).astype(np.float64)),
+                 [scores, labels, mask])
+
+
+@pytest.mark.parametrize("case", ["cross_entropy", "cross_entropy_channels_last",
+                                  "nll_loss", "bce_with_logits"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_fused_kernels_with_sample_weight_equal_the_portable(grad_backend, case, reduction,
+                                                             monkeypatch):
+    """With sample_weight and where the fused kernels run unreduced, then the one reduce."""
+    from omniloss import _primitives
+
+    shape, target_shape = ((4, 5, 3), (4, 3))
+    axis = 1
+    if case.endswith("channels_last"):
+        shape, axis = (4, 3, 5), -1
+    logits = _logits(shape, np.float64)
+    if case == "bce_with_logits":
+        target, target_shape = _rng(5).uniform(size=shape), shape
+    else:
+        target = _indices(target_shape, 5, ignored=2)
+    sample_weight, mask = _sample_weights(target_shape), _mask(target_shape)
+    weight = _weights(5 if case != "bce_with_logits" else 3, np.float64)
+
+    def loss(x, y, s, m):
+        options = {"reduction": reduction, "sample_weight": s, "where": m}
+        if case == "bce_with_logits":
+            return ol.binary_cross_entropy_with_logits(x, y, weight=grad_backend.asarray(weight),
+                                                       **options)
+        if case == "nll_loss":
+            return ol.nll_loss(x, y, weight=grad_backend.asarray(weight), **options)
+        return ol.cross_entropy(x, y, axis=axis, weight=grad_backend.asarray(weight),
+                                label_smoothing=0.1, **options)
+
+    results = []
+    for native in (True, False):
+        monkeypatch.setattr(_primitives, "use_native_kernels", native)
+        results.append(grad_backend.value_and_grad(loss, [logits, target, sample_weight, mask],
+                                                   (0, 2)))
+    (native_value, native_grads), (portable_value, portable_grads) = results
+    assert_close(native_value, portable_value, rtol=1e-12, atol=1e-14, what="value")
+    for native_grad, portable_grad in zip(native_grads, portable_grads, strict=True):
+        assert_close(native_grad, portable_grad, rtol=1e-12, atol=1e-14, what="gradient")
+
+
+# The one validation rule, and the one dtype rule
+
+
+@pytest.mark.parametrize("name,options,argument,error", [
+    ("sigmoid_focal_loss", {"alpha": float("nan")}, "alpha", ValueError),
+    ("sigmoid_focal_loss", {"gamma": float("nan")}, "gamma", ValueError),
+    ("sigmoid_focal_loss", {"alpha": True}, "alpha", TypeError),
+    ("softmax_focal_loss", {"alpha": float("nan")}, "alpha", ValueError),
+    ("softmax_focal_loss", {"ignore_index": True}, "ignore_index", TypeError),
+    ("cross_entropy", {"label_smoothing": float("nan")}, "label_smoothing", ValueError),
+    ("cross_entropy", {"label_smoothing": "0.1"}, "label_smoothing", TypeError),
+    ("cross_entropy", {"from_logits": 1}, "from_logits", TypeError),
+    ("cross_entropy", {"ignore_index": 1.0}, "ignore_index", TypeError),
+    ("cross_entropy", {"axis": 1.0}, "axis", TypeError),
+    ("nll_loss", {"ignore_index": "1"}, "ignore_index", TypeError),
+    ("poly1_cross_entropy", {"epsilon": float("nan")}, "epsilon", ValueError),
+    ("distillation_loss", {"temperature": float("nan")}, "temperature", ValueError),
+    ("distillation_loss", {"temperature": -1.0}, "temperature", ValueError),
+    ("kl_div", {"log_target": None}, "log_target", TypeError),
+    ("kl_div", {"reduction": 1}, "reduction", TypeError),
+    ("js_divergence", {"axis": None}, "axis", TypeError),
+    ("cross_entropy", {"where": np.ones(4)}, "where", TypeError),
+    ("cross_entropy", {"sample_weight": np.ones(4, dtype=bool)}, "sample_weight", TypeError),
+    ("cross_entropy", {"sample_weight": np.ones(3)}, "sample_weight", ValueError),
+    ("kl_div", {"where": np.ones((4, 2), dtype=bool)}, "where", ValueError),
+    ("binary_cross_entropy", {"sample_weight": np.ones((4, 3, 1))}, "sample_weight", ValueError),
+])
+def test_one_validation_rule(backend, name, options, argument, error):
+    logits = _logits((4, 3), np.float64)
+    if name in ("kl_div", "js_divergence", "binary_cross_entropy"):
+        args = [_probabilities((4, 3), 1, np.float64),
+                _probabilities((4, 3), 1, np.float64, seed=4)]
+    elif name in ("sigmoid_focal_loss", "distillation_loss"):
+        args = [logits, _probabilities((4, 3), 1, np.float64)]
+    else:
+        args = [logits, _indices((4,), 3)]
+    options = {key: backend.asarray(value) if isinstance(value, np.ndarray) else value
+               for key, value in options.items()}
+    assert_raises_named(error, name, argument,
+                        lambda: getattr(ol, name)(*backend.convert(args), **options))
+
+
+def test_sample_weight_of_another_library_raises():
+    import torch
+
+    x, y = torch.zeros((2, 3)), torch.zeros(2, dtype=torch.int64)
+    for options in ({"sample_weight": np.ones(2)}, {"where": np.ones(2, dtype=bool)}):
+        assert_raises_named(TypeError, "cross_entropy", "different libraries",
+                            lambda options=options: ol.cross_entropy(x, y, **options))
+
+
+@pytest.mark.parametrize("name", ["sigmoid_focal_loss", "softmax_focal_loss",
+                                  "poly1_cross_entropy", "distillation_loss", "cross_entropy"])
+def test_numpy_scalar_and_0d_options_keep_the_dtype(backend, name):
+    """An option given as a NumPy float64 scalar or a 0-d array is a Python number: a float32
+    loss stays float32 and equals the Python-float call."""
+    option = {"sigmoid_focal_loss": "alpha", "softmax_focal_loss": "alpha",
+              "poly1_cross_entropy": "epsilon", "distillation_loss": "temperature",
+              "cross_entropy": "label_smoothing"}[name]
+    logits = _logits((4, 3), np.float32)
+    target = (_probabilities((4, 3), 1, np.float32)
+              if name in ("sigmoid_focal_loss", "distillation_loss") else _indices((4,), 3))
+    args = backend.convert([logits, target])
+    function = getattr(ol, name)
+    expected = backend.to_numpy(function(*args, **{option: 0.3}))
+    for value in (np.float64(0.3), backend.asarray(np.array(0.3))):
+        result = backend.to_numpy(function(*args, **{option: value}))
+        assert result.dtype == np.float32, (value, result.dtype)
+        assert_close(result, expected, rtol=0, atol=0, what=f"{name} {option}={value!r}")
+
+
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits",
+                                  "sigmoid_focal_loss", "exponential_loss", "logistic_loss",
+                                  "zero_one_loss"])
+def test_one_dtype_rule_for_binary_targets(backend, name):
+    """The floating result type of the floating arrays: a float64 target promotes a float32
+    input; integer and bool targets and the sample weights take the input's dtype."""
+    function = getattr(ol, name)
+    scores = np.full((3, 4), 0.25, dtype=np.float32)
+    floating = np.full((3, 4), 1.0)
+    weight = np.ones((3, 1))
+    x = backend.asarray(scores)
+    result = function(x, backend.asarray(floating))
+    assert backend.to_numpy(result).dtype == np.float64
+    for labels in (np.ones((3, 4), dtype=np.int64), np.ones((3, 4), dtype=bool)):
+        result = function(x, backend.asarray(labels), sample_weight=backend.asarray(weight))
+        assert backend.to_numpy(result).dtype == np.float32, labels.dtype

@@ -17,29 +17,30 @@ id outside ``[0, C)`` raises ``RuntimeError`` (``torch.gather``), as torch's own
 and gives NaN on JAX.
 
 Log-probabilities always come from ``log_softmax`` / ``log_sigmoid`` (never ``log(softmax(x))``),
-so logits of magnitude 1e4 give finite losses and gradients. ``reduction`` is ``"mean"`` (the
-default), ``"sum"`` or ``"none"``; the divisor of ``"mean"`` follows the defining peer (torch
-divides a class-weighted mean by the summed weights of the non-ignored targets).
+so logits of magnitude 1e4 give finite losses and gradients.
+
+Every loss ends in :func:`omniloss._reduction.reduce` of its unreduced loss (the
+``reduction="none"`` result), weighted by ``sample_weight`` and masked by ``where``, both
+broadcast against that unreduced loss. ``"mean"`` is ``sum(w * l * m) / sum(w * c * m)``: ``c``
+is torch's class weight ``weight[y]`` of the non-ignored class-index targets (1 elsewhere), so
+without ``sample_weight`` and ``where`` the divisor is torch's (the summed class weights of the
+non-ignored targets for class indices, the number of positions otherwise) and every target
+ignored gives torch's NaN (0 / 0); with ``sample_weight`` or ``where`` a zero total weight (every
+position ignored, masked or weighted 0) gives 0 with a zero gradient, as keras's
+``mean_with_sample_weight`` does. ``"batchmean"`` (``kl_div``, ``distillation_loss``) divides
+the sum by the (weighted) number of samples.
+
+Dtypes follow one rule: the result is the floating result type of the floating array inputs
+(input, floating targets, ``weight``, ``pos_weight``, per-class ``alpha``); integer and boolean
+targets, ``sample_weight`` and numeric options take that dtype and never change it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from omniloss._common import (
-    as_float,
-    check_broadcastable,
-    check_positive,
-    check_reduction,
-    check_same_shape,
-    float_dtype,
-    is_dtype,
-    normalize_axis,
-    reduce,
-    shape_of,
-    weighted_mean,
-)
 from omniloss._dispatch import _is_python_scalar, get_namespace
 from omniloss._primitives import (
     checkpoint,
@@ -54,6 +55,24 @@ from omniloss._primitives import (
     stop_gradient,
     take_classes,
     xlogx,
+)
+from omniloss._reduction import reduce, reduce_kernel, weighting_args
+from omniloss._validation import (
+    as_float,
+    check_array,
+    check_broadcastable,
+    check_flag,
+    check_int,
+    check_number,
+    check_positive,
+    check_real,
+    check_reduction,
+    check_same_shape,
+    check_weighting,
+    float_dtype,
+    is_dtype,
+    normalize_axis,
+    shape_of,
 )
 
 Array = Any
@@ -83,47 +102,36 @@ _BCE_GRAD_FLOOR = 9.999999960041972e-13
 """torch's ``binary_cross_entropy`` backward clamps the denominator ``p * (1 - p)`` at its
 ``float`` constant ``1e-12f``, whose exact value this is (also in float64)."""
 _LN2 = 0.6931471805599453
+_KL_REDUCTIONS = ("mean", "sum", "none", "batchmean")
+_PER_POSITION = ("one value per position, the input's shape without the class axis; ``()`` for "
+                 "a 1-D input")
 
 
 # Validation
 
 
-def _check_int(name: str, argument: str, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name}: {argument} must be an int; got {value!r}")
-
-
-def _check_ignore_index(name: str, ignore_index: Any, is_index: bool) -> None:
+def _check_ignore_index(name: str, ignore_index: Any, is_index: bool) -> int:
     """An int; with class-probability targets only the default -100 (torch raises otherwise)."""
-    _check_int(name, "ignore_index", ignore_index)
-    if not is_index and ignore_index != -100:
+    index = check_int(name, "ignore_index", ignore_index)
+    if not is_index and index != -100:
         raise ValueError(f"{name}: ignore_index applies to class-index targets only; got "
-                         f"ignore_index={ignore_index} with a floating target of class "
+                         f"ignore_index={index} with a floating target of class "
                          f"probabilities")
+    return index
 
 
-def _check_fraction(name: str, argument: str, value: Any) -> None:
-    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
-        raise ValueError(f"{name}: {argument} must be a number in [0, 1]; got {value!r}")
-
-
-def _check_number(name: str, argument: str, value: Any) -> None:
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise TypeError(f"{name}: {argument} must be a Python number; got {value!r}")
-
-
-def _check_array(name: str, argument: str, x: Any) -> None:
-    if _is_python_scalar(x):
-        raise TypeError(f"{name}: {argument} must be an array; got the Python scalar {x!r}")
+def _check_smoothing(name: str, label_smoothing: Any) -> float:
+    return check_number(name, "label_smoothing", label_smoothing, minimum=0.0, maximum=1.0)
 
 
 def _class_axis(name: str, input: Array, axis: Any) -> int:
     """The non-negative class axis of ``input``; 0 for a 1-D input (one sample)."""
-    _check_array(name, "input", input)
+    check_array(name, "input", input)
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have a class axis; got shape ()")
     if input.ndim == 1:
-        if not isinstance(axis, int) or isinstance(axis, bool) or axis not in (-1, 0, 1):
+        axis = check_int(name, "axis", axis)
+        if axis not in (-1, 0, 1):
             raise ValueError(f"{name}: axis must be -1, 0 or 1 for a 1-D input (one sample's "
                              f"classes, class axis 0); got {axis!r}")
         return 0
@@ -141,7 +149,7 @@ def _is_index_target(name: str, xp: ModuleType, scores_shape: tuple[int | None, 
     Raises ``TypeError`` for a floating target of the index shape (float class ids) or a target
     of another dtype, ``ValueError`` for a target of the wrong shape.
     """
-    _check_array(name, "target", target)
+    check_array(name, "target", target)
     index_shape = _without(scores_shape, axis)
     shape = shape_of(target)
     if is_dtype(xp, target.dtype, "integral"):
@@ -242,13 +250,6 @@ def _probability_nll(xp: ModuleType, log_probs: Array, target: Array, *, axis: i
     return -xp.sum(product, axis=axis)
 
 
-def _reduce_index(xp: ModuleType, loss: Array, class_weight: Array, reduction: str) -> Array:
-    """``"mean"`` divides by the summed class weights of the non-ignored targets (torch)."""
-    if reduction == "mean":
-        return weighted_mean(xp, loss, class_weight)
-    return reduce(xp, loss, reduction)
-
-
 def _index_nll_loss(xp: ModuleType, scores: Array, target: Array, *, axis: int,
                     weight: Array | None, ignore_index: int, reduction: str,
                     label_smoothing: float = 0.0, from_logits: bool = False) -> Array:
@@ -257,7 +258,23 @@ def _index_nll_loss(xp: ModuleType, scores: Array, target: Array, *, axis: int,
     valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, scores.dtype)
     loss = _index_nll(xp, scores, valid, safe, class_weight, axis=axis, weight=weight,
                       label_smoothing=label_smoothing, from_logits=from_logits)
-    return _reduce_index(xp, loss, class_weight, reduction)
+    return reduce(xp, loss, reduction, divisor=class_weight)
+
+
+def _reduce_index_kernel(xp: ModuleType, kernel: Callable[[str], Array], reduction: str,
+                         sample_weight: Array | None, where: Array | None, *, target: Array,
+                         weight: Array | None, ignore_index: int, dtype: Any,
+                         name: str) -> Array:
+    """:func:`reduce_kernel` for a class-index kernel that reduces by itself (a fused kernel or
+    :func:`_index_nll_loss`): ``kernel(reduction)`` without ``sample_weight`` and ``where``;
+    with them, ``kernel("none")`` reduced by :func:`reduce` whose ``"mean"`` divides by the
+    weighted class weights of the non-ignored targets (from :func:`_index_targets`)."""
+    if sample_weight is None and where is None:
+        return kernel(reduction)
+    divisor = (_index_targets(xp, target, weight, ignore_index, dtype)[2]
+               if reduction == "mean" else None)
+    return reduce(xp, kernel("none"), reduction, sample_weight, where, name=name,
+                  divisor=divisor)
 
 
 def _index_cross_entropy(xp: ModuleType, logits: Array, target: Array, *, axis: int,
@@ -327,23 +344,19 @@ def _kl_pointwise(xp: ModuleType, log_input: Array, target: Array, log_target: b
     return xlogx(xp, target) - target * log_input
 
 
-def _reduce_kl(xp: ModuleType, loss: Array, reduction: str) -> Array:
-    """``"batchmean"`` divides the sum by the size of axis 0 (by 1 for a 0-d input)."""
-    if reduction == "batchmean":
-        total = xp.sum(loss)
-        return total / loss.shape[0] if loss.ndim > 0 else total
-    return reduce(xp, loss, reduction)
+def _binary_pair(name: str, input: Array, target: Array, reduction: str,
+                 sample_weight: Array | None, where: Array | None,
+                 **floating: Array | None) -> tuple[ModuleType, Array, Array]:
+    """Resolve the namespace of an elementwise binary loss, validate, and return
+    ``(xp, input, target)`` in the loss's dtype.
 
-
-def _binary_terms(name: str, input: Array, target: Array,
-                  **floating: Array | None) -> tuple[Any, Any]:
-    """Namespace and float dtype of an elementwise binary loss.
-
-    ``target`` may be of any real dtype (labels); a floating target takes part in the dtype
-    promotion, as do the ``floating`` options (weights), which must be floating.
+    The dtype is the floating result type of the floating arrays: ``input``, a floating
+    ``target`` and the ``floating`` options (weights, which must be floating); an integer or
+    boolean ``target`` (labels) and a Python number are cast to it. ``sample_weight`` and
+    ``where`` are checked as :func:`check_weighting` does.
     """
-    xp = get_namespace(input, target, *floating.values(), name=name)
-    _check_array(name, "input", input)
+    xp = get_namespace(input, target, *floating.values(), sample_weight, where, name=name)
+    check_array(name, "input", input)
     floating_target = (not _is_python_scalar(target)
                        and is_dtype(xp, target.dtype, "real floating"))
     dtype = float_dtype(name, xp, input=input, target=target if floating_target else None,
@@ -352,14 +365,18 @@ def _binary_terms(name: str, input: Array, target: Array,
             and not is_dtype(xp, target.dtype, ("integral", "bool"))):
         raise TypeError(f"{name}: target must be a real array; got dtype {target.dtype}")
     check_same_shape(name, input=input, target=target)
-    return xp, dtype
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype)
 
 
 # Cross-entropies
 
 
+@weighting_args()
 def binary_cross_entropy(input: Array, target: Array, *, weight: Array | None = None,
-                         reduction: str = "mean") -> Array:
+                         reduction: str = "mean", sample_weight: Array | None = None,
+                         where: Array | None = None) -> Array:
     """Binary cross-entropy on probabilities, each log clamped at -100 as torch does.
 
     ``loss = -w * (y * max(log p, -100) + (1 - y) * max(log(1 - p), -100))``
@@ -378,8 +395,8 @@ def binary_cross_entropy(input: Array, target: Array, *, weight: Array | None = 
         input: probabilities ``p`` in [0, 1], a floating array. Torch raises for values outside
             [0, 1]; here they give NaN (no value is checked, so the loss traces).
         target: targets ``y`` of the same shape, usually in [0, 1] (any real dtype).
-        weight: optional rescaling weight broadcast to the input's shape (``None``: 1).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        weight: optional rescaling weight broadcast to the input's shape (``None``: 1); not in
+            the divisor of ``"mean"`` (torch).
 
     Returns:
         The reduced loss, or the elementwise loss for ``"none"``.
@@ -395,10 +412,8 @@ def binary_cross_entropy(input: Array, target: Array, *, weight: Array | None = 
         Array(50.34657359, dtype=array_api_strict.float64)
     """
     name = "binary_cross_entropy"
-    xp, dtype = _binary_terms(name, input, target, weight=weight)
-    check_reduction(name, reduction)
+    xp, p, y = _binary_pair(name, input, target, reduction, sample_weight, where, weight=weight)
     check_broadcastable(name, "weight", weight, shape_of(input))
-    p, y = as_float(xp, input, dtype), as_float(xp, target, dtype)
     band = p * (1 - p) < _BCE_GRAD_FLOOR
     frozen = stop_gradient(xp, p)
     q = xp.where(band, frozen, p)
@@ -408,8 +423,8 @@ def binary_cross_entropy(input: Array, target: Array, *, weight: Array | None = 
     correction = (frozen - y) / _BCE_GRAD_FLOOR * (p - frozen)
     loss = loss + xp.where(band, correction, xp.zeros_like(correction))
     if weight is not None:
-        loss = loss * as_float(xp, weight, dtype)
-    return reduce(xp, loss, reduction)
+        loss = loss * as_float(xp, weight, p.dtype)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
 def _floored_log(xp: ModuleType, p: Array) -> Array:
@@ -428,10 +443,13 @@ def _floored_log1p_negative(xp: ModuleType, p: Array) -> Array:
     return clamp(xp, xp.where(below, logged, floor), min=_LOG_FLOOR)
 
 
+@weighting_args()
 def binary_cross_entropy_with_logits(input: Array, target: Array, *,
                                      weight: Array | None = None,
                                      pos_weight: Array | None = None,
-                                     reduction: str = "mean") -> Array:
+                                     reduction: str = "mean",
+                                     sample_weight: Array | None = None,
+                                     where: Array | None = None) -> Array:
     """Binary cross-entropy on logits, in log-sigmoid form (finite for logits of any size).
 
     ``loss = -w * (pw * y * log_sigmoid(x) + (1 - y) * log_sigmoid(-x))``, computed as
@@ -441,10 +459,10 @@ def binary_cross_entropy_with_logits(input: Array, target: Array, *,
         input: logits ``x``, a floating array.
         target: targets ``y`` of the same shape, in [0, 1] (soft targets allowed; any real
             dtype).
-        weight: optional rescaling weight broadcast to the input's shape.
+        weight: optional rescaling weight broadcast to the input's shape; not in the divisor of
+            ``"mean"`` (torch divides by the number of elements).
         pos_weight: optional weight ``pw`` of the positive term, broadcast to the input's shape
             (so a ``(C,)`` array weighs the classes along the last axis).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, or the elementwise loss for ``"none"``.
@@ -452,7 +470,10 @@ def binary_cross_entropy_with_logits(input: Array, target: Array, *,
     Defined by ``torch.nn.functional.binary_cross_entropy_with_logits``; elementwise it equals
     ``tf.nn.sigmoid_cross_entropy_with_logits`` and, with ``pos_weight``,
     ``tf.nn.weighted_cross_entropy_with_logits`` (values and gradients). Keras's
-    ``binary_crossentropy(from_logits=True)`` averages over the last axis.
+    ``binary_crossentropy(from_logits=True)`` averages over the last axis: keras's
+    ``BinaryCrossentropy(from_logits=True, reduction="mean_with_sample_weight")`` with a
+    per-sample weight ``(N,)`` is this loss's ``"mean"`` with ``sample_weight`` of shape
+    ``(N, 1)``.
 
     Example:
         >>> import array_api_strict as xp
@@ -461,19 +482,22 @@ def binary_cross_entropy_with_logits(input: Array, target: Array, *,
         Array(5000.34657359, dtype=array_api_strict.float64)
     """
     name = "binary_cross_entropy_with_logits"
-    xp, dtype = _binary_terms(name, input, target, weight=weight, pos_weight=pos_weight)
-    check_reduction(name, reduction)
+    xp, x, y = _binary_pair(name, input, target, reduction, sample_weight, where, weight=weight,
+                            pos_weight=pos_weight)
     check_broadcastable(name, "weight", weight, shape_of(input))
     check_broadcastable(name, "pos_weight", pos_weight, shape_of(input))
-    return fused(xp, "binary_cross_entropy_with_logits", _bce_with_logits_loss)(
-        xp, as_float(xp, input, dtype), as_float(xp, target, dtype),
-        weight=as_float(xp, weight, dtype), pos_weight=as_float(xp, pos_weight, dtype),
-        reduction=reduction)
+    kernel = fused(xp, "binary_cross_entropy_with_logits", _bce_with_logits_loss)
+    weight, pos_weight = as_float(xp, weight, x.dtype), as_float(xp, pos_weight, x.dtype)
+    return reduce_kernel(xp, lambda how: kernel(xp, x, y, weight=weight, pos_weight=pos_weight,
+                                                reduction=how),
+                         reduction, sample_weight, where, name=name)
 
 
+@weighting_args(_PER_POSITION)
 def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bool = True,
                   weight: Array | None = None, ignore_index: int = -100,
-                  label_smoothing: float = 0.0, reduction: str = "mean") -> Array:
+                  label_smoothing: float = 0.0, reduction: str = "mean",
+                  sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Softmax cross-entropy with class-index or class-probability targets.
 
     Class indices ``y`` (integer target, the input's shape without ``axis``)::
@@ -487,7 +511,9 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
         "mean" = sum(l) / number of positions (the weights are not in the divisor)
 
     with ``log p = log_softmax(input, axis)``. Every position ignored gives NaN for ``"mean"``
-    (0 / 0), as in torch; so does an empty batch.
+    (0 / 0), as in torch; so does an empty batch. With ``sample_weight`` ``s`` (or ``where``),
+    ``"mean"`` is ``sum(s * l) / sum(s * w[y] over non-ignored positions)`` for class indices and
+    ``sum(s * l) / sum(s)`` for class probabilities, and 0 when that divisor is 0.
 
     Args:
         input: logits (or probabilities with ``from_logits=False``): ``(C,)``, ``(N, C)`` or
@@ -502,7 +528,6 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
         weight: optional per-class weights, shape ``(C,)``.
         ignore_index: class id whose positions contribute nothing (class indices only).
         label_smoothing: ``eps`` in [0, 1].
-        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (per position).
 
     Returns:
         The reduced loss, or the per-position loss (the input's shape without ``axis``).
@@ -517,11 +542,13 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
     Defined by ``torch.nn.functional.cross_entropy`` (with ``axis=1``, ``from_logits=True``).
     keras's ``sparse_categorical_crossentropy`` / ``categorical_crossentropy`` and
     ``tf.nn.(sparse_)softmax_cross_entropy_with_logits`` give the same per-sample values with
-    ``axis=-1``; keras's ``ignore_class`` equals ``ignore_index`` under "mean". With
-    ``from_logits=False`` and class indices, keras's ``sparse_categorical_crossentropy`` clips
-    before renormalising (this function renormalises first, as keras's
-    ``categorical_crossentropy`` does), which differs once the clip bites. optax returns NaN for
-    an out-of-range label; here it is the backend's gather.
+    ``axis=-1``; keras's ``ignore_class`` equals ``ignore_index`` under "mean", and keras's
+    ``reduction="mean_with_sample_weight"`` with ``sample_weight`` is ours. optax's
+    ``softmax_cross_entropy(_with_integer_labels)`` with a per-example ``where``, averaged over
+    the kept examples, is ours with ``where``. With ``from_logits=False`` and class indices,
+    keras's ``sparse_categorical_crossentropy`` clips before renormalising (this function
+    renormalises first, as keras's ``categorical_crossentropy`` does), which differs once the
+    clip bites. optax returns NaN for an out-of-range label; here it is the backend's gather.
 
     Example:
         >>> import array_api_strict as xp
@@ -531,39 +558,48 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
         Array(0.36064537, dtype=array_api_strict.float64)
     """
     name = "cross_entropy"
-    xp = get_namespace(input, target, weight, name=name)
+    xp = get_namespace(input, target, weight, sample_weight, where, name=name)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     axis = _class_axis(name, input, axis)
     is_index = _is_index_target(name, xp, shape_of(input), target, axis)
     dtype = float_dtype(name, xp, input=input, weight=weight,
                         target=None if is_index else target)
-    _check_ignore_index(name, ignore_index, is_index)
-    _check_fraction(name, "label_smoothing", label_smoothing)
-    if not isinstance(from_logits, bool):
-        raise TypeError(f"{name}: from_logits must be a bool; got {from_logits!r}")
+    ignore_index = _check_ignore_index(name, ignore_index, is_index)
+    label_smoothing = _check_smoothing(name, label_smoothing)
+    from_logits = check_flag(name, "from_logits", from_logits)
     weight = _class_vector(name, "weight", xp, weight, input.shape[axis], dtype)
     scores = as_float(xp, input, dtype)
     if is_index and from_logits:
-        return fused(xp, "cross_entropy", _index_cross_entropy)(
-            xp, scores, target, axis=axis, weight=weight, ignore_index=ignore_index,
-            label_smoothing=label_smoothing, reduction=reduction)
+        kernel = fused(xp, "cross_entropy", _index_cross_entropy)
+        return _reduce_index_kernel(
+            xp, lambda how: kernel(xp, scores, target, axis=axis, weight=weight,
+                                   ignore_index=ignore_index, label_smoothing=label_smoothing,
+                                   reduction=how),
+            reduction, sample_weight, where, target=target, weight=weight,
+            ignore_index=ignore_index, dtype=dtype, name=name)
     log_probs = (log_softmax(xp, scores, axis=axis) if from_logits
                  else _clipped_log_probabilities(xp, scores, axis))
     if not is_index:
         loss = _probability_nll(xp, log_probs, as_float(xp, target, dtype), axis=axis,
                                 weight=weight, label_smoothing=label_smoothing)
-        return reduce(xp, loss, reduction)
-    return _index_nll_loss(xp, log_probs, target, axis=axis, weight=weight,
-                           ignore_index=ignore_index, label_smoothing=label_smoothing,
-                           reduction=reduction)
+        return reduce(xp, loss, reduction, sample_weight, where, name=name)
+    valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, dtype)
+    loss = _index_nll(xp, log_probs, valid, safe, class_weight, axis=axis, weight=weight,
+                      label_smoothing=label_smoothing, from_logits=False)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name, divisor=class_weight)
 
 
+@weighting_args(_PER_POSITION)
 def nll_loss(input: Array, target: Array, *, axis: int = 1, weight: Array | None = None,
-             ignore_index: int = -100, reduction: str = "mean") -> Array:
+             ignore_index: int = -100, reduction: str = "mean",
+             sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Negative log-likelihood of class indices, given log-probabilities.
 
     ``l = -w[y] * input[y]`` (0 where ``y == ignore_index``); ``"mean"`` divides the sum by the
-    summed ``w[y]`` of the non-ignored positions (NaN when every position is ignored).
+    summed ``w[y]`` of the non-ignored positions (NaN when every position is ignored). With
+    ``sample_weight`` ``s`` (or ``where``) it is ``sum(s * l) / sum(s * w[y] over non-ignored
+    positions)``, 0 when that divisor is 0.
 
     Args:
         input: log-probabilities, ``(C,)``, ``(N, C)`` or ``(N, C, d1, ..., dk)``, classes along
@@ -572,7 +608,6 @@ def nll_loss(input: Array, target: Array, *, axis: int = 1, weight: Array | None
         axis: the class axis (default 1, torch's layout). A 1-D input's class axis is 0.
         weight: optional per-class weights, shape ``(C,)``.
         ignore_index: class id whose positions contribute nothing.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, or the per-position loss.
@@ -587,22 +622,31 @@ def nll_loss(input: Array, target: Array, *, axis: int = 1, weight: Array | None
         Array(0.3, dtype=array_api_strict.float64)
     """
     name = "nll_loss"
-    xp = get_namespace(input, target, weight, name=name)
+    xp = get_namespace(input, target, weight, sample_weight, where, name=name)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     axis = _class_axis(name, input, axis)
     _is_index_target(name, xp, shape_of(input), target, axis, allow_probabilities=False)
     dtype = float_dtype(name, xp, input=input, weight=weight)
-    _check_int(name, "ignore_index", ignore_index)
+    ignore_index = check_int(name, "ignore_index", ignore_index)
     weight = _class_vector(name, "weight", xp, weight, input.shape[axis], dtype)
-    return fused(xp, "nll_loss", _index_nll_loss)(
-        xp, as_float(xp, input, dtype), target, axis=axis, weight=weight,
-        ignore_index=ignore_index, reduction=reduction)
+    kernel = fused(xp, "nll_loss", _index_nll_loss)
+    log_probs = as_float(xp, input, dtype)
+    return _reduce_index_kernel(
+        xp, lambda how: kernel(xp, log_probs, target, axis=axis, weight=weight,
+                               ignore_index=ignore_index, reduction=how),
+        reduction, sample_weight, where, target=target, weight=weight,
+        ignore_index=ignore_index, dtype=dtype, name=name)
 
 
+@weighting_args("one value per position: ``()``, ``(N,)`` or ``(N, d1, ..., dk)``, the "
+                "logits' shape without the class axis")
 def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
                          linear_bias: Array | None = None, weight: Array | None = None,
                          ignore_index: int = -100, label_smoothing: float = 0.0,
-                         chunk_size: int | None = None, reduction: str = "mean") -> Array:
+                         chunk_size: int | None = None, reduction: str = "mean",
+                         sample_weight: Array | None = None,
+                         where: Array | None = None) -> Array:
     """Cross-entropy of a linear layer's logits, computed in chunks of the batch.
 
     ``cross_entropy(input @ linear_weight.T + linear_bias, target)`` with the semantics of
@@ -625,7 +669,6 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
         ignore_index: class id whose positions contribute nothing (torch's ``None`` is -100).
         label_smoothing: ``eps`` in [0, 1].
         chunk_size: rows per chunk; ``None`` computes the whole batch as one chunk.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, or the per-position loss.
@@ -644,10 +687,12 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
         Array(1.23922478, dtype=array_api_strict.float64)
     """
     name = "linear_cross_entropy"
-    xp = get_namespace(input, linear_weight, target, linear_bias, weight, name=name)
+    xp = get_namespace(input, linear_weight, target, linear_bias, weight, sample_weight, where,
+                       name=name)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     for argument, x in (("input", input), ("linear_weight", linear_weight)):
-        _check_array(name, argument, x)
+        check_array(name, argument, x)
     if input.ndim not in (1, 2):
         raise ValueError(f"{name}: input must have shape (in_features,) or (N, in_features); "
                          f"got {shape_of(input)}")
@@ -669,18 +714,18 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
     dtype = float_dtype(name, xp, input=input, linear_weight=linear_weight,
                         linear_bias=linear_bias, weight=weight,
                         target=None if is_index else target)
-    _check_ignore_index(name, ignore_index, is_index)
-    _check_fraction(name, "label_smoothing", label_smoothing)
+    ignore_index = _check_ignore_index(name, ignore_index, is_index)
+    label_smoothing = _check_smoothing(name, label_smoothing)
     if chunk_size is not None:
-        _check_int(name, "chunk_size", chunk_size)
-        check_positive(name, "chunk_size", chunk_size)
+        chunk_size = check_int(name, "chunk_size", chunk_size, minimum=1)
     weight = _class_vector(name, "weight", xp, weight, out_shape[0], dtype)
     hidden = as_float(xp, input, dtype)
     projection = as_float(xp, linear_weight, dtype)
     bias = as_float(xp, linear_bias, dtype)
+    divisor = None  # torch's divisor of "mean": the class weights of the non-ignored targets
     if is_index:
-        valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, dtype)
-        labels = class_weight
+        valid, safe, divisor = _index_targets(xp, target, weight, ignore_index, dtype)
+        labels = divisor
     else:
         labels = as_float(xp, target, dtype)
 
@@ -715,16 +760,17 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
     else:
         loss = xp.concat([chunk_loss(slice(start, min(start + step, rows_total)))
                           for start in range(0, rows_total, step)], axis=0)
-    if is_index:
-        return _reduce_index(xp, loss, class_weight, reduction)
-    return reduce(xp, loss, reduction)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name, divisor=divisor)
 
 
 # Divergences
 
 
+@weighting_args("the pointwise terms, the input's shape: a per-sample weight of a 2-D input "
+                "is ``(N, 1)``", reductions=_KL_REDUCTIONS)
 def kl_div(input: Array, target: Array, *, log_target: bool = False,
-           reduction: str = "mean") -> Array:
+           reduction: str = "mean", sample_weight: Array | None = None,
+           where: Array | None = None) -> Array:
     """Kullback-Leibler divergence terms of ``target`` from the distribution whose logs are
     ``input``.
 
@@ -733,20 +779,25 @@ def kl_div(input: Array, target: Array, *, log_target: bool = False,
 
     ``"mean"`` divides the sum by **every element** (torch's legacy meaning, which is not the
     KL divergence); ``"batchmean"`` divides by the batch size (``input.shape[0]``) and is the
-    true mean KL per sample.
+    true mean KL per sample. With ``sample_weight`` (or ``where``) ``"batchmean"`` divides by
+    the weighted number of samples: the summed weights over one sample's elements, averaged,
+    so a per-sample weight ``s`` of shape ``(N, 1)`` gives ``sum_i s_i * KL_i / sum_i s_i``.
 
     Args:
         input: log-probabilities, a floating array.
         target: probabilities of the same shape (log-probabilities with ``log_target``).
         log_target: whether ``target`` holds log-probabilities.
-        reduction: ``"mean"``, ``"batchmean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, or the pointwise terms for ``"none"``.
 
     Defined by ``torch.nn.functional.kl_div`` (which warns on ``"mean"``; we do not). optax's
     ``kl_divergence`` is the ``"sum"`` over the last axis per row; keras's ``kl_divergence``
-    takes probabilities for both arguments and clips them to [1e-7, 1].
+    takes probabilities for both arguments and clips them to [1e-7, 1]: away from the clip,
+    ``keras.losses.KLDivergence(reduction="mean_with_sample_weight")`` with a per-sample weight
+    ``(N,)`` is ``kl_div(log(y_pred), y_true, reduction="batchmean")`` with ``sample_weight``
+    ``(N, 1)``, and optax's per-example ``kl_divergence`` with a per-example ``where``, averaged
+    over the kept examples, is ours with ``where`` ``(N, 1)``.
 
     Example:
         >>> import array_api_strict as xp
@@ -756,20 +807,22 @@ def kl_div(input: Array, target: Array, *, log_target: bool = False,
         Array(0.36806421, dtype=array_api_strict.float64)
     """
     name = "kl_div"
-    xp = get_namespace(input, target, name=name)
-    _check_array(name, "input", input)
+    xp = get_namespace(input, target, sample_weight, where, name=name)
+    check_array(name, "input", input)
     dtype = float_dtype(name, xp, input=input, target=target)
     check_same_shape(name, input=input, target=target)
-    check_reduction(name, reduction, ("mean", "batchmean", "sum", "none"))
-    if not isinstance(log_target, bool):
-        raise TypeError(f"{name}: log_target must be a bool; got {log_target!r}")
+    check_reduction(name, reduction, _KL_REDUCTIONS)
+    check_weighting(name, xp, sample_weight, where)
+    log_target = check_flag(name, "log_target", log_target)
     loss = _kl_pointwise(xp, as_float(xp, input, dtype), as_float(xp, target, dtype),
                          log_target)
-    return _reduce_kl(xp, loss, reduction)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@weighting_args("one value per distribution, the input's shape without ``axis``")
 def js_divergence(input: Array, target: Array, *, axis: int = -1,
-                  reduction: str = "mean") -> Array:
+                  reduction: str = "mean", sample_weight: Array | None = None,
+                  where: Array | None = None) -> Array:
     """Jensen-Shannon divergence between probability vectors along ``axis`` (natural log).
 
     ``JS(p, q) = KL(p || m) / 2 + KL(q || m) / 2`` with ``m = (p + q) / 2``, computed as
@@ -780,8 +833,6 @@ def js_divergence(input: Array, target: Array, *, axis: int = -1,
         input: probabilities ``p`` (each vector along ``axis`` sums to 1).
         target: probabilities ``q`` of the same shape.
         axis: the axis of the distributions (default -1).
-        reduction: ``"mean"`` (over the vectors), ``"sum"`` or ``"none"`` (one value per
-            vector: the shape without ``axis``).
 
     Returns:
         The reduced divergence, or one divergence per vector.
@@ -797,25 +848,29 @@ def js_divergence(input: Array, target: Array, *, axis: int = -1,
         Array(0.69314718, dtype=array_api_strict.float64)
     """
     name = "js_divergence"
-    xp = get_namespace(input, target, name=name)
-    _check_array(name, "input", input)
+    xp = get_namespace(input, target, sample_weight, where, name=name)
+    check_array(name, "input", input)
     dtype = float_dtype(name, xp, input=input, target=target)
     check_same_shape(name, input=input, target=target)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have at least 1 dimension; got shape ()")
     axis = normalize_axis(name, axis, input.ndim)
     p, q = as_float(xp, input, dtype), as_float(xp, target, dtype)
     middle = (p + q) / 2
     own = xp.sum(xlogx(xp, p) + xlogx(xp, q), axis=axis) / 2
-    return reduce(xp, own - xp.sum(xlogx(xp, middle), axis=axis), reduction)
+    return reduce(xp, own - xp.sum(xlogx(xp, middle), axis=axis), reduction, sample_weight,
+                  where, name=name)
 
 
 # Focal and polynomial losses
 
 
+@weighting_args()
 def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamma: float = 2.0,
-                       reduction: str = "mean") -> Array:
+                       reduction: str = "mean", sample_weight: Array | None = None,
+                       where: Array | None = None) -> Array:
     """Sigmoid focal loss (RetinaNet): binary cross-entropy scaled by ``(1 - p_t) ** gamma``.
 
     ``l = alpha_t * (1 - p_t) ** gamma * BCE_with_logits(x, y)``, ``p = sigmoid(x)``,
@@ -834,14 +889,18 @@ def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamm
         target: targets in [0, 1] of the same shape (any real dtype).
         alpha: weight of the positive class in [0, 1]; negative disables the weighting.
         gamma: focusing exponent, ``>= 0`` (0 gives the alpha-weighted BCE).
-        reduction: ``"mean"`` (torchvision's default is ``"none"``), ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, or the elementwise loss for ``"none"``.
 
     Defined by ``torchvision.ops.sigmoid_focal_loss``; optax's ``sigmoid_focal_loss`` computes
     the same factor in log space but defaults to ``alpha=None`` (no weighting); keras's
-    ``binary_focal_crossentropy`` applies alpha only with ``apply_class_balancing=True``.
+    ``binary_focal_crossentropy`` applies alpha only with ``apply_class_balancing=True`` (ours
+    with ``alpha < 0`` otherwise) and averages over the last axis: where its clip of the
+    probabilities to [1e-7, 1 - 1e-7] does not bite, keras's ``BinaryFocalCrossentropy(
+    from_logits=True, reduction="mean_with_sample_weight")`` with a per-sample weight ``(N,)``
+    is our ``"mean"`` with ``sample_weight`` ``(N, 1)``. Our default reduction is ``"mean"``
+    (torchvision's is ``"none"``).
 
     Example:
         >>> import array_api_strict as xp
@@ -850,11 +909,9 @@ def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamm
         Array(0.64044017, dtype=array_api_strict.float64)
     """
     name = "sigmoid_focal_loss"
-    xp, dtype = _binary_terms(name, input, target)
-    check_reduction(name, reduction)
-    _check_number(name, "alpha", alpha)
-    check_positive(name, "gamma", gamma, allow_zero=True)
-    x, y = as_float(xp, input, dtype), as_float(xp, target, dtype)
+    alpha = check_real(name, "alpha", alpha)
+    gamma = check_positive(name, "gamma", gamma, allow_zero=True)
+    xp, x, y = _binary_pair(name, input, target, reduction, sample_weight, where)
     log_p, log_not_p = log_sigmoid(xp, x), log_sigmoid(xp, -x)
     peak = xp.maximum(log_p, log_not_p)
     mixture = (1 - y) * xp.exp(log_p - peak) + y * xp.exp(log_not_p - peak)
@@ -863,13 +920,15 @@ def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamm
     loss = _focal_factor(xp, log_one_minus, positive, gamma) * _bce_with_logits(xp, x, y, None)
     if alpha >= 0:
         loss = (alpha * y + (1 - alpha) * (1 - y)) * loss
-    return reduce(xp, loss, reduction)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@weighting_args(_PER_POSITION)
 def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
                        alpha: float | Array | None = None, gamma: float = 2.0,
                        weight: Array | None = None, ignore_index: int = -100,
-                       reduction: str = "mean") -> Array:
+                       reduction: str = "mean", sample_weight: Array | None = None,
+                       where: Array | None = None) -> Array:
     """Multi-class focal loss from log-softmax: ``-alpha * (1 - p) ** gamma * log p``.
 
     Class indices ``y``: ``l = -alpha[y] * w[y] * (1 - p[y]) ** gamma * log p[y]``, 0 where
@@ -877,7 +936,9 @@ def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
     positions (as :func:`cross_entropy`).
 
     Class probabilities ``t``: ``l = -sum_c alpha[c] * w[c] * t[c] * (1 - p[c]) ** gamma *
-    log p[c]``; ``"mean"`` divides by the number of positions.
+    log p[c]``; ``"mean"`` divides by the number of positions. With ``sample_weight`` ``s`` (or
+    ``where``) the divisors are ``sum(s * w[y])`` over the non-ignored positions and ``sum(s)``,
+    as in :func:`cross_entropy`.
 
     ``log p = log_softmax(input, axis)`` and ``(1 - p) ** gamma = exp(gamma * log1mexp(log p))``:
     no probability clipping, finite values and gradients for confident predictions and every
@@ -888,12 +949,12 @@ def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
         target: class indices (integer, the input's shape without ``axis``) or class
             probabilities (floating, the input's shape).
         axis: the class axis (default 1; a 1-D input's class axis is 0).
-        alpha: ``None`` (1), a number multiplying every class, or per-class weights ``(C,)``.
+        alpha: ``None`` (1), a number (or 0-d array) multiplying every class, or per-class
+            weights ``(C,)``.
         gamma: focusing exponent, ``>= 0`` (0 gives the alpha-weighted cross-entropy).
         weight: optional per-class weights ``(C,)``, in the divisor of "mean" as in
             :func:`cross_entropy`.
         ignore_index: class id whose positions contribute nothing (class indices only).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, or the per-position loss.
@@ -912,17 +973,19 @@ def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
         Array(1.70256999, dtype=array_api_strict.float64)
     """
     name = "softmax_focal_loss"
-    alpha_array = alpha if alpha is not None and not _is_python_scalar(alpha) else None
-    xp = get_namespace(input, target, weight, alpha_array, name=name)
+    # a number, NumPy scalar or 0-d array multiplies every class; a 1-d array is per class
+    alpha_array = alpha if alpha is not None and shape_of(alpha) != () else None
+    xp = get_namespace(input, target, weight, alpha_array, sample_weight, where, name=name)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     axis = _class_axis(name, input, axis)
     is_index = _is_index_target(name, xp, shape_of(input), target, axis)
     dtype = float_dtype(name, xp, input=input, weight=weight, alpha=alpha_array,
                         target=None if is_index else target)
-    _check_ignore_index(name, ignore_index, is_index)
-    check_positive(name, "gamma", gamma, allow_zero=True)
+    ignore_index = _check_ignore_index(name, ignore_index, is_index)
+    gamma = check_positive(name, "gamma", gamma, allow_zero=True)
     if alpha is not None and alpha_array is None:
-        _check_number(name, "alpha", alpha)
+        alpha = check_real(name, "alpha", alpha)
     n_classes = input.shape[axis]
     weight = _class_vector(name, "weight", xp, weight, n_classes, dtype)
     alpha_array = _class_vector(name, "alpha", xp, alpha_array, n_classes, dtype)
@@ -937,7 +1000,7 @@ def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
         loss = -xp.sum(terms, axis=axis)
         if alpha is not None and alpha_array is None:
             loss = alpha * loss
-        return reduce(xp, loss, reduction)
+        return reduce(xp, loss, reduction, sample_weight, where, name=name)
     valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, dtype)
     picked = gather_classes(xp, log_probs, safe, axis=axis)
     log_one_minus, below_one = _log1mexp(xp, picked)
@@ -947,11 +1010,13 @@ def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
     elif alpha is not None:
         loss = alpha * loss
     loss = xp.where(valid, loss, xp.zeros_like(loss))
-    return _reduce_index(xp, loss, class_weight, reduction)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name, divisor=class_weight)
 
 
+@weighting_args(_PER_POSITION)
 def poly1_cross_entropy(input: Array, target: Array, *, axis: int = 1, epsilon: float = 2.0,
-                        reduction: str = "mean") -> Array:
+                        reduction: str = "mean", sample_weight: Array | None = None,
+                        where: Array | None = None) -> Array:
     """Poly-1 loss: cross-entropy plus ``epsilon * (1 - p_t)`` (Leng et al. 2022).
 
     Class indices ``y``: ``l = -log p[y] + epsilon * (1 - p[y])``. Class probabilities ``t``:
@@ -965,14 +1030,14 @@ def poly1_cross_entropy(input: Array, target: Array, *, axis: int = 1, epsilon: 
         axis: the class axis (default 1; a 1-D input's class axis is 0).
         epsilon: coefficient of the first polynomial term (2.0 for ImageNet in the paper,
             -1.0 for detection).
-        reduction: ``"mean"`` (over positions), ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, or the per-position loss.
 
     Defined by ``optax.poly_loss_cross_entropy`` (which takes probability targets with the
-    classes last and returns per-example values). torchvision has it only on an unmerged
-    branch.
+    classes last and returns per-example values; with a per-example ``where`` those values,
+    averaged over the kept examples, are our ``"mean"`` with ``where``). torchvision has it
+    only on an unmerged branch.
 
     Example:
         >>> import array_api_strict as xp
@@ -981,12 +1046,13 @@ def poly1_cross_entropy(input: Array, target: Array, *, axis: int = 1, epsilon: 
         Array(0.48225655, dtype=array_api_strict.float64)
     """
     name = "poly1_cross_entropy"
-    xp = get_namespace(input, target, name=name)
+    xp = get_namespace(input, target, sample_weight, where, name=name)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     axis = _class_axis(name, input, axis)
     is_index = _is_index_target(name, xp, shape_of(input), target, axis)
     dtype = float_dtype(name, xp, input=input, target=None if is_index else target)
-    _check_number(name, "epsilon", epsilon)
+    epsilon = check_real(name, "epsilon", epsilon)
     log_probs = log_softmax(xp, as_float(xp, input, dtype), axis=axis)
     if is_index:
         picked = gather_classes(xp, log_probs, target, axis=axis)
@@ -994,18 +1060,22 @@ def poly1_cross_entropy(input: Array, target: Array, *, axis: int = 1, epsilon: 
     else:
         labels = as_float(xp, target, dtype)
         loss = -xp.sum(labels * (log_probs + epsilon * xp.expm1(log_probs)), axis=axis)
-    return reduce(xp, loss, reduction)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@weighting_args("the pointwise terms, the input's shape: a per-sample weight of a 2-D input "
+                "is ``(N, 1)``", reductions=("batchmean", "mean", "sum", "none"))
 def distillation_loss(input: Array, teacher: Array, *, temperature: float = 1.0, axis: int = 1,
-                      reduction: str = "batchmean") -> Array:
+                      reduction: str = "batchmean", sample_weight: Array | None = None,
+                      where: Array | None = None) -> Array:
     """Knowledge-distillation loss: ``T**2 * KL(softmax(teacher / T) || softmax(input / T))``.
 
     Pointwise ``T**2 * q * (log q - log_softmax(input / T))`` with ``q = softmax(teacher / T)``,
     reduced as :func:`kl_div`: ``"batchmean"`` (default) is the mean KL per sample (the sum over
     everything divided by ``input.shape[0]``), ``"mean"`` divides by every element, ``"none"``
-    returns the pointwise terms (the input's shape). The ``T**2`` factor keeps the gradient's
-    scale independent of ``T`` (Hinton et al. 2015).
+    returns the pointwise terms (the input's shape). With ``sample_weight`` (or ``where``),
+    ``"batchmean"`` divides by the weighted number of samples, as :func:`kl_div`. The ``T**2``
+    factor keeps the gradient's scale independent of ``T`` (Hinton et al. 2015).
 
     Args:
         input: student logits, classes along ``axis``.
@@ -1013,7 +1083,6 @@ def distillation_loss(input: Array, teacher: Array, *, temperature: float = 1.0,
             the caller's framework if the teacher is frozen).
         temperature: ``T > 0``.
         axis: the class axis (default 1; a 1-D input's class axis is 0).
-        reduction: ``"batchmean"``, ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, or the pointwise terms.
@@ -1029,24 +1098,28 @@ def distillation_loss(input: Array, teacher: Array, *, temperature: float = 1.0,
         Array(0.32781333, dtype=array_api_strict.float64)
     """
     name = "distillation_loss"
-    xp = get_namespace(input, teacher, name=name)
-    check_reduction(name, reduction, ("batchmean", "mean", "sum", "none"))
+    xp = get_namespace(input, teacher, sample_weight, where, name=name)
+    check_reduction(name, reduction, _KL_REDUCTIONS)
+    check_weighting(name, xp, sample_weight, where)
     axis = _class_axis(name, input, axis)
     dtype = float_dtype(name, xp, input=input, teacher=teacher)
     check_same_shape(name, input=input, teacher=teacher)
-    check_positive(name, "temperature", temperature)
+    temperature = check_positive(name, "temperature", temperature)
     student = as_float(xp, input, dtype) / temperature
     soft = as_float(xp, teacher, dtype) / temperature
     pointwise = _kl_pointwise(xp, log_softmax(xp, student, axis=axis),
                               softmax(xp, soft, axis=axis), False)
-    return _reduce_kl(xp, temperature**2 * pointwise, reduction)
+    return reduce(xp, temperature**2 * pointwise, reduction, sample_weight, where, name=name)
 
 
 # Losses on labels and margins
 
 
+@weighting_args("one value per position: the input's shape without ``axis`` (multi-class) "
+                "or the input's shape (binary)")
 def zero_one_loss(input: Array, target: Array, *, axis: int = 1,
-                  reduction: str = "mean") -> Array:
+                  reduction: str = "mean", sample_weight: Array | None = None,
+                  where: Array | None = None) -> Array:
     """0-1 loss: 1.0 for each misclassified position, else 0.0 (not differentiable).
 
     The form is read from the shapes:
@@ -1057,15 +1130,16 @@ def zero_one_loss(input: Array, target: Array, *, axis: int = 1,
       dtype; positive means ``target > 0``), error where the sign of ``input`` disagrees with
       the label. A score of exactly 0 counts as an error for either label.
 
-    The result is in the input's floating dtype with no gradient (its derivative is 0 almost
-    everywhere; on torch the result does not require grad). One-hot targets must be turned
-    into indices first: a one-hot target has the input's shape and would be read as binary.
+    The result is in the floating result type of the input and a floating binary target, with
+    no gradient (its derivative is 0 almost everywhere; on torch the result does not require
+    grad; a ``sample_weight`` still gets its gradient). ``"mean"`` is the error rate, ``"sum"``
+    the error count. One-hot targets must be turned into indices first: a one-hot target has
+    the input's shape and would be read as binary.
 
     Args:
         input: scores (logits or probabilities: only the argmax or sign matters), floating.
         target: class indices (multi-class) or binary labels (the input's shape).
         axis: the class axis of the multi-class form (default 1; a 1-D input's is 0).
-        reduction: ``"mean"`` (the error rate), ``"sum"`` (the error count) or ``"none"``.
 
     Returns:
         The reduced loss, or the per-position 0/1 values.
@@ -1080,25 +1154,25 @@ def zero_one_loss(input: Array, target: Array, *, axis: int = 1,
         Array(0.5, dtype=array_api_strict.float64)
     """
     name = "zero_one_loss"
-    xp = get_namespace(input, target, name=name)
-    check_reduction(name, reduction)
-    _check_array(name, "input", input)
-    _check_array(name, "target", target)
-    dtype = float_dtype(name, xp, input=input)
-    scores = as_float(xp, input, dtype)
+    check_array(name, "input", input)
+    check_array(name, "target", target)
     if shape_of(target) == shape_of(input):
-        if not is_dtype(xp, target.dtype, ("real floating", "integral", "bool")):
-            raise TypeError(f"{name}: target must be a real array; got dtype {target.dtype}")
-        positive = as_float(xp, target, dtype) > 0
-        wrong = xp.where(positive, scores <= 0, scores >= 0)
+        xp, scores, labels = _binary_pair(name, input, target, reduction, sample_weight, where)
+        wrong = xp.where(labels > 0, scores <= 0, scores >= 0)
     else:
+        xp = get_namespace(input, target, sample_weight, where, name=name)
+        check_reduction(name, reduction)
+        check_weighting(name, xp, sample_weight, where)
+        scores = as_float(xp, input, float_dtype(name, xp, input=input))
         axis = _class_axis(name, input, axis)
         _is_index_target(name, xp, shape_of(input), target, axis, allow_probabilities=False)
         wrong = xp.argmax(scores, axis=axis) != target
-    return reduce(xp, xp.astype(wrong, dtype), reduction)
+    return reduce(xp, xp.astype(wrong, scores.dtype), reduction, sample_weight, where, name=name)
 
 
-def exponential_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+@weighting_args()
+def exponential_loss(input: Array, target: Array, *, reduction: str = "mean",
+                     sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Exponential loss of AdaBoost: ``exp(-y * f)`` with labels ``y`` in {-1, 1}.
 
     It overflows to ``inf`` for margins ``-y * f`` above ~88 (float32) or ~709 (float64), as
@@ -1107,7 +1181,6 @@ def exponential_loss(input: Array, target: Array, *, reduction: str = "mean") ->
     Args:
         input: scores ``f``, a floating array.
         target: labels ``y`` in {-1, 1} of the same shape (any real dtype; not remapped).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, or the elementwise loss for ``"none"``.
@@ -1121,13 +1194,13 @@ def exponential_loss(input: Array, target: Array, *, reduction: str = "mean") ->
         Array(3.71828183, dtype=array_api_strict.float64)
     """
     name = "exponential_loss"
-    xp, dtype = _binary_terms(name, input, target)
-    check_reduction(name, reduction)
-    return reduce(xp, xp.exp(-as_float(xp, target, dtype) * as_float(xp, input, dtype)),
-                  reduction)
+    xp, f, y = _binary_pair(name, input, target, reduction, sample_weight, where)
+    return reduce(xp, xp.exp(-y * f), reduction, sample_weight, where, name=name)
 
 
-def logistic_loss(input: Array, target: Array, *, reduction: str = "mean") -> Array:
+@weighting_args()
+def logistic_loss(input: Array, target: Array, *, reduction: str = "mean",
+                  sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Logistic loss ``log(1 + exp(-y * f))`` with labels ``y`` in {-1, 1}, overflow-safe.
 
     Computed as ``softplus(-y * f)``, so a margin of -1e4 gives 1e4 (not ``inf``).
@@ -1135,7 +1208,6 @@ def logistic_loss(input: Array, target: Array, *, reduction: str = "mean") -> Ar
     Args:
         input: scores ``f``, a floating array.
         target: labels ``y`` in {-1, 1} of the same shape (any real dtype; not remapped).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss, or the elementwise loss for ``"none"``.
@@ -1150,8 +1222,6 @@ def logistic_loss(input: Array, target: Array, *, reduction: str = "mean") -> Ar
         Array(10000.69314718, dtype=array_api_strict.float64)
     """
     name = "logistic_loss"
-    xp, dtype = _binary_terms(name, input, target)
-    check_reduction(name, reduction)
-    margin = as_float(xp, target, dtype) * as_float(xp, input, dtype)
-    return reduce(xp, softplus(xp, -margin), reduction)
+    xp, f, y = _binary_pair(name, input, target, reduction, sample_weight, where)
+    return reduce(xp, softplus(xp, -(y * f)), reduction, sample_weight, where, name=name)
 

@@ -115,19 +115,35 @@ def _margin_labels(rng: np.random.Generator) -> list[Case]:
     return [Case((f, y), {"reduction": r}, r) for r in REDUCTIONS]
 
 
+def _weighted(maker: CaseMaker, shape: tuple[int, ...], **options: object) -> CaseMaker:
+    """``maker``'s cases and one more: its first case with ``sample_weight`` (uniform in
+    [0, 2), one entry 0) and ``where`` of ``shape`` (what broadcasts against the unreduced
+    loss), reduced by ``options`` (``"mean"`` unless given)."""
+    def make(rng: np.random.Generator) -> list[Case]:
+        cases = maker(rng)
+        first = cases[0]
+        weight = rng.uniform(0.0, 2.0, size=shape)
+        weight.reshape(-1)[0] = 0.0
+        where = rng.uniform(size=shape) > 0.25
+        kwargs = {**first.kwargs, "reduction": "mean", **options, "sample_weight": weight,
+                  "where": where}
+        return [*cases, Case(first.args, kwargs, f"{first.label} sample_weight, where")]
+    return make
+
+
 CASES: dict[str, CaseMaker] = {
-    "binary_cross_entropy": _binary_probabilities,
-    "binary_cross_entropy_with_logits": _binary_logits,
-    "cross_entropy": _cross_entropy,
-    "linear_cross_entropy": _linear_cross_entropy,
-    "nll_loss": _nll_loss,
-    "kl_div": _kl_div,
-    "js_divergence": _js_divergence,
-    "sigmoid_focal_loss": _sigmoid_focal_loss,
-    "softmax_focal_loss": _softmax_focal_loss,
-    "poly1_cross_entropy": _poly1_cross_entropy,
-    "distillation_loss": _distillation_loss,
-    "zero_one_loss": _zero_one_loss,
-    "exponential_loss": _margin_labels,
-    "logistic_loss": _margin_labels,
+    "binary_cross_entropy": _weighted(_binary_probabilities, (8, 1)),
+    "binary_cross_entropy_with_logits": _weighted(_binary_logits, (8, 5)),
+    "cross_entropy": _weighted(_cross_entropy, (6, 3)),
+    "linear_cross_entropy": _weighted(_linear_cross_entropy, (7,)),
+    "nll_loss": _weighted(_nll_loss, (6, 3)),
+    "kl_div": _weighted(_kl_div, (6, 1), reduction="batchmean"),
+    "js_divergence": _weighted(_js_divergence, (6,)),
+    "sigmoid_focal_loss": _weighted(_sigmoid_focal_loss, (8, 5)),
+    "softmax_focal_loss": _weighted(_softmax_focal_loss, (6, 1)),
+    "poly1_cross_entropy": _weighted(_poly1_cross_entropy, (6, 3)),
+    "distillation_loss": _weighted(_distillation_loss, (6, 1), reduction="batchmean"),
+    "zero_one_loss": _weighted(_zero_one_loss, (8,)),
+    "exponential_loss": _weighted(_margin_labels, (8, 5), reduction="sum"),
+    "logistic_loss": _weighted(_margin_labels, (8, 1)),
 }
