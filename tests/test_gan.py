@@ -273,6 +273,14 @@ def test_bad_inputs(backend):
     name = "gan_discriminator_loss"
     assert_raises_named(ValueError, name, "kind",
                         lambda: ol.gan_discriminator_loss(x, x, kind="non_saturating"))
+    assert_raises_named(TypeError, name, "kind", lambda: ol.gan_discriminator_loss(x, x, kind=1))
+    assert_raises_named(TypeError, name, "reduction",
+                        lambda: ol.gan_discriminator_loss(x, x, reduction=None))
+    assert_raises_named(ValueError, name, "fake", lambda: ol.gan_discriminator_loss(
+        x, backend.asarray(np.zeros(3)), sample_weight=backend.asarray(np.ones(4))))
+    assert_raises_named(ValueError, name, "fake", lambda: ol.gan_discriminator_loss(
+        x, backend.asarray(np.zeros(3)), where=backend.asarray(np.ones(4, dtype=bool))))
+    assert_raises_named(TypeError, name, "real", lambda: ol.gan_discriminator_loss(1.0, x))
     assert_raises_named(ValueError, name, "reduction",
                         lambda: ol.gan_discriminator_loss(x, x, reduction="avg"))
     assert_raises_named(ValueError, name, "fake", lambda: ol.gan_discriminator_loss(
@@ -281,6 +289,7 @@ def test_bad_inputs(backend):
     assert_raises_named(TypeError, name, "fake", lambda: ol.gan_discriminator_loss(x, ints))
     name = "gan_generator_loss"
     assert_raises_named(ValueError, name, "kind", lambda: ol.gan_generator_loss(x, kind="bce"))
+    assert_raises_named(TypeError, name, "kind", lambda: ol.gan_generator_loss(x, kind=None))
     assert_raises_named(ValueError, name, "reduction",
                         lambda: ol.gan_generator_loss(x, reduction="avg"))
     assert_raises_named(TypeError, name, "fake", lambda: ol.gan_generator_loss(ints))
@@ -288,6 +297,10 @@ def test_bad_inputs(backend):
     assert_raises_named(ValueError, name, "gradients",
                         lambda: ol.gradient_penalty(backend.asarray(np.array(1.0))))
     assert_raises_named(ValueError, name, "target", lambda: ol.gradient_penalty(x, target=-1.0))
+    assert_raises_named(ValueError, name, "target",
+                        lambda: ol.gradient_penalty(x, target=float("nan")))
+    assert_raises_named(TypeError, name, "target", lambda: ol.gradient_penalty(x, target="1"))
+    assert_raises_named(TypeError, name, "gradients", lambda: ol.gradient_penalty(1.0))
     assert_raises_named(ValueError, name, "reduction",
                         lambda: ol.gradient_penalty(x, reduction="avg"))
     assert_raises_named(TypeError, name, "gradients", lambda: ol.gradient_penalty(ints))
@@ -298,7 +311,103 @@ def test_bad_inputs(backend):
         x, x, backend.asarray(np.zeros(3))))
     assert_raises_named(ValueError, name, "lam",
                         lambda: ol.loss_sensitive_gan_loss(x, x, x, lam=-1.0))
+    assert_raises_named(ValueError, name, "lam",
+                        lambda: ol.loss_sensitive_gan_loss(x, x, x, lam=float("nan")))
+    assert_raises_named(TypeError, name, "lam",
+                        lambda: ol.loss_sensitive_gan_loss(x, x, x, lam=True))
     assert_raises_named(ValueError, name, "reduction",
                         lambda: ol.loss_sensitive_gan_loss(x, x, x, reduction="avg"))
     assert_raises_named(TypeError, name, "real_loss",
                         lambda: ol.loss_sensitive_gan_loss(ints, x, x))
+
+
+def test_numpy_scalar_options_keep_the_dtype(backend):
+    x = backend.asarray(_logits((4,), np.float32))
+    assert backend.to_numpy(ol.gradient_penalty(x, target=np.float64(0.5))).dtype == np.float32
+    assert backend.to_numpy(ol.loss_sensitive_gan_loss(x, x, x, lam=np.float64(2.0))).dtype \
+        == np.float32
+
+
+# sample_weight and where: no framework has these losses; the references are the torch
+# formulas above, unreduced, weighted and reduced by hand.
+
+
+def _weighted(loss, weight, reduction):
+    weight = weight.expand_as(loss)
+    return {"mean": (loss * weight).sum() / weight.sum(), "sum": (loss * weight).sum(),
+            "none": loss * weight}[reduction]
+
+
+def _weights(shape, dtype=np.float64, seed=7):
+    weight = np.random.default_rng(seed).uniform(0.5, 2.0, size=shape).astype(dtype)
+    weight.reshape(-1)[1] = 0.0
+    return weight
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", D_KINDS)
+def test_discriminator_sample_weight(backend, kind, dtype, reduction):
+    """One weight per output pair: it weighs the real and the fake term of that pair alike, so
+    the weighted ``"mean"`` is the weighted mean of the real terms plus that of the fake terms
+    (for ``"minimax"``: torch's BCE with logits, unreduced, weighted and averaged by hand)."""
+    def peer(real, fake, weight):
+        return _weighted(torch_discriminator(real, fake, kind, "none"), weight, reduction)
+
+    args = [_logits((6, 2), dtype), _logits((6, 2), dtype, seed=1), _weights((6, 2), dtype)]
+    check_parity(backend, lambda r, f, w: ol.gan_discriminator_loss(
+        r, f, kind=kind, reduction=reduction, sample_weight=w), torch_peer(peer), args,
+        argnums=(0, 1, 2))
+
+
+@pytest.mark.parametrize("kind", D_KINDS)
+def test_discriminator_where_drops_pairs(backend, kind):
+    real, fake = _logits((6,), np.float64), _logits((6,), np.float64, seed=1)
+    keep = np.array([True, False, True, True, False, True])
+    where = backend.asarray(keep)
+    check_parity(backend, lambda r, f: ol.gan_discriminator_loss(r, f, kind=kind, where=where),
+                 torch_peer(lambda r, f: torch_discriminator(r[keep], f[keep], kind, "mean")),
+                 [real, fake], argnums=(0, 1))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("kind", G_KINDS)
+def test_generator_sample_weight(backend, kind, reduction):
+    check_parity(backend, lambda f, w: ol.gan_generator_loss(f, kind=kind, reduction=reduction,
+                                                             sample_weight=w),
+                 torch_peer(lambda f, w: _weighted(torch_generator(f, kind, "none"), w,
+                                                   reduction)),
+                 [_logits((4, 3), np.float64), _weights((4, 1))], argnums=(0, 1))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(4, 3, 2), (5,)], ids=["NCH", "N"])
+def test_gradient_penalty_sample_weight(backend, shape, reduction):
+    """One weight per sample, shape ``(N,)``, whatever the gradients' shape."""
+    gradients = np.random.default_rng(0).normal(size=shape)
+    gradients[0] = 0.0
+    check_parity(backend, lambda g, w: ol.gradient_penalty(g, reduction=reduction,
+                                                           sample_weight=w),
+                 torch_peer(lambda g, w: _weighted(torch_gradient_penalty(g, 1.0, "none"), w,
+                                                   reduction)),
+                 [gradients, _weights(shape[:1])], argnums=(0, 1))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_loss_sensitive_sample_weight(backend, reduction):
+    rng = np.random.default_rng(5)
+    real, fake = rng.normal(size=(2, 6))
+    distance = rng.uniform(size=6)
+    keep = np.array([True, True, False, True, True, True])
+    where = backend.asarray(keep)
+    weight = _weights((6,))
+
+    def peer(r, f, d, w):
+        import torch
+
+        loss = torch_loss_sensitive(r, f, d, 1.5, "none")
+        return _weighted(loss, w * torch.as_tensor(keep, dtype=w.dtype), reduction)
+
+    check_parity(backend, lambda r, f, d, w: ol.loss_sensitive_gan_loss(
+        r, f, d, lam=1.5, reduction=reduction, sample_weight=w, where=where), torch_peer(peer),
+        [real, fake, distance, weight], argnums=(0, 1, 2, 3))

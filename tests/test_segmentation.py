@@ -294,12 +294,28 @@ def test_mask_bad_inputs(backend, name):
     assert_raises_named(ValueError, name, "axis", lambda: fn(probs, mask, axis=2))
     assert_raises_named(ValueError, name, "axis", lambda: fn(probs, mask, axis=(0, -2)))
     assert_raises_named(ValueError, name, "axis", lambda: fn(probs, mask, axis=()))
-    assert_raises_named(ValueError, name, "axis", lambda: fn(probs, mask, axis=[0]))
+    assert_raises_named(TypeError, name, "axis", lambda: fn(probs, mask, axis=[0]))
+    assert_raises_named(TypeError, name, "axis", lambda: fn(probs, mask, axis=True))
+    assert_raises_named(TypeError, name, "axis", lambda: fn(probs, mask, axis=(0, 1.0)))
+    assert_raises_named(TypeError, name, "reduction", lambda: fn(probs, mask, reduction=None))
     assert_raises_named(TypeError, name, "input",
                         lambda: fn(backend.asarray(np.ones((2, 3), dtype=np.int64)), mask))
+    assert_raises_named(TypeError, name, "input", lambda: fn(0.5, mask))
     options = ["alpha", "beta"] if name == "tversky_loss" else ["smooth"]
     for option in options:
         assert_raises_named(ValueError, name, option, lambda o=option: fn(probs, mask, **{o: -1}))
+        assert_raises_named(ValueError, name, option,
+                            lambda o=option: fn(probs, mask, **{o: float("nan")}))
+        assert_raises_named(TypeError, name, option, lambda o=option: fn(probs, mask, **{o: "1"}))
+        assert_raises_named(TypeError, name, option, lambda o=option: fn(probs, mask, **{o: True}))
+
+
+@pytest.mark.parametrize("name", MASK_LOSSES)
+def test_mask_numpy_scalar_options_keep_the_dtype(backend, name):
+    probs, mask = (backend.asarray(a) for a in _masks((2, 3), np.float32))
+    option = {"tversky_loss": {"alpha": np.float64(0.7)}}.get(name, {"smooth": np.float64(1.0)})
+    value = backend.to_numpy(getattr(ol, name)(probs, mask, axis=1, **option))
+    assert value.dtype == np.float32
 
 
 # Box losses.
@@ -468,5 +484,126 @@ def test_boxes_bad_inputs(backend, name):
                         lambda: fn(boxes1, backend.asarray(np.zeros((2, 4)))))
     assert_raises_named(ValueError, name, "reduction", lambda: fn(boxes1, boxes2, reduction="x"))
     assert_raises_named(ValueError, name, "eps", lambda: fn(boxes1, boxes2, eps=-1.0))
+    assert_raises_named(ValueError, name, "eps", lambda: fn(boxes1, boxes2, eps=float("nan")))
+    assert_raises_named(TypeError, name, "eps", lambda: fn(boxes1, boxes2, eps="1e-7"))
     assert_raises_named(TypeError, name, "boxes1",
                         lambda: fn(backend.asarray(np.ones((3, 4), dtype=np.int64)), boxes2))
+    assert_raises_named(TypeError, name, "boxes1", lambda: fn(1.0, boxes2))
+    assert_raises_named(TypeError, name, "boxes2",
+                        lambda: fn(boxes1, backend.asarray(np.ones((3, 4), dtype=bool))))
+    assert_raises_named(ValueError, name, "sample_weight",
+                        lambda: fn(boxes1, boxes2, sample_weight=backend.asarray(np.ones(4))))
+    assert_raises_named(ValueError, name, "where",
+                        lambda: fn(boxes1, boxes2, where=backend.asarray(np.ones((3, 4), bool))))
+
+
+# sample_weight and where.
+
+
+def _keras_weighted(input, target, weight, *, loss, axis, **options):
+    """A ``keras.losses`` loss object with ``reduction="mean_with_sample_weight"``, computing
+    in the inputs' dtype (a loss object's default dtype is float32)."""
+    import keras
+
+    if loss == "Tversky":  # Keras 3.15 applies its alpha to the false negatives: swap
+        options = {"alpha": options["beta"], "beta": options["alpha"]}
+    fn = getattr(keras.losses, loss)(axis=axis, reduction="mean_with_sample_weight",
+                                     dtype=input.dtype.name, **options)
+    return fn(target, input, sample_weight=weight)
+
+
+def _weights(shape: tuple[int, ...], dtype: type, seed: int = 0) -> np.ndarray:
+    weight = np.random.default_rng(seed).uniform(0.5, 2.0, size=shape).astype(dtype)
+    weight.reshape(-1)[1] = 0.0  # a zero weight
+    return weight
+
+
+KERAS_MASK = {"dice_loss": ("Dice", {}), "tversky_loss": ("Tversky", {"alpha": 0.7, "beta": 0.3})}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("axis", "weight_shape"), [((1, 2), (5,)), ((2,), (5, 3))], ids=str)
+@pytest.mark.parametrize("name", sorted(KERAS_MASK))
+def test_mask_sample_weight_matches_keras(backend, name, axis, weight_shape, dtype):
+    """Our ``"mean"`` with ``sample_weight`` is keras's ``mean_with_sample_weight``, values and
+    gradients w.r.t. the input and the weights. Keras's divisor is the sum of the weights as
+    given (not broadcast to the loss's shape), so the comparison uses weights of the unreduced
+    loss's own shape: ``(N,)`` per sample for ``axis=(1, 2)``, ``(N, C)`` for ``axis=(2,)``.
+    With ``axis=None`` Keras returns the 0-d weighted loss unreduced (``w * l``; ours is ``l``)."""
+    loss, options = KERAS_MASK[name]
+    fn = getattr(ol, name)
+    args = [*_masks((5, 3, 4), dtype, seed=5), _weights(weight_shape, dtype)]
+    check_parity(backend, lambda p, t, w: fn(p, t, axis=axis, sample_weight=w, **options),
+                 keras_peer(_keras_weighted, loss=loss, axis=axis, **options), args,
+                 argnums=(0, 2))
+
+
+@pytest.mark.parametrize("name", MASK_LOSSES)
+def test_mask_where_drops_classes(backend, name):
+    """A per-class ``where`` ``(C,)`` against the ``(N, C)`` loss of ``axis=(2,)``: the loss of
+    the kept classes alone (values and gradients, zero at the dropped classes)."""
+    fn = getattr(ol, name)
+    probs, mask = _masks((4, 3, 5), np.float64, seed=6)
+    keep = np.array([True, False, True])
+    where = backend.asarray(keep)
+    check_parity(backend, lambda p, t: fn(p, t, axis=(2,), where=where),
+                 torch_peer(lambda p, t: fn(p[:, keep], t[:, keep], axis=(2,))),
+                 [probs, mask], argnums=(0, 1))
+    if backend.has_grad:
+        _, (grad,) = backend.value_and_grad(lambda p, t: fn(p, t, axis=(2,), where=where),
+                                            [probs, mask], (0,))
+        assert np.all(grad[:, ~keep] == 0)
+
+
+def _weighted_mean(loss, weight):
+    return (loss * weight).sum() / weight.sum()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", BOX_LOSSES)
+def test_boxes_sample_weight_matches_torchvision_composed(backend, name, dtype, reduction):
+    """torchvision has no weights: its ``reduction="none"`` per-pair losses, weighted and
+    reduced by hand, give ours (values and gradients w.r.t. both boxes and the weights)."""
+    boxes1, boxes2 = _boxes((2, 4), dtype, seed=8)
+    weight = _weights((2, 4), dtype, seed=9)
+
+    def peer(a, b, w):
+        loss = TORCHVISION[name](a, b) * w
+        return {"mean": loss.sum() / w.sum(), "sum": loss.sum(), "none": loss}[reduction]
+
+    check_parity(backend,
+                 lambda a, b, w: getattr(ol, name)(a, b, reduction=reduction, sample_weight=w),
+                 torch_peer(peer), [boxes1, boxes2, weight], argnums=(0, 1, 2))
+
+
+@pytest.mark.parametrize("name", BOX_LOSSES)
+def test_boxes_per_row_weight_and_where(backend, name):
+    """A weight ``(2, 1)`` per row of ``(2, 4)`` box pairs broadcasts; ``where`` drops pairs."""
+    boxes1, boxes2 = _boxes((2, 4), np.float64, seed=10)
+    row = np.array([[3.0], [0.5]])
+    keep = np.array([True, False, True, True])
+    fn = getattr(ol, name)
+    check_parity(backend, lambda a, b: fn(a, b, sample_weight=backend.asarray(row)),
+                 torch_peer(lambda a, b: _weighted_mean(
+                     TORCHVISION[name](a, b), torch_like(a, np.broadcast_to(row, (2, 4))))),
+                 [boxes1, boxes2], argnums=(0, 1))
+    check_parity(backend, lambda a, b: fn(a, b, where=backend.asarray(keep)),
+                 torch_peer(lambda a, b: TORCHVISION[name](a[:, keep], b[:, keep]).mean()),
+                 [boxes1, boxes2], argnums=(0, 1))
+
+
+def torch_like(x, values):
+    import torch
+
+    return torch.as_tensor(np.ascontiguousarray(values), dtype=x.dtype)
+
+
+@pytest.mark.parametrize("name", BOX_LOSSES)
+def test_boxes_empty_batch_with_weights(backend, name):
+    empty = backend.asarray(np.zeros((0, 4)))
+    fn = getattr(ol, name)
+    for reduction in ("mean", "sum"):
+        value = fn(empty, empty, reduction=reduction, sample_weight=backend.asarray(np.ones(0)),
+                   where=backend.asarray(np.ones(0, dtype=bool)))
+        assert backend.to_numpy(value) == 0.0

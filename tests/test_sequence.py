@@ -373,7 +373,17 @@ def test_bad_inputs(backend):
         (ValueError, "blank", call(*good, blank=5)),
         (ValueError, "blank", call(*good, blank=-1)),
         (ValueError, "reduction", call(*good, reduction="batchmean")),
-        (ValueError, "zero_infinity", call(*good, zero_infinity="yes")),
+        (TypeError, "reduction", call(*good, reduction=None)),
+        (TypeError, "zero_infinity", call(*good, zero_infinity="yes")),
+        (TypeError, "zero_infinity", call(*good, zero_infinity=1.0)),
+        (TypeError, "zero_infinity", call(*good, zero_infinity=1)),
+        (TypeError, "blank", call(*good, blank=1.0)),
+        (TypeError, "blank", call(*good, blank=True)),
+        (TypeError, "log_probs", call(0.5, *good[1:])),
+        (ValueError, "sample_weight", call(*good, sample_weight=backend.asarray(np.ones(4)))),
+        (ValueError, "where",
+         call(*good, where=backend.asarray(np.ones((5, 1), dtype=bool)))),
+        (TypeError, "where", call(*good, where=backend.asarray(np.ones(5)))),
         (TypeError, "log_probs", call(ints, *good[1:])),
         (TypeError, "targets", call(log_probs, backend.asarray(np.ones((5, 4))), *good[2:])),
         (TypeError, "input_lengths",
@@ -387,3 +397,101 @@ def test_bad_inputs(backend):
         assert_raises_named(TypeError, "ctc_loss", "numpy",
                             call(log_probs, np.ones((5, 4), dtype=np.int64), input_lengths,
                                  target_lengths))
+
+
+# sample_weight and where: torch's CTCLoss has no weights, so the reference is its
+# reduction="none" per-sequence losses (divided by the clamped target lengths for "mean"),
+# weighted and averaged by hand.
+
+
+def _torch_weighted_ctc(reduction, **options):
+    def peer(log_probs, targets, input_lengths, target_lengths, weight):
+        import torch
+
+        loss = _torch_functional().ctc_loss(log_probs, targets, input_lengths, target_lengths,
+                                            reduction="none", **options)
+        if reduction == "mean":
+            per_symbol = loss / torch.clamp(target_lengths, min=1).to(loss.dtype)
+            return (per_symbol * weight).sum() / weight.sum()
+        return (loss * weight).sum() if reduction == "sum" else loss * weight
+    return torch_peer(peer)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sample_weight_matches_torch_composed(backend, dtype, reduction):
+    weight = np.array([0.5, 2.0, 1.0, 0.0, 3.0], dtype=dtype)
+    check_parity(backend, lambda lp, tg, il, tl, w: ol.ctc_loss(lp, tg, il, tl,
+                                                                reduction=reduction,
+                                                                sample_weight=w),
+                 _torch_weighted_ctc(reduction), [*_batch(dtype), weight], argnums=(0, 4))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_integer_weights_repeat_sequences(backend, reduction):
+    # Repeating a sequence changes torch's "mean" only through the number of sequences, so
+    # integer weights equal repeated sequences; concatenated targets with int lengths too.
+    log_probs, targets, input_lengths, target_lengths = _batch(np.float64)
+    counts = np.array([2, 0, 1, 3, 1])
+    index = np.repeat(np.arange(5), counts)
+    repeated = [log_probs[:, index], targets[index], input_lengths[index], target_lengths[index]]
+    flat = _concatenated(targets, target_lengths)
+    ours = ol.ctc_loss(*backend.convert([log_probs, flat]), tuple(input_lengths.tolist()),
+                       tuple(target_lengths.tolist()), reduction=reduction,
+                       sample_weight=backend.asarray(counts))
+    expected = _torch_ctc(reduction=reduction)(repeated, ())[0]
+    np.testing.assert_allclose(backend.to_numpy(ours), expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("zero_infinity", [False, True])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_where_drops_impossible_sequences(backend, reduction, zero_infinity):
+    # Samples 0 and 2 are impossible (inf, NaN gradients in torch): masked out, the value is
+    # torch's on the other samples, and the masked samples' frames get a zero gradient, as if
+    # they were not in the batch (also without zero_infinity).
+    log_probs, _, _, _ = _batch(np.float64, steps=5)
+    targets = np.array([[1, 1, 1], [1, 2, 3], [2, 0, 0], [3, 4, 0], [1, 2, 3]])
+    input_lengths, target_lengths = np.array([4, 5, 0, 5, 5]), np.array([3, 3, 1, 2, 3])
+    keep = np.array([False, True, False, True, True])
+    options = {"reduction": reduction, "zero_infinity": zero_infinity}
+    kept = [log_probs[:, keep], targets[keep], input_lengths[keep], target_lengths[keep]]
+    ours = _ours(**options, where=backend.asarray(keep))
+    args = [log_probs, targets, input_lengths, target_lengths]
+    value = backend.to_numpy(ours(*backend.convert(args)))
+    expected = _torch_ctc(**options)(kept, ())[0]
+    if reduction == "none":
+        np.testing.assert_array_equal(value[~keep], 0.0)
+        value = value[keep]
+    np.testing.assert_allclose(value, expected, rtol=1e-10)
+    if backend.has_grad:
+        _, (grad,) = backend.value_and_grad(ours, args, (0,))
+        _, (peer_grad,) = _torch_ctc(**options)(kept, (0,))
+        np.testing.assert_array_equal(grad[:, ~keep], 0.0)
+        np.testing.assert_allclose(grad[:, keep], peer_grad, rtol=1e-10, atol=1e-12)
+
+
+def test_weighted_unbatched(backend):
+    log_probs, targets, _, _ = _batch(np.float64)
+    log_probs, targets = log_probs[:, 3], targets[3]
+    for reduction in REDUCTIONS:
+        plain = ol.ctc_loss(*backend.convert([log_probs, targets]), 7, 4, reduction=reduction)
+        factor = 1.0 if reduction == "mean" else 2.5
+        for weight in (backend.asarray(np.array(2.5)), 2.5):
+            if reduction == "mean" and isinstance(weight, float):
+                continue  # a Python-number weight with "mean": see _reduction (reported)
+            ours = ol.ctc_loss(*backend.convert([log_probs, targets]), 7, 4, reduction=reduction,
+                               sample_weight=weight)
+            np.testing.assert_allclose(backend.to_numpy(ours), factor * backend.to_numpy(plain),
+                                       rtol=1e-12)
+    assert_raises_named(ValueError, "ctc_loss", "sample_weight", lambda: ol.ctc_loss(
+        *backend.convert([log_probs, targets]), 7, 4, sample_weight=backend.asarray(np.ones(1))))
+
+
+def test_weighted_traced(tracing_backend):
+    log_probs, targets, input_lengths, target_lengths = _batch(np.float64)
+    weight = np.array([0.5, 2.0, 1.0, 0.0, 3.0])
+    keep = np.array([True, True, False, True, True])
+    check_traced(tracing_backend,
+                 lambda lp, tg, il, tl, w, m: ol.ctc_loss(lp, tg, il, tl, sample_weight=w,
+                                                          where=m),
+                 [log_probs, targets, input_lengths, target_lengths, weight, keep])

@@ -94,6 +94,54 @@ def test_perceptual_with_torch_forward_hooks():
     torch.testing.assert_close(grad, expected_grad)
 
 
+def _weighted(loss, weight, reduction):
+    return {"mean": (loss * weight).sum() / weight.sum(), "sum": (loss * weight).sum(),
+            "none": loss * weight}[reduction]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_perceptual_sample_weight(backend, reduction):
+    """One weight per sample, shape ``(N,)``; the layer ``weights`` apply as before."""
+    layers = len(SHAPES)
+    weight = np.array([0.5, 0.0, 2.0])
+
+    def ours(*arrays):
+        return ol.perceptual_loss(list(arrays[:layers]), list(arrays[layers:-1]),
+                                  weights=[1.0, 0.5, 2.0], reduction=reduction,
+                                  sample_weight=arrays[-1])
+
+    def peer(*arrays):
+        unreduced = torch_perceptual(layers, [1.0, 0.5, 2.0], "none", *arrays[:-1])
+        return _weighted(unreduced, arrays[-1], reduction)
+
+    check_parity(backend, ours, torch_peer(peer), [*_features(SHAPES, np.float64), weight],
+                 argnums=(0, 2 * layers))
+
+
+def test_perceptual_where_drops_samples(backend):
+    """``where`` gives the loss of the kept samples, values and gradients (0 elsewhere)."""
+    features = _features(SHAPES, np.float64)
+    keep = np.array([True, False, True])
+    where = backend.asarray(keep)
+    layers = len(SHAPES)
+    argnums = tuple(range(2 * layers))
+
+    def ours(*arrays):
+        return ol.perceptual_loss(list(arrays[:layers]), list(arrays[layers:]), where=where)
+
+    check_parity(backend, ours,
+                 torch_peer(lambda *f: torch_perceptual(layers, [1.0] * layers, "mean",
+                                                        *(x[keep] for x in f))),
+                 features, argnums=argnums)
+    if backend.has_grad:
+        _, grads = backend.value_and_grad(ours, features, argnums)
+        assert all(np.all(g[~keep] == 0) for g in grads)
+        zero = backend.to_numpy(ol.perceptual_loss(
+            *(backend.convert(f) for f in (features[:layers], features[layers:])),
+            sample_weight=backend.asarray(np.zeros(3))))
+        assert zero == 0.0
+
+
 def test_perceptual_traced(tracing_backend):
     check_traced(tracing_backend, lambda a, b, c, d: ol.perceptual_loss([a, b], [c, d]),
                  _features(SHAPES[:2], np.float64))
@@ -106,7 +154,8 @@ def test_perceptual_bad_inputs(backend):
     assert_raises_named(ValueError, name, "target_features",
                         lambda: ol.perceptual_loss([x, x], [y]))
     assert_raises_named(ValueError, name, "input_features", lambda: ol.perceptual_loss([], []))
-    assert_raises_named(ValueError, name, "input_features", lambda: ol.perceptual_loss(x, y))
+    assert_raises_named(TypeError, name, "input_features", lambda: ol.perceptual_loss(x, y))
+    assert_raises_named(TypeError, name, "target_features", lambda: ol.perceptual_loss([x], y))
     assert_raises_named(ValueError, name, "target_features[0]",
                         lambda: ol.perceptual_loss([x], [backend.asarray(np.zeros((2, 3, 5)))]))
     assert_raises_named(ValueError, name, "input_features[1]",
@@ -115,6 +164,15 @@ def test_perceptual_bad_inputs(backend):
                         lambda: ol.perceptual_loss([x], [y], weights=[1.0, 2.0]))
     assert_raises_named(ValueError, name, "weights",
                         lambda: ol.perceptual_loss([x], [y], weights=[-1.0]))
+    assert_raises_named(ValueError, name, "weights",
+                        lambda: ol.perceptual_loss([x], [y], weights=[float("nan")]))
+    assert_raises_named(TypeError, name, "weights",
+                        lambda: ol.perceptual_loss([x], [y], weights=["1"]))
+    assert_raises_named(TypeError, name, "weights",
+                        lambda: ol.perceptual_loss([x], [y], weights=1.0))
+    assert_raises_named(ValueError, name, "sample_weight",
+                        lambda: ol.perceptual_loss([x], [y],
+                                                   sample_weight=backend.asarray(np.ones(3))))
     assert_raises_named(ValueError, name, "reduction",
                         lambda: ol.perceptual_loss([x], [y], reduction="avg"))
     assert_raises_named(TypeError, name, "input_features[0]", lambda: ol.perceptual_loss(
@@ -221,6 +279,29 @@ def test_adaptive_out_of_range_target_is_nan(backend):
     assert np.isnan(value[0]) and np.isfinite(value[1]) and np.isnan(value[2])
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_adaptive_sample_weight_matches_torch_composed(backend, reduction):
+    """The module's ``-output`` per row, weighted and reduced by hand (it has no weights)."""
+    module = _module(True)
+    input, target = _adaptive_case(np.float64)
+    parameters = _parameters(module, np.float64)
+    weight = np.random.default_rng(2).uniform(0.5, 2.0, size=10)
+    weight[3] = 0.0
+
+    def ours(input, target, *rest):
+        head_weight, bias, tail = _split(rest[:-1], True)
+        return ol.adaptive_log_softmax_loss(input, target, head_weight, tail, CUTOFFS,
+                                            head_bias=bias, div_value=2.0, reduction=reduction,
+                                            sample_weight=rest[-1])
+
+    def peer(input, target, *rest):
+        return _weighted(torch_adaptive(module, "none", input, target, *rest[:-1]), rest[-1],
+                         reduction)
+
+    check_parity(backend, ours, torch_peer(peer), [input, target, *parameters, weight],
+                 argnums=(0, 2, 2 + len(parameters)))
+
+
 def test_adaptive_traced(tracing_backend):
     module = _module(True)
     input, target = _adaptive_case(np.float64)
@@ -251,7 +332,14 @@ def test_adaptive_bad_inputs(backend):
     assert_raises_named(ValueError, name, "cutoffs", lambda: call(cutoffs=[0, 12, 20]))
     assert_raises_named(ValueError, name, "cutoffs", lambda: call(cutoffs=[]))
     assert_raises_named(ValueError, name, "tail_weights", lambda: call(tail_weights=tail[:2]))
-    assert_raises_named(ValueError, name, "tail_weights", lambda: call(tail_weights=head_weight))
+    assert_raises_named(TypeError, name, "tail_weights", lambda: call(tail_weights=head_weight))
+    assert_raises_named(TypeError, name, "cutoffs", lambda: call(cutoffs=[5.0, 12, 20]))
+    assert_raises_named(TypeError, name, "cutoffs", lambda: call(cutoffs=[5, True, 20]))
+    assert_raises_named(TypeError, name, "cutoffs", lambda: call(cutoffs=5))
+    assert_raises_named(ValueError, name, "div_value", lambda: call(div_value=float("nan")))
+    assert_raises_named(TypeError, name, "div_value", lambda: call(div_value="2"))
+    assert_raises_named(ValueError, name, "sample_weight",
+                        lambda: call(sample_weight=backend.asarray(np.ones((10, 2)))))
     assert_raises_named(ValueError, name, "tail_weights", lambda: call(div_value=4.0))
     assert_raises_named(ValueError, name, "tail_weights", lambda: call(cutoffs=[5, 11, 20]))
     assert_raises_named(ValueError, name, "head_weight",

@@ -9,8 +9,15 @@ A discriminator loss has a term on the real and a term on the fake outputs. Each
 by ``reduction`` on its own and the two are added, so ``"mean"`` is
 ``mean(term(real)) + mean(term(fake))`` (real and fake batches may differ in size), ``"sum"`` adds
 the two sums, and ``"none"`` returns ``term(real) + term(fake)`` elementwise, which needs ``real``
-and ``fake`` of one shape. No surveyed framework has these losses (TF-GAN, unmaintained since
-2021, was the last); each docstring cites the paper that defines it.
+and ``fake`` of one shape. ``sample_weight`` and ``where`` pair real and fake outputs too: they
+need ``real`` and ``fake`` of one shape and broadcast against ``term(real) + term(fake)``, so
+output ``i``'s weight applies to its real and its fake term alike (the weighted ``"mean"`` is the
+weighted mean of the real terms plus that of the fake terms). No surveyed framework has these
+losses (TF-GAN, unmaintained since 2021, was the last); each docstring cites the paper that
+defines it.
+
+Dtypes: the result has the floating result type of the score arrays (``real`` and ``fake``;
+``real_loss``, ``fake_loss`` and an array ``distance``); ``sample_weight`` is cast to it.
 """
 
 from __future__ import annotations
@@ -19,17 +26,19 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from omniloss._common import (
+from omniloss._dispatch import get_namespace
+from omniloss._primitives import relu, softplus
+from omniloss._reduction import reduce, weighting_args
+from omniloss._validation import (
     as_float,
-    check_option,
+    check_array,
+    check_choice,
     check_positive,
     check_reduction,
     check_same_shape,
+    check_weighting,
     float_dtype,
-    reduce,
 )
-from omniloss._dispatch import get_namespace
-from omniloss._primitives import relu, softplus
 
 Array = Any
 
@@ -59,8 +68,11 @@ _GENERATOR_TERMS: dict[str, Callable[[ModuleType, Array], Array]] = {
 }
 
 
+@weighting_args("``term(real) + term(fake)``, elementwise; ``real`` and ``fake`` must then "
+                "have one shape")
 def gan_discriminator_loss(real: Array, fake: Array, *, kind: str = "minimax",
-                           reduction: str = "mean") -> Array:
+                           reduction: str = "mean", sample_weight: Array | None = None,
+                           where: Array | None = None) -> Array:
     """The discriminator's (critic's) loss on its outputs for real and for generated samples.
 
     Per kind, with ``r`` the outputs on real and ``f`` on fake samples (each term reduced by
@@ -80,9 +92,9 @@ def gan_discriminator_loss(real: Array, fake: Array, *, kind: str = "minimax",
     Args:
         real: the discriminator's outputs (logits) on real samples, a floating array.
         fake: its outputs on generated samples, a floating array (any shape for ``"mean"`` and
-            ``"sum"``; ``real``'s shape for ``"none"``).
+            ``"sum"`` without weights; ``real``'s shape for ``"none"`` or with ``sample_weight``
+            or ``where``).
         kind: ``"minimax"``, ``"least_squares"``, ``"wasserstein"`` or ``"hinge"``.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``, applied to each term before adding.
 
     Returns:
         The loss (0-d), or for ``"none"`` the elementwise ``term(real) + term(fake)``.
@@ -98,14 +110,20 @@ def gan_discriminator_loss(real: Array, fake: Array, *, kind: str = "minimax",
         Array(0.25, dtype=array_api_strict.float64)
     """
     name = "gan_discriminator_loss"
-    check_option(name, "kind", kind, tuple(_DISCRIMINATOR_TERMS))
-    xp, real, fake = _real_fake(name, real, fake, reduction)
+    kind = check_choice(name, "kind", kind, tuple(_DISCRIMINATOR_TERMS))
+    xp, real, fake = _real_fake(name, real, fake, reduction, sample_weight, where)
     real_term, fake_term = _DISCRIMINATOR_TERMS[kind]
-    return reduce(xp, real_term(xp, real), reduction) + reduce(xp, fake_term(xp, fake), reduction)
+    if sample_weight is None and where is None:  # each term on its own (sizes may differ)
+        return (reduce(xp, real_term(xp, real), reduction)
+                + reduce(xp, fake_term(xp, fake), reduction))
+    return reduce(xp, real_term(xp, real) + fake_term(xp, fake), reduction, sample_weight, where,
+                  name=name)
 
 
+@weighting_args()
 def gan_generator_loss(fake: Array, *, kind: str = "non_saturating",
-                       reduction: str = "mean") -> Array:
+                       reduction: str = "mean", sample_weight: Array | None = None,
+                       where: Array | None = None) -> Array:
     """The generator's loss on the discriminator's outputs ``f`` for generated samples.
 
     Per kind (elementwise, then reduced):
@@ -122,7 +140,6 @@ def gan_generator_loss(fake: Array, *, kind: str = "non_saturating",
         fake: the discriminator's outputs (logits) on generated samples, a floating array.
         kind: ``"non_saturating"``, ``"minimax"``, ``"least_squares"``, ``"wasserstein"`` or
             ``"hinge"``.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss (0-d), or the elementwise loss for ``"none"``.
@@ -138,26 +155,34 @@ def gan_generator_loss(fake: Array, *, kind: str = "non_saturating",
         Array(0.34657359, dtype=array_api_strict.float64)
     """
     name = "gan_generator_loss"
-    check_option(name, "kind", kind, tuple(_GENERATOR_TERMS))
-    xp = get_namespace(fake, name=name)
+    kind = check_choice(name, "kind", kind, tuple(_GENERATOR_TERMS))
+    xp = get_namespace(fake, sample_weight, where, name=name)
+    check_array(name, "fake", fake)
     dtype = float_dtype(name, xp, fake=fake)
     check_reduction(name, reduction)
-    return reduce(xp, _GENERATOR_TERMS[kind](xp, as_float(xp, fake, dtype)), reduction)
+    check_weighting(name, xp, sample_weight, where)
+    loss = _GENERATOR_TERMS[kind](xp, as_float(xp, fake, dtype))
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
-def _real_fake(name: str, real: Array, fake: Array,
-               reduction: str) -> tuple[ModuleType, Array, Array]:
+def _real_fake(name: str, real: Array, fake: Array, reduction: str, sample_weight: Array | None,
+               where: Array | None) -> tuple[ModuleType, Array, Array]:
     """Validate; return ``(xp, real, fake)`` in their promoted float dtype."""
-    xp = get_namespace(real, fake, name=name)
+    xp = get_namespace(real, fake, sample_weight, where, name=name)
+    check_array(name, "real", real)
+    check_array(name, "fake", fake)
     dtype = float_dtype(name, xp, real=real, fake=fake)
     check_reduction(name, reduction)
-    if reduction == "none":
+    check_weighting(name, xp, sample_weight, where)
+    if reduction == "none" or sample_weight is not None or where is not None:
         check_same_shape(name, real=real, fake=fake)
     return xp, as_float(xp, real, dtype), as_float(xp, fake, dtype)
 
 
+@weighting_args("one value per sample, shape ``(N,)``")
 def gradient_penalty(gradients: Array, *, target: float = 1.0,
-                     reduction: str = "mean") -> Array:
+                     reduction: str = "mean", sample_weight: Array | None = None,
+                     where: Array | None = None) -> Array:
     """WGAN-GP gradient penalty: ``(||g||_2 - target)**2`` per sample.
 
     ``||g||_2`` is the Euclidean norm of each sample's gradient over every axis but the first
@@ -200,7 +225,6 @@ def gradient_penalty(gradients: Array, *, target: float = 1.0,
         gradients: per-sample gradients, a floating array of shape ``(N, ...)`` (at least 1-d;
             for ``(N,)`` the norm is ``|g|``).
         target: the norm the penalty pulls towards (a non-negative number).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the ``N`` samples.
 
     Returns:
         The reduced penalty (0-d), or one penalty per sample (shape ``(N,)``) for ``"none"``.
@@ -214,13 +238,15 @@ def gradient_penalty(gradients: Array, *, target: float = 1.0,
         Array(8.5, dtype=array_api_strict.float64)
     """
     name = "gradient_penalty"
-    xp = get_namespace(gradients, name=name)
+    xp = get_namespace(gradients, sample_weight, where, name=name)
+    check_array(name, "gradients", gradients)
     dtype = float_dtype(name, xp, gradients=gradients)
     if gradients.ndim < 1:
         raise ValueError(f"{name}: gradients must have a batch axis, shape (N, ...); got shape "
                          f"{tuple(gradients.shape)}")
-    check_positive(name, "target", target, allow_zero=True)
+    target = check_positive(name, "target", target, allow_zero=True)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     g = as_float(xp, gradients, dtype)
     squared = g * g
     if g.ndim > 1:
@@ -228,11 +254,15 @@ def gradient_penalty(gradients: Array, *, target: float = 1.0,
     nonzero = squared > 0
     norm = xp.where(nonzero, xp.sqrt(xp.where(nonzero, squared, xp.ones_like(squared))),
                     xp.zeros_like(squared))
-    return reduce(xp, (norm - target) * (norm - target), reduction)
+    return reduce(xp, (norm - target) * (norm - target), reduction, sample_weight, where,
+                  name=name)
 
 
+@weighting_args()
 def loss_sensitive_gan_loss(real_loss: Array, fake_loss: Array, distance: Array, *,
-                            lam: float = 1.0, reduction: str = "mean") -> Array:
+                            lam: float = 1.0, reduction: str = "mean",
+                            sample_weight: Array | None = None,
+                            where: Array | None = None) -> Array:
     """Loss-sensitive GAN critic loss: ``L(x) + lam * max(0, Delta(x, G(z)) + L(x) - L(G(z)))``.
 
     Qi, "Loss-Sensitive Generative Adversarial Networks on Lipschitz Densities" (2017), eq. 6:
@@ -246,7 +276,6 @@ def loss_sensitive_gan_loss(real_loss: Array, fake_loss: Array, distance: Array,
         distance: the margin ``Delta(x, G(z))`` per pair, of ``real_loss``'s shape (or a Python
             number).
         lam: the non-negative weight ``lambda`` of the hinge term.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
     Returns:
         The reduced loss (0-d), or the elementwise loss for ``"none"``.
@@ -261,12 +290,15 @@ def loss_sensitive_gan_loss(real_loss: Array, fake_loss: Array, distance: Array,
         Array(1., dtype=array_api_strict.float64)
     """
     name = "loss_sensitive_gan_loss"
-    xp = get_namespace(real_loss, fake_loss, distance, name=name)
+    xp = get_namespace(real_loss, fake_loss, distance, sample_weight, where, name=name)
+    check_array(name, "real_loss", real_loss)
+    check_array(name, "fake_loss", fake_loss)
     dtype = float_dtype(name, xp, real_loss=real_loss, fake_loss=fake_loss, distance=distance)
     check_same_shape(name, real_loss=real_loss, fake_loss=fake_loss, distance=distance)
-    check_positive(name, "lam", lam, allow_zero=True)
+    lam = check_positive(name, "lam", lam, allow_zero=True)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     real = as_float(xp, real_loss, dtype)
     margin = as_float(xp, distance, dtype) + real - as_float(xp, fake_loss, dtype)
-    return reduce(xp, real + lam * relu(xp, margin), reduction)
+    return reduce(xp, real + lam * relu(xp, margin), reduction, sample_weight, where, name=name)
 

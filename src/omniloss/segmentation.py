@@ -7,12 +7,21 @@ cast to ``input``'s dtype). Their sums run over ``axis``: ``None`` (the default,
 tuple of ints gives one loss per index of the remaining axes (for example ``axis=(1, 2, 3)`` gives
 one loss per image), which ``reduction`` then reduces. Every denominator carries Keras's
 ``epsilon = 1e-7``, so an empty prediction on an empty mask gives loss 1, as in Keras.
+``sample_weight`` and ``where`` broadcast against that unreduced loss (the kept axes, in their
+order): with ``axis=(2, 3)`` on ``(N, C, H, W)`` the loss is ``(N, C)``, a per-sample weight is
+``(N, 1)`` and a per-class weight ``(C,)``; with ``axis=None`` it is 0-d and takes only a 0-d
+weight.
 
 The box losses take two arrays of ``(x1, y1, x2, y2)`` boxes of one shape ``(..., 4)`` (any
 leading shape, ``(4,)`` included) and give one loss per box pair, reduced by ``reduction``.
 Their numbers and gradients are those of ``torchvision.ops`` (whose default reduction is
 ``"none"``; ours is ``"mean"``), including the empty-batch ``"mean"`` of 0 and torch's gradient
-split 1/2 and 1/2 where two coordinates tie in a ``max``/``min``.
+split 1/2 and 1/2 where two coordinates tie in a ``max``/``min``. ``sample_weight`` and ``where``
+broadcast against the per-pair losses (shape ``(...)``: the boxes' shape without the last axis).
+
+Dtypes: the result has the floating dtype of ``input`` (``boxes1``); the target (mask or
+``boxes2``, floating, integer or boolean for masks) and ``sample_weight`` are cast to it, as
+Keras casts ``y_true`` to ``y_pred``'s dtype.
 """
 
 from __future__ import annotations
@@ -21,18 +30,21 @@ import math
 from types import ModuleType
 from typing import Any
 
-from omniloss._common import (
-    as_float,
-    check_positive,
-    check_reduction,
-    check_same_shape,
-    float_dtype,
-    normalize_axis,
-    reduce,
-    shape_of,
-)
 from omniloss._dispatch import get_namespace
 from omniloss._primitives import split_maximum, split_minimum, stop_gradient
+from omniloss._reduction import reduce, weighting_args
+from omniloss._validation import (
+    as_float,
+    check_array,
+    check_positive,
+    check_real_dtype,
+    check_reduction,
+    check_same_shape,
+    check_weighting,
+    float_dtype,
+    normalize_axis,
+    shape_of,
+)
 
 Array = Any
 Axis = int | tuple[int, ...] | None
@@ -54,28 +66,44 @@ KERAS_EPSILON = 1e-7
 # Mask losses.
 
 
-def _mask_inputs(name: str, input: Array, target: Array, axis: Axis,
-                 reduction: str) -> tuple[ModuleType, Array, Array, tuple[int, ...] | None]:
+_MASK_UNREDUCED = ("one value per index of the axes not in ``axis``, in their order: ``(N,)`` "
+                   "for ``axis=(1, 2, 3)`` of ``(N, C, H, W)``, ``(N, C)`` for ``axis=(2, 3)`` "
+                   "(a per-sample weight ``(N, 1)``, a per-class weight ``(C,)``), 0-d for "
+                   "``axis=None``")
+
+
+def _mask_inputs(name: str, input: Array, target: Array, axis: Axis, reduction: str,
+                 sample_weight: Array | None,
+                 where: Array | None) -> tuple[ModuleType, Array, Array, tuple[int, ...] | None]:
     """Validate; return ``(xp, input, target, axes)`` in ``input``'s float dtype."""
-    xp = get_namespace(input, target, name=name)
+    xp = get_namespace(input, target, sample_weight, where, name=name)
+    check_array(name, "input", input)
     dtype = float_dtype(name, xp, input=input)
     check_same_shape(name, input=input, target=target)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     ndim = input.ndim
     axes: tuple[int, ...] | None = None
     if axis is not None:
-        requested = (axis,) if isinstance(axis, int) and not isinstance(axis, bool) else axis
-        if not isinstance(requested, tuple) or not requested:
-            raise ValueError(f"{name}: axis must be None, an int or a non-empty tuple of ints; "
-                             f"got {axis!r}")
-        axes = tuple(normalize_axis(name, a, ndim) for a in requested)
+        if isinstance(axis, tuple):
+            if not axis:
+                raise ValueError(f"{name}: axis must be None, an int or a non-empty tuple of "
+                                 f"ints; got ()")
+            axes = tuple(normalize_axis(name, a, ndim) for a in axis)
+        elif isinstance(axis, list):
+            raise TypeError(f"{name}: axis must be None, an int or a non-empty tuple of ints; "
+                            f"got the list {axis!r}")
+        else:
+            axes = (normalize_axis(name, axis, ndim),)
         if len(set(axes)) != len(axes):
             raise ValueError(f"{name}: axis must not repeat an axis; got {axis!r}")
     return xp, as_float(xp, input, dtype), as_float(xp, target, dtype), axes
 
 
+@weighting_args(_MASK_UNREDUCED)
 def dice_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float = 0.0,
-              reduction: str = "mean") -> Array:
+              reduction: str = "mean", sample_weight: Array | None = None,
+              where: Array | None = None) -> Array:
     """Soft Dice loss: ``1 - (2*sum(p*t) + smooth) / (sum(p) + sum(t) + smooth + 1e-7)``.
 
     The sums run over ``axis``. ``smooth`` (Laplace smoothing) is added to the numerator and to
@@ -88,7 +116,6 @@ def dice_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float =
         target: the target mask ``t``, of ``input``'s shape (floating, integer or boolean).
         axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
         smooth: a non-negative number added to the numerator and the denominator.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``, over the axes not in ``axis``.
 
     Returns:
         The reduced loss (0-d), or, for ``"none"``, one loss per index of the axes not in
@@ -105,17 +132,21 @@ def dice_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float =
         Array(0.14285717, dtype=array_api_strict.float64)
     """
     name = "dice_loss"
-    check_positive(name, "smooth", smooth, allow_zero=True)
-    xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction)
+    smooth = check_positive(name, "smooth", smooth, allow_zero=True)
+    xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction, sample_weight,
+                                         where)
     intersection = xp.sum(probs * mask, axis=axes)
     total = xp.sum(mask, axis=axes) + xp.sum(probs, axis=axes)
     # smooth = 0 (the default) adds nothing; skipping the op saves 3 us eagerly on torch
     numerator = 2 * intersection + smooth if smooth else 2 * intersection
-    return reduce(xp, 1 - numerator / (total + (smooth + KERAS_EPSILON)), reduction)
+    loss = 1 - numerator / (total + (smooth + KERAS_EPSILON))
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@weighting_args(_MASK_UNREDUCED)
 def jaccard_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float = 0.0,
-                 reduction: str = "mean") -> Array:
+                 reduction: str = "mean", sample_weight: Array | None = None,
+                 where: Array | None = None) -> Array:
     """Soft Jaccard (IoU) loss: ``1 - (I + smooth) / (sum(p) + sum(t) - I + smooth + 1e-7)``.
 
     ``I = sum(p*t)``; the sums run over ``axis``. ``smooth`` is added to the numerator and the
@@ -126,7 +157,6 @@ def jaccard_loss(input: Array, target: Array, *, axis: Axis = None, smooth: floa
         target: the target mask ``t``, of ``input``'s shape (floating, integer or boolean).
         axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
         smooth: a non-negative number added to the numerator and the denominator.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``, over the axes not in ``axis``.
 
     Returns:
         The reduced loss (0-d), or, for ``"none"``, one loss per index of the axes not in
@@ -143,15 +173,19 @@ def jaccard_loss(input: Array, target: Array, *, axis: Axis = None, smooth: floa
         Array(0.25000004, dtype=array_api_strict.float64)
     """
     name = "jaccard_loss"
-    check_positive(name, "smooth", smooth, allow_zero=True)
-    xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction)
+    smooth = check_positive(name, "smooth", smooth, allow_zero=True)
+    xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction, sample_weight,
+                                         where)
     intersection = xp.sum(probs * mask, axis=axes)
     union = xp.sum(probs, axis=axes) + xp.sum(mask, axis=axes) - intersection
-    return reduce(xp, 1 - (intersection + smooth) / (union + smooth + KERAS_EPSILON), reduction)
+    loss = 1 - (intersection + smooth) / (union + smooth + KERAS_EPSILON)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@weighting_args(_MASK_UNREDUCED)
 def tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float = 0.5,
-                 axis: Axis = None, reduction: str = "mean") -> Array:
+                 axis: Axis = None, reduction: str = "mean", sample_weight: Array | None = None,
+                 where: Array | None = None) -> Array:
     """Tversky loss: ``1 - TP / (TP + alpha*FP + beta*FN + 1e-7)``.
 
     ``TP = sum(p*t)``, ``FP = sum(p*(1-t))``, ``FN = sum((1-p)*t)``, summed over ``axis``:
@@ -166,7 +200,6 @@ def tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float
         alpha: the non-negative weight of the false positives.
         beta: the non-negative weight of the false negatives.
         axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``, over the axes not in ``axis``.
 
     Returns:
         The reduced loss (0-d), or, for ``"none"``, one loss per index of the axes not in
@@ -183,35 +216,46 @@ def tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float
         Array(0.62962966, dtype=array_api_strict.float64)
     """
     name = "tversky_loss"
-    check_positive(name, "alpha", alpha, allow_zero=True)
-    check_positive(name, "beta", beta, allow_zero=True)
-    xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction)
+    alpha = check_positive(name, "alpha", alpha, allow_zero=True)
+    beta = check_positive(name, "beta", beta, allow_zero=True)
+    xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction, sample_weight,
+                                         where)
     true_positives = xp.sum(probs * mask, axis=axes)
     false_positives = xp.sum(probs * (1 - mask), axis=axes)
     false_negatives = xp.sum((1 - probs) * mask, axis=axes)
     denominator = (true_positives + alpha * false_positives + beta * false_negatives
                    + KERAS_EPSILON)
-    return reduce(xp, 1 - true_positives / denominator, reduction)
+    return reduce(xp, 1 - true_positives / denominator, reduction, sample_weight, where,
+                  name=name)
 
 
 # Box losses.
 
 
+_BOX_UNREDUCED = "one value per box pair, the boxes' shape without its last axis"
+
+
 class _BoxPair:
     """Two sets of ``(x1, y1, x2, y2)`` boxes and the geometry every box loss shares."""
 
-    def __init__(self, name: str, boxes1: Array, boxes2: Array, eps: float,
-                 reduction: str) -> None:
-        xp = get_namespace(boxes1, boxes2, name=name)
+    def __init__(self, name: str, boxes1: Array, boxes2: Array, eps: Any, reduction: str,
+                 sample_weight: Array | None, where: Array | None) -> None:
+        xp = get_namespace(boxes1, boxes2, sample_weight, where, name=name)
+        check_array(name, "boxes1", boxes1)
+        check_array(name, "boxes2", boxes2)
         dtype = float_dtype(name, xp, boxes1=boxes1)
+        check_real_dtype(name, xp, "boxes2", boxes2)
         for argument, boxes in (("boxes1", boxes1), ("boxes2", boxes2)):
             shape = shape_of(boxes)
             if not shape or shape[-1] != 4:
                 raise ValueError(f"{name}: {argument} must have shape (..., 4) of (x1, y1, x2, "
                                  f"y2) boxes; got {shape}")
         check_same_shape(name, boxes1=boxes1, boxes2=boxes2)
-        check_positive(name, "eps", eps, allow_zero=True)
+        self.eps = check_positive(name, "eps", eps, allow_zero=True)
         check_reduction(name, reduction)
+        check_weighting(name, xp, sample_weight, where)
+        self.name, self.reduction = name, reduction
+        self.sample_weight, self.where = sample_weight, where
         self.xp = xp
         self.x1, self.y1, self.x2, self.y2 = xp.unstack(as_float(xp, boxes1, dtype), axis=-1)
         self.x1g, self.y1g, self.x2g, self.y2g = xp.unstack(as_float(xp, boxes2, dtype),
@@ -246,15 +290,19 @@ class _BoxPair:
         centers_squared = center_dx * center_dx + center_dy * center_dy
         return 1 - iou + centers_squared / diagonal_squared, iou
 
-    def reduce(self, loss: Array, reduction: str) -> Array:
-        """``reduction``, with torchvision's ``"mean"`` of an empty batch: 0, not NaN."""
+    def reduced(self, loss: Array) -> Array:
+        """The per-pair ``loss`` through :func:`reduce`; an empty batch's ``"mean"`` is its sum,
+        0 (torchvision's, not NaN; weighted, ``reduce``'s mean over no weight is 0 too)."""
+        reduction = self.reduction
         if reduction == "mean" and 0 in shape_of(loss):
-            return self.xp.sum(loss)
-        return reduce(self.xp, loss, reduction)
+            reduction = "sum"
+        return reduce(self.xp, loss, reduction, self.sample_weight, self.where, name=self.name)
 
 
+@weighting_args(_BOX_UNREDUCED)
 def box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
-                 reduction: str = "mean") -> Array:
+                 reduction: str = "mean", sample_weight: Array | None = None,
+                 where: Array | None = None) -> Array:
     """IoU loss: ``1 - I / (U + eps)`` for each pair of ``(x1, y1, x2, y2)`` boxes.
 
     ``I`` and ``U`` are the areas of the intersection and the union of the two boxes; this is
@@ -265,10 +313,10 @@ def box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
         boxes1: boxes ``(x1, y1, x2, y2)``, a floating array of shape ``(..., 4)``.
         boxes2: boxes of the same shape (floating or integer; cast to ``boxes1``'s dtype).
         eps: a non-negative number added to the denominators, as torchvision does.
-        reduction: ``"mean"`` (0 for an empty batch, as torchvision), ``"sum"`` or ``"none"``.
 
     Returns:
-        The reduced loss (0-d), or, for ``"none"``, one loss per box pair (shape ``(...)``).
+        The reduced loss (0-d; a ``"mean"`` over an empty batch is 0, as torchvision's), or,
+        for ``"none"``, one loss per box pair (shape ``(...)``).
 
     Defined by the formula, computed as ``torchvision.ops.generalized_box_iou_loss`` computes
     its IoU (no peer has the plain IoU loss).
@@ -279,13 +327,15 @@ def box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
         >>> ol.box_iou_loss(xp.asarray([0.0, 0.0, 2.0, 2.0]), xp.asarray([1.0, 0.0, 3.0, 2.0]))
         Array(0.66666667, dtype=array_api_strict.float64)
     """
-    pair = _BoxPair("box_iou_loss", boxes1, boxes2, eps, reduction)
+    pair = _BoxPair("box_iou_loss", boxes1, boxes2, eps, reduction, sample_weight, where)
     intersection, union = pair.intersection_union()
-    return pair.reduce(1 - intersection / (union + eps), reduction)
+    return pair.reduced(1 - intersection / (union + pair.eps))
 
 
+@weighting_args(_BOX_UNREDUCED)
 def generalized_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
-                             reduction: str = "mean") -> Array:
+                             reduction: str = "mean", sample_weight: Array | None = None,
+                             where: Array | None = None) -> Array:
     """GIoU loss: ``1 - I / (U + eps) + (C - U) / (C + eps)``, ``C`` the enclosing box's area.
 
     Rezatofighi et al., "Generalized Intersection over Union" (CVPR 2019): non-zero and with a
@@ -295,10 +345,10 @@ def generalized_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
         boxes1: boxes ``(x1, y1, x2, y2)``, a floating array of shape ``(..., 4)``.
         boxes2: boxes of the same shape (floating or integer; cast to ``boxes1``'s dtype).
         eps: a non-negative number added to the denominators, as torchvision does.
-        reduction: ``"mean"`` (0 for an empty batch, as torchvision), ``"sum"`` or ``"none"``.
 
     Returns:
-        The reduced loss (0-d), or, for ``"none"``, one loss per box pair (shape ``(...)``).
+        The reduced loss (0-d; a ``"mean"`` over an empty batch is 0, as torchvision's), or,
+        for ``"none"``, one loss per box pair (shape ``(...)``).
 
     Defined by ``torchvision.ops.generalized_box_iou_loss``.
 
@@ -309,16 +359,20 @@ def generalized_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
         ...                             xp.asarray([2.0, 0.0, 3.0, 1.0]))
         Array(1.33333332, dtype=array_api_strict.float64)
     """
-    pair = _BoxPair("generalized_box_iou_loss", boxes1, boxes2, eps, reduction)
+    pair = _BoxPair("generalized_box_iou_loss", boxes1, boxes2, eps, reduction, sample_weight,
+                    where)
     intersection, union = pair.intersection_union()
     width, height = pair.enclosing_extent()
     enclosing_area = width * height
+    eps = pair.eps
     loss = 1 - intersection / (union + eps) + (enclosing_area - union) / (enclosing_area + eps)
-    return pair.reduce(loss, reduction)
+    return pair.reduced(loss)
 
 
+@weighting_args(_BOX_UNREDUCED)
 def distance_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
-                          reduction: str = "mean") -> Array:
+                          reduction: str = "mean", sample_weight: Array | None = None,
+                          where: Array | None = None) -> Array:
     """DIoU loss: ``1 - I / (U + eps) + rho**2 / (c**2 + eps)``.
 
     ``rho`` is the distance between the two boxes' centres and ``c`` the diagonal of the
@@ -328,10 +382,10 @@ def distance_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
         boxes1: boxes ``(x1, y1, x2, y2)``, a floating array of shape ``(..., 4)``.
         boxes2: boxes of the same shape (floating or integer; cast to ``boxes1``'s dtype).
         eps: a non-negative number added to the denominators, as torchvision does.
-        reduction: ``"mean"`` (0 for an empty batch, as torchvision), ``"sum"`` or ``"none"``.
 
     Returns:
-        The reduced loss (0-d), or, for ``"none"``, one loss per box pair (shape ``(...)``).
+        The reduced loss (0-d; a ``"mean"`` over an empty batch is 0, as torchvision's), or,
+        for ``"none"``, one loss per box pair (shape ``(...)``).
 
     Defined by ``torchvision.ops.distance_box_iou_loss``.
 
@@ -342,9 +396,9 @@ def distance_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
         ...                          xp.asarray([2.0, 0.0, 3.0, 1.0]))
         Array(1.4, dtype=array_api_strict.float64)
     """
-    pair = _BoxPair("distance_box_iou_loss", boxes1, boxes2, eps, reduction)
-    loss, _ = pair.distance_iou_loss(eps)
-    return pair.reduce(loss, reduction)
+    pair = _BoxPair("distance_box_iou_loss", boxes1, boxes2, eps, reduction, sample_weight, where)
+    loss, _ = pair.distance_iou_loss(pair.eps)
+    return pair.reduced(loss)
 
 
 def _aspect_angle(xp: ModuleType, width: Array, height: Array) -> Array:
@@ -361,8 +415,10 @@ def _aspect_angle(xp: ModuleType, width: Array, height: Array) -> Array:
     return xp.where(point, xp.zeros_like(width), xp.atan2(width, safe_height))
 
 
+@weighting_args(_BOX_UNREDUCED)
 def complete_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
-                          reduction: str = "mean") -> Array:
+                          reduction: str = "mean", sample_weight: Array | None = None,
+                          where: Array | None = None) -> Array:
     """CIoU loss: the DIoU loss ``+ alpha * v``, with an aspect-ratio term ``v``.
 
     ``v = 4/pi**2 * (atan(w2/h2) - atan(w1/h1))**2`` and ``alpha = v / (1 - IoU + v + eps)``
@@ -379,10 +435,10 @@ def complete_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
         boxes1: boxes ``(x1, y1, x2, y2)``, a floating array of shape ``(..., 4)``.
         boxes2: boxes of the same shape (floating or integer; cast to ``boxes1``'s dtype).
         eps: a non-negative number added to the denominators, as torchvision does.
-        reduction: ``"mean"`` (0 for an empty batch, as torchvision), ``"sum"`` or ``"none"``.
 
     Returns:
-        The reduced loss (0-d), or, for ``"none"``, one loss per box pair (shape ``(...)``).
+        The reduced loss (0-d; a ``"mean"`` over an empty batch is 0, as torchvision's), or,
+        for ``"none"``, one loss per box pair (shape ``(...)``).
 
     Defined by ``torchvision.ops.complete_box_iou_loss``.
 
@@ -393,12 +449,12 @@ def complete_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
         ...                          xp.asarray([0.0, 0.0, 2.0, 1.0]))
         Array(0.55324815, dtype=array_api_strict.float64)
     """
-    pair = _BoxPair("complete_box_iou_loss", boxes1, boxes2, eps, reduction)
+    pair = _BoxPair("complete_box_iou_loss", boxes1, boxes2, eps, reduction, sample_weight, where)
     xp = pair.xp
     distance_loss, iou = pair.distance_iou_loss(1e-7)
     angle = _aspect_angle(xp, pair.x2g - pair.x1g, pair.y2g - pair.y1g)
     angle_pred = _aspect_angle(xp, pair.x2 - pair.x1, pair.y2 - pair.y1)
     v = (4 / math.pi**2) * (angle - angle_pred) * (angle - angle_pred)
-    alpha = stop_gradient(xp, v / (1 - iou + v + eps))
-    return pair.reduce(distance_loss + alpha * v, reduction)
+    alpha = stop_gradient(xp, v / (1 - iou + v + pair.eps))
+    return pair.reduced(distance_loss + alpha * v)
 

@@ -5,7 +5,8 @@
 concatenated targets, and per-sample lengths. The forward recursion runs in log space, vectorised
 over the batch and the extended label axis, with one loop over time
 (:func:`omniloss._primitives.fold`: ``jax.lax.scan``, ``tf.foldl``, a Python loop elsewhere), and
-autodiff of it gives the gradient.
+autodiff of it gives the gradient. ``sample_weight`` and ``where`` weigh and mask whole
+sequences: they broadcast against the per-sequence losses, shape ``(N,)``.
 """
 
 from __future__ import annotations
@@ -18,16 +19,21 @@ from typing import Any
 
 import array_api_compat
 
-from omniloss._common import (
+from omniloss._dispatch import get_namespace
+from omniloss._primitives import clamp, fold, logsumexp, stop_gradient
+from omniloss._reduction import reduce, weighting_args
+from omniloss._validation import (
+    check_array,
+    check_broadcastable,
+    check_flag,
     check_index_dtype,
+    check_int,
     check_ndim,
-    check_option,
     check_reduction,
+    check_weighting,
     float_dtype,
     is_dtype,
 )
-from omniloss._dispatch import get_namespace
-from omniloss._primitives import clamp, fold, logsumexp, stop_gradient
 
 Array = Any
 
@@ -110,9 +116,13 @@ def _advance(xp: ModuleType, alpha: Array, emission: Array, active: Array, skip:
     return xp.where(xp.expand_dims(active, axis=1), advanced, alpha)
 
 
+@weighting_args("one value per sequence, shape ``(N,)``, ``()`` unbatched; for "
+                '``"mean"`` they weigh each sequence\'s loss divided by its target length: '
+                "``sum(w * m * loss / max(target_lengths, 1)) / sum(w * m)``")
 def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[int],
              target_lengths: Array | Sequence[int], *, blank: int = 0,
-             zero_infinity: bool = False, reduction: str = "mean") -> Array:
+             zero_infinity: bool = False, reduction: str = "mean",
+             sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Connectionist Temporal Classification loss (Graves et al., 2006), as ``F.ctc_loss``.
 
     For sample ``n`` with label sequence ``y`` of length ``L = target_lengths[n]`` and
@@ -125,7 +135,10 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
         loss_n = -logsumexp(alpha_{T_n - 1}(2L), alpha_{T_n - 1}(2L - 1))
 
     all in log space, so long sequences do not underflow. No alignment (``L`` plus the number of
-    repeated neighbours exceeds ``T_n``) gives ``inf``, or 0 with ``zero_infinity``.
+    repeated neighbours exceeds ``T_n``) gives ``inf``, or 0 with ``zero_infinity``. Such a
+    sequence is best left out with ``where`` (its ``inf`` never reaches the result and its
+    frames get a zero gradient, as if it were not in the batch); a ``sample_weight`` of 0 gives
+    ``0 * inf = NaN``, as in Keras.
 
     The gradient is torch's: the derivative of the recursion w.r.t. ``log_probs`` taken as free
     variables, **plus** ``exp(log_probs[t, n, :])`` for every frame ``t < T_n`` (torch's backward
@@ -145,11 +158,11 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
         target_lengths: labels per sample, ``<= S``: same forms as ``input_lengths``.
         blank: the blank class, in ``[0, C)``.
         zero_infinity: replace infinite losses (and their gradients) by zero.
-        reduction: ``"mean"`` (each loss divided by its target length, clamped at 1, then the
-            batch mean), ``"sum"`` or ``"none"`` (shape ``(N,)``, ``()`` unbatched).
 
     Returns:
-        The reduced loss, a 0-d array, or the per-sample losses for ``"none"``.
+        The reduced loss, a 0-d array, or the per-sample losses for ``"none"`` (shape ``(N,)``,
+        ``()`` unbatched). ``"mean"`` divides each loss by its target length, clamped at 1, then
+        takes the batch mean (weighted by ``sample_weight`` and ``where``).
 
     Defined by ``torch.nn.functional.ctc_loss``, values and gradients, except:
 
@@ -186,16 +199,18 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
     """
     arrays = [x for x in (log_probs, targets, input_lengths, target_lengths)
               if not isinstance(x, int | Sequence)]
-    xp = get_namespace(*arrays, name=_NAME)
+    xp = get_namespace(*arrays, sample_weight, where, name=_NAME)
+    check_array(_NAME, "log_probs", log_probs)
     dtype = float_dtype(_NAME, xp, log_probs=log_probs)
     check_ndim(_NAME, "log_probs", log_probs, (2, 3))
     check_reduction(_NAME, reduction)
-    check_option(_NAME, "zero_infinity", zero_infinity, (False, True))
+    zero_infinity = check_flag(_NAME, "zero_infinity", zero_infinity)
+    check_weighting(_NAME, xp, sample_weight, where)
+    check_array(_NAME, "targets", targets)
     check_index_dtype(_NAME, xp, "targets", targets)
     num_classes = log_probs.shape[-1]
-    if isinstance(blank, bool) or not isinstance(blank, int) or not 0 <= blank < num_classes:
-        raise ValueError(f"{_NAME}: blank must be an int in [0, {num_classes}) (the class "
-                         f"axis of log_probs); got {blank!r}")
+    blank = check_int(_NAME, "blank", blank, minimum=0,
+                      maximum=None if num_classes is None else num_classes - 1)
     device = array_api_compat.device(log_probs)
     check_ndim(_NAME, "targets", targets, (1, 2))
     unbatched = log_probs.ndim == 2
@@ -204,6 +219,9 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
         if targets.ndim == 1:
             targets = xp.expand_dims(targets, axis=0)
     steps, batch = log_probs.shape[0], log_probs.shape[1]
+    unreduced = () if unbatched else (batch,)
+    check_broadcastable(_NAME, "sample_weight", sample_weight, unreduced)
+    check_broadcastable(_NAME, "where", where, unreduced)
     concatenated = targets.ndim == 1
     if not concatenated and targets.shape[0] != batch:
         raise ValueError(f"{_NAME}: targets must have {batch} rows (the batch axis of "
@@ -274,14 +292,20 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
     gradient_only = xp.where(probs < math.inf, probs - stop_gradient(xp, probs), 0.0)
     frame_weight = xp.astype(active, dtype)
     if not zero_infinity:
-        frame_weight = xp.where(xp.expand_dims(impossible, axis=0) & active, math.nan,
+        # NaN on an impossible sequence's frames, unless ``where`` leaves it out
+        nan_frames = impossible if where is None else impossible & _per_sequence(xp, where, batch)
+        frame_weight = xp.where(xp.expand_dims(nan_frames, axis=0) & active, math.nan,
                                 frame_weight)
     correction = xp.sum(xp.sum(gradient_only, axis=2) * frame_weight, axis=0)
     loss = xp.where(impossible, 0.0 if zero_infinity else math.inf, nll + correction)
 
     if reduction == "mean":
-        divisor = xp.astype(xp.clip(target_lengths, 1, None), dtype)
-        return xp.mean(loss / divisor)
-    if reduction == "sum":
-        return xp.sum(loss)
-    return xp.reshape(loss, ()) if unbatched else loss
+        loss = loss / xp.astype(xp.clip(target_lengths, 1, None), dtype)
+    if unbatched:
+        loss = xp.reshape(loss, ())
+    return reduce(xp, loss, reduction, sample_weight, where, name=_NAME)
+
+
+def _per_sequence(xp: ModuleType, where: Array, batch: int) -> Array:
+    """``where`` (broadcasting to ``(N,)``; 0-d unbatched) as a ``(batch,)`` boolean array."""
+    return xp.broadcast_to(where, (batch,))

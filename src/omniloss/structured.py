@@ -3,7 +3,8 @@
 :func:`perceptual_loss` compares feature maps that the caller's own network produced (omniloss
 depends on no model library); :func:`adaptive_log_softmax_loss` is the loss of
 ``torch.nn.AdaptiveLogSoftmaxWithLoss`` as a function of its weights, so every library can train
-the same factorized output layer.
+the same factorized output layer. Both give one loss per sample, shape ``(N,)``, which
+``sample_weight`` and ``where`` weigh and mask.
 """
 
 from __future__ import annotations
@@ -13,26 +14,31 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from omniloss._common import (
+from omniloss._dispatch import get_namespace
+from omniloss._primitives import clamp, gather_classes, log_softmax
+from omniloss._reduction import reduce, weighting_args
+from omniloss._validation import (
     as_float,
+    check_array,
     check_index_dtype,
+    check_int,
     check_positive,
     check_reduction,
     check_same_shape,
+    check_weighting,
     float_dtype,
-    reduce,
     shape_of,
 )
-from omniloss._dispatch import get_namespace
-from omniloss._primitives import clamp, gather_classes, log_softmax
 
 Array = Any
 
 __all__ = ["perceptual_loss", "adaptive_log_softmax_loss"]
 
 
+@weighting_args("one value per sample, shape ``(N,)``")
 def perceptual_loss(input_features: Sequence[Array], target_features: Sequence[Array], *,
-                    weights: Sequence[float] | None = None, reduction: str = "mean") -> Array:
+                    weights: Sequence[float] | None = None, reduction: str = "mean",
+                    sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Perceptual loss: ``sum_l w_l * ||phi_l(x) - phi_l(y)||**2 / (C*H*W)`` per sample.
 
     Johnson et al., "Perceptual Losses for Real-Time Style Transfer and Super-Resolution" (ECCV
@@ -64,8 +70,8 @@ def perceptual_loss(input_features: Sequence[Array], target_features: Sequence[A
             floating array with the batch on axis 0 (``(N, C, H, W)``, ``(N, H, W, C)``, ...),
             all from one library.
         target_features: the target's feature maps, the same number with the same shapes.
-        weights: one non-negative number per layer (``None``: all 1).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the batch.
+        weights: one non-negative number per layer (``None``: all 1); these weigh layers, not
+            samples (``sample_weight`` weighs samples).
 
     Returns:
         The reduced loss (0-d), or one loss per sample (shape ``(N,)``) for ``"none"``.
@@ -82,25 +88,35 @@ def perceptual_loss(input_features: Sequence[Array], target_features: Sequence[A
     name = "perceptual_loss"
     for argument, features in (("input_features", input_features),
                                ("target_features", target_features)):
-        if not isinstance(features, list | tuple) or not features:
+        if not isinstance(features, list | tuple):
+            raise TypeError(f"{name}: {argument} must be a non-empty list or tuple of feature "
+                            f"maps; got {type(features).__name__}")
+        if not features:
             raise ValueError(f"{name}: {argument} must be a non-empty list or tuple of feature "
-                             f"maps; got {type(features).__name__}")
+                             f"maps; got an empty {type(features).__name__}")
     layers = len(input_features)
     if len(target_features) != layers:
         raise ValueError(f"{name}: target_features must have one feature map per layer of "
                          f"input_features ({layers}); got {len(target_features)}")
     if weights is None:
-        weights = [1.0] * layers
-    if not isinstance(weights, list | tuple) or len(weights) != layers:
-        raise ValueError(f"{name}: weights must be a list or tuple of {layers} numbers (one per "
-                         f"layer); got {weights!r}")
-    for weight in weights:
-        check_positive(name, "weights", weight, allow_zero=True)
+        layer_weights = [1.0] * layers
+    else:
+        if not isinstance(weights, list | tuple):
+            raise TypeError(f"{name}: weights must be None or a list or tuple of {layers} "
+                            f"numbers (one per layer); got {type(weights).__name__}")
+        if len(weights) != layers:
+            raise ValueError(f"{name}: weights must hold {layers} numbers (one per layer of "
+                             f"input_features); got {len(weights)}")
+        layer_weights = [check_positive(name, f"weights[{i}]", w, allow_zero=True)
+                         for i, w in enumerate(weights)]
     check_reduction(name, reduction)
-    xp = get_namespace(*input_features, *target_features, name=name)
+    xp = get_namespace(*input_features, *target_features, sample_weight, where, name=name)
     named = {f"input_features[{i}]": x for i, x in enumerate(input_features)}
     named.update({f"target_features[{i}]": y for i, y in enumerate(target_features)})
+    for argument, x in named.items():
+        check_array(name, argument, x)
     dtype = float_dtype(name, xp, **named)
+    check_weighting(name, xp, sample_weight, where)
     batch = shape_of(input_features[0])[:1]
     total = None
     for i, (x, y) in enumerate(zip(input_features, target_features, strict=True)):
@@ -113,9 +129,9 @@ def perceptual_loss(input_features: Sequence[Array], target_features: Sequence[A
         squared = difference * difference
         if len(shape) > 1:
             squared = xp.mean(squared, axis=tuple(range(1, len(shape))))
-        layer = weights[i] * squared
+        layer = layer_weights[i] * squared
         total = layer if total is None else total + layer
-    return reduce(xp, total, reduction)
+    return reduce(xp, total, reduction, sample_weight, where, name=name)
 
 
 def _linear(xp: ModuleType, x: Array, weight: Array) -> Array:
@@ -123,10 +139,12 @@ def _linear(xp: ModuleType, x: Array, weight: Array) -> Array:
     return xp.matmul(x, xp.matrix_transpose(weight))
 
 
+@weighting_args("one value per row, shape ``(N,)``, ``()`` for a 0-d ``target``")
 def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
                               tail_weights: Sequence[tuple[Array, Array]], cutoffs: Sequence[int],
                               *, head_bias: Array | None = None, div_value: float = 4.0,
-                              reduction: str = "mean") -> Array:
+                              reduction: str = "mean", sample_weight: Array | None = None,
+                              where: Array | None = None) -> Array:
     """Adaptive softmax NLL: the loss of ``torch.nn.AdaptiveLogSoftmaxWithLoss`` given its weights.
 
     Grave et al., "Efficient softmax approximation for GPUs" (ICML 2017).
@@ -157,11 +175,10 @@ def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
         cutoffs: the module's ``cutoffs``: increasing positive ints (without ``n_classes``).
         head_bias: ``module.head.bias`` (shape ``(cutoffs[0] + len(cutoffs),)``) or ``None``.
         div_value: the module's ``div_value``; the tail shapes are checked against it.
-        reduction: ``"mean"`` (the module's ``loss``), ``"sum"``, or ``"none"`` (``-output``
-            of the module: one loss per row).
 
     Returns:
-        The reduced loss (0-d), or the per-row losses for ``"none"``.
+        The reduced loss (0-d; ``"mean"`` is the module's ``loss``), or the per-row losses for
+        ``"none"`` (``-output`` of the module).
 
     Defined by ``torch.nn.AdaptiveLogSoftmaxWithLoss(in_features, n_classes, cutoffs,
     div_value, head_bias)``: with its parameters, ours equals ``module(input, target).loss``.
@@ -176,16 +193,15 @@ def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
         Array(1.64791843, dtype=array_api_strict.float64)
     """
     name = "adaptive_log_softmax_loss"
-    xp = get_namespace(input, target, head_weight, head_bias,
+    xp = get_namespace(input, target, head_weight, head_bias, sample_weight, where,
                        *(w for pair in _pairs(name, tail_weights) for w in pair), name=name)
+    check_array(name, "input", input)
+    check_array(name, "target", target)
     check_index_dtype(name, xp, "target", target)
     check_reduction(name, reduction)
-    check_positive(name, "div_value", div_value)
-    if (not isinstance(cutoffs, list | tuple) or not cutoffs
-            or any(not isinstance(c, int) or isinstance(c, bool) for c in cutoffs)
-            or list(cutoffs) != sorted(set(cutoffs)) or cutoffs[0] <= 0):
-        raise ValueError(f"{name}: cutoffs must be a non-empty list or tuple of unique, "
-                         f"increasing positive ints; got {cutoffs!r}")
+    check_weighting(name, xp, sample_weight, where)
+    div_value = check_positive(name, "div_value", div_value)
+    cutoffs = _cutoffs(name, cutoffs)
     if input.ndim != target.ndim + 1 or target.ndim > 1:
         raise ValueError(f"{name}: input must have shape (N, F) with target (N,), or (F,) with "
                          f"a 0-d target; got input {shape_of(input)} and target "
@@ -215,7 +231,12 @@ def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
             raise ValueError(f"{name}: tail_weights[{i}][1] must have at least one row (the "
                              f"last cluster's classes); got shape {shape_of(out)}")
         _check_shape(name, f"tail_weights[{i}][1]", out, (size, hidden))
-    n_classes = cutoffs[-1] + shape_of(tail_weights[-1][1])[0]
+    last_size = shape_of(tail_weights[-1][1])[0]
+    if last_size is None:
+        raise ValueError(f"{name}: tail_weights[{clusters - 1}][1] must have a static number "
+                         f"of rows (the last cluster's classes); got shape "
+                         f"{shape_of(tail_weights[-1][1])}")
+    n_classes = cutoffs[-1] + last_size
     bounds = [*cutoffs, n_classes]
     named = {f"tail_weights[{i}][{j}]": w for i, pair in enumerate(tail_weights)
              for j, w in enumerate(pair)}
@@ -247,15 +268,27 @@ def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
     loss = -log_prob
     if target.ndim == 0:
         loss = xp.squeeze(loss, axis=0)
-    return reduce(xp, loss, reduction)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+def _cutoffs(name: str, cutoffs: Any) -> list[int]:
+    """``cutoffs`` as a list of Python ints: ``TypeError`` unless a list or tuple of ints,
+    ``ValueError`` unless non-empty, positive and strictly increasing."""
+    expected = "a non-empty list or tuple of unique, increasing positive ints"
+    if not isinstance(cutoffs, list | tuple):
+        raise TypeError(f"{name}: cutoffs must be {expected}; got {type(cutoffs).__name__}")
+    values = [check_int(name, f"cutoffs[{i}]", c) for i, c in enumerate(cutoffs)]
+    if not values or values != sorted(set(values)) or values[0] <= 0:
+        raise ValueError(f"{name}: cutoffs must be {expected}; got {cutoffs!r}")
+    return values
 
 
 def _pairs(name: str, tail_weights: Any) -> list[tuple[Array, Array]]:
-    """``tail_weights`` as a list of ``(proj, out)`` pairs, or ``ValueError``."""
+    """``tail_weights`` as a list of ``(proj, out)`` pairs: ``TypeError`` otherwise."""
     if not isinstance(tail_weights, list | tuple) or not all(
             isinstance(pair, list | tuple) and len(pair) == 2 for pair in tail_weights):
-        raise ValueError(f"{name}: tail_weights must be a list or tuple of (proj, out) weight "
-                         f"pairs; got {type(tail_weights).__name__}")
+        raise TypeError(f"{name}: tail_weights must be a list or tuple of (proj, out) weight "
+                        f"pairs; got {type(tail_weights).__name__}")
     return [(proj, out) for proj, out in tail_weights]
 
 

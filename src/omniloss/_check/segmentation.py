@@ -23,6 +23,10 @@ def _mask_cases(*options: dict[str, object]) -> CaseMaker:
                   for r in _REDUCTIONS]
         cases += [Case((probs, mask), dict(extra), ", ".join(f"{k}={v}" for k, v in extra.items()))
                   for extra in options]
+        weighting = {"sample_weight": rng.uniform(0.5, 2.0, size=(4, 3)),
+                     "where": np.array([[True], [False], [True], [True]])}
+        cases += [Case((probs, mask), {"axis": (2,), **weighting, "reduction": r},
+                       f"axis=(2,), weighted, {r}") for r in ("mean", "none")]
         return cases
     return make
 
@@ -34,8 +38,11 @@ def _boxes(rng: np.random.Generator) -> list[Case]:
 
     first, second = boxes(), boxes()
     second[0] = first[0]  # identical boxes: every max/min ties
+    weighting = {"sample_weight": rng.uniform(0.5, 2.0, size=8), "where": np.arange(8) != 3}
     return [Case((first, second), {"reduction": r}, r) for r in _REDUCTIONS] + [
-        Case((first, second), {"eps": 1e-3}, "eps=1e-3")]
+        Case((first, second), {"eps": 1e-3}, "eps=1e-3")] + [
+        Case((first, second), {**weighting, "reduction": r}, f"weighted, {r}")
+        for r in ("mean", "none")]
 
 
 CASES: dict[str, CaseMaker] = {

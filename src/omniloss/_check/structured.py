@@ -14,7 +14,9 @@ def _perceptual(rng: np.random.Generator) -> list[Case]:
     inputs = [rng.normal(size=s) for s in shapes]
     targets = [rng.normal(size=s) for s in shapes]
     return [Case((inputs, targets), {"reduction": r}, r) for r in _REDUCTIONS] + [
-        Case((inputs, targets), {"weights": [1.0, 0.5, 0.25]}, "weights")]
+        Case((inputs, targets), {"weights": [1.0, 0.5, 0.25]}, "weights"),
+        Case((inputs, targets), {"sample_weight": rng.uniform(0.5, 2.0, size=4),
+                                 "where": np.array([True, False, True, True])}, "weighted")]
 
 
 def _adaptive(rng: np.random.Generator) -> list[Case]:
@@ -28,8 +30,10 @@ def _adaptive(rng: np.random.Generator) -> list[Case]:
     target = rng.integers(0, n_classes, size=12)
     head = rng.normal(size=(head_size, features)) / 4
     options = {"div_value": div_value}
+    weighting = {"sample_weight": rng.uniform(0.5, 2.0, size=12), "where": np.arange(12) % 5 != 2}
     return [Case((hidden, target, head, tail, cutoffs), {**options, "reduction": r}, r)
-            for r in _REDUCTIONS]
+            for r in _REDUCTIONS] + [
+        Case((hidden, target, head, tail, cutoffs), {**options, **weighting}, "weighted")]
 
 
 CASES: dict[str, CaseMaker] = {
