@@ -147,9 +147,43 @@ def test_integer_weights_repeat_samples(backend, name):
                          what=f"{name} {reduction}: weights {counts} vs repeated samples")
 
 
-def _first_floating(args: tuple[Any, ...]) -> int:
-    return next(i for i, a in enumerate(args)
-                if isinstance(a, np.ndarray) and a.dtype.kind == "f")
+Place = tuple[int, int | None]
+
+
+def _first_floating(args: tuple[Any, ...]) -> Place:
+    """Where the first floating array is: its position, and its index inside a list argument
+    (``perceptual_loss`` takes lists of feature maps) or ``None``."""
+    for position, a in enumerate(args):
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            return position, None
+        if isinstance(a, list | tuple):
+            for index, v in enumerate(a):
+                if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+                    return position, index
+    raise AssertionError("no floating array argument")
+
+
+def _at(args: tuple[Any, ...], place: Place) -> Any:
+    position, index = place
+    return args[position] if index is None else args[position][index]
+
+
+def _loss_of(backend: Backend, name: str, case: Case, args: tuple[Any, ...],
+             place: Place) -> Callable[..., Any]:
+    """``loss(x, **weighting)``: the ``"mean"`` loss of ``args`` with ``x`` at ``place``."""
+    fn = getattr(ol, name)
+
+    def loss(x: Any, **weighting: Any) -> Any:
+        call_args = list(_convert(backend, args))
+        position, index = place
+        if index is None:
+            call_args[position] = x
+        else:
+            call_args[position] = type(call_args[position])(
+                x if i == index else v for i, v in enumerate(call_args[position]))
+        return fn(*call_args, **_convert(backend, case.kwargs), reduction="mean", **weighting)
+
+    return loss
 
 
 @pytest.mark.parametrize("name", sorted(set(LOSSES) - COUPLED))
@@ -170,20 +204,13 @@ def test_where_drops_samples(backend, name):
         assert_close(masked, expected, rtol=RTOL, atol=ATOL, what=f"{name} {reduction} where")
     if not backend.has_grad:
         return
-    position = _first_floating(case.args)
-    axis = BATCH_AXES.get(name, {}).get(position, 0)
-    fn = getattr(ol, name)
-
-    def loss(x: Any, mask_array: Any = None, *, args: tuple[Any, ...]) -> Any:
-        call_args = list(_convert(backend, args))
-        call_args[position] = x
-        weighting = {} if mask_array is None else {"where": mask_array}
-        return fn(*call_args, **_convert(backend, case.kwargs), reduction="mean", **weighting)
-
+    place = _first_floating(case.args)
+    axis = BATCH_AXES.get(name, {}).get(place[0], 0)
+    masked_loss = _loss_of(backend, name, case, case.args, place)
     _, (grad_masked,) = backend.value_and_grad(
-        lambda x: loss(x, backend.asarray(mask), args=case.args), [case.args[position]], (0,))
+        lambda x: masked_loss(x, where=backend.asarray(mask)), [_at(case.args, place)], (0,))
     _, (grad_dropped,) = backend.value_and_grad(
-        lambda x: loss(x, args=dropped_args), [dropped_args[position]], (0,))
+        _loss_of(backend, name, case, dropped_args, place), [_at(dropped_args, place)], (0,))
     assert_close(np.take(grad_masked, kept, axis=axis), grad_dropped, rtol=1e-8, atol=1e-10,
                  what=f"{name}: gradient at the kept samples")
     assert not np.any(np.take(grad_masked, np.flatnonzero(~keep), axis=axis)), \
@@ -200,16 +227,10 @@ def test_zero_total_weight_is_zero(backend, name):
         assert value.shape == () and value == 0, f"{name} {weighting}: {value}"
     if not backend.has_grad:
         return
-    position = _first_floating(case.args)
-    fn = getattr(ol, name)
-
-    def loss(x: Any, w: Any) -> Any:
-        call_args = list(_convert(backend, case.args))
-        call_args[position] = x
-        return fn(*call_args, **_convert(backend, case.kwargs), reduction="mean",
-                  sample_weight=w)
-
-    _, grads = backend.value_and_grad(loss, [case.args[position], zeros], (0, 1))
+    place = _first_floating(case.args)
+    loss = _loss_of(backend, name, case, case.args, place)
+    _, grads = backend.value_and_grad(lambda x, w: loss(x, sample_weight=w),
+                                      [_at(case.args, place), zeros], (0, 1))
     for grad, what in zip(grads, ("input", "sample_weight"), strict=True):
         assert np.all(grad == 0), f"{name}: gradient w.r.t. {what} at zero total weight"
 
@@ -226,10 +247,12 @@ def test_per_sample_weight_broadcasts(backend, name):
         assert_close(_call(backend, name, case.args, options, sample_weight=compact),
                      _call(backend, name, case.args, options, sample_weight=full),
                      rtol=RTOL, atol=ATOL, what=f"{name} {reduction}: broadcast weight")
-    scalar = _call(backend, name, case.args, {**case.kwargs, "reduction": "sum"},
-                   sample_weight=2.5)
-    plain = _call(backend, name, case.args, {**case.kwargs, "reduction": "sum"})
-    assert_close(scalar, 2.5 * plain, rtol=RTOL, atol=ATOL, what=f"{name}: scalar weight")
+    for reduction, factor in (("sum", 2.5), ("mean", 1.0)):
+        options = {**case.kwargs, "reduction": reduction}
+        scalar = _call(backend, name, case.args, options, sample_weight=2.5)
+        plain = _call(backend, name, case.args, options)
+        assert_close(scalar, factor * plain, rtol=RTOL, atol=ATOL,
+                     what=f"{name} {reduction}: scalar weight")
 
 
 @pytest.mark.parametrize("name", LOSSES)

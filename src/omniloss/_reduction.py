@@ -30,7 +30,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from omniloss._primitives import reduce_all
-from omniloss._validation import REDUCTIONS, check_broadcastable, shape_of
+from omniloss._validation import REDUCTIONS, as_float, check_broadcastable, shape_of
 
 Array = Any
 Function = TypeVar("Function", bound=Callable[..., Any])
@@ -62,9 +62,9 @@ def reduce(xp: ModuleType, loss: Array, reduction: str, sample_weight: Array | N
     shape = shape_of(loss)
     check_broadcastable(name, "sample_weight", sample_weight, shape)
     check_broadcastable(name, "where", where, shape)
-    if (sample_weight is not None and type(sample_weight) not in (int, float)
-            and sample_weight.dtype != loss.dtype):
-        sample_weight = xp.astype(sample_weight, loss.dtype)
+    if sample_weight is not None and (type(sample_weight) in (int, float)
+                                      or sample_weight.dtype != loss.dtype):
+        sample_weight = as_float(xp, sample_weight, loss.dtype)
     weighted = _masked(xp, loss if sample_weight is None else loss * sample_weight, where)
     if reduction == "none":
         return weighted
