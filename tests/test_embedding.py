@@ -376,6 +376,192 @@ def test_margin_softmax_default_and_empty(backend):
                  [np.zeros((0, 3)), np.zeros(0, dtype=np.int64)])
 
 
+# sample_weight and where.
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cosine_similarity_sample_weight_matches_keras(backend, dtype, axis):
+    # keras.losses.CosineSimilarity (the negative cosine, as ours) with
+    # reduction="mean_with_sample_weight": one weight per sample of input's shape without axis.
+    import keras
+
+    x, y = _similarity_pairs(dtype, seed=17)
+    weight = _rng(18).uniform(0.0, 2.0, size=x.shape[1] if axis == 0 else x.shape[0])
+    weight[1] = 0.0
+    loss = keras.losses.CosineSimilarity(axis=axis, reduction="mean_with_sample_weight",
+                                         dtype=np.dtype(dtype).name)
+    check_parity(backend, lambda a, b, w: ol.cosine_similarity_loss(a, b, axis=axis,
+                                                                    sample_weight=w),
+                 keras_peer(lambda a, b, w: loss(b, a, sample_weight=w)),
+                 [x, y, weight.astype(dtype)], argnums=(0, 1, 2))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cosine_similarity_where_matches_optax(backend, reduction):
+    # optax.cosine_similarity (+cos) with a per-example where: 0 at the masked examples; ours
+    # masks the same examples out of the sum and the mean's divisor. optax's default epsilon=0
+    # gives the masked examples NaN gradients (their masked norm is 0); a tiny one, no floor for
+    # these vectors, gives 0 there, as ours.
+    import jax.numpy as jnp
+    import optax
+
+    x, y = _rng(19).normal(size=(2, 6, 4))
+    keep = np.array([True, False, True, True, False, True])
+
+    def peer(a, b, m):
+        loss = -optax.cosine_similarity(a, b, epsilon=1e-30,
+                                        where=jnp.broadcast_to(m[:, None], a.shape))
+        if reduction == "none":
+            return loss
+        return loss.sum() / (m.sum() if reduction == "mean" else 1)
+
+    check_parity(backend, lambda a, b, m: ol.cosine_similarity_loss(a, b, reduction=reduction,
+                                                                    where=m),
+                 jax_peer(peer), [x, y, keep], argnums=(0, 1))
+
+
+def _torch_weighted(fn, reduction: str, **options):
+    """``fn``'s (torch) unreduced loss weighted by ``w``, masked by ``m``, then reduced."""
+    import torch
+
+    def weighted(*args):
+        *inputs, w, m = args
+        unreduced = fn(*inputs, reduction="none", **options)
+        loss = unreduced * w * m
+        if reduction == "none":
+            return loss
+        mass = torch.broadcast_to(w * m, unreduced.shape).sum()
+        return loss.sum() if reduction == "sum" else loss.sum() / mass
+
+    return torch_peer(weighted)
+
+
+def _contrastive_none(x1, x2, y, *, reduction, margin=1.0):
+    import torch
+
+    distance = torch.linalg.vector_norm(x1 - x2, dim=-1)
+    return y * distance**2 + (1 - y) * torch.clamp(margin - distance, min=0) ** 2
+
+
+def _weighted_cases(name: str):
+    from torch.nn import functional
+
+    if name == "triplet_margin_loss":
+        return _triplets(np.float64, shape=(6, 4), seed=20), functional.triplet_margin_loss, {
+            "swap": True}, (0, 1, 2)
+    if name == "cosine_embedding_loss":
+        return _cosine_pairs(np.float64), functional.cosine_embedding_loss, {"margin": 0.2}, (
+            0, 1)
+    if name == "contrastive_loss":
+        return _contrastive_pairs(np.float64), _contrastive_none, {}, (0, 1, 2)
+    return _cosines(np.float64, seed=21), None, {"kind": "cosface", "margin": 0.35}, (0,)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", ["triplet_margin_loss", "cosine_embedding_loss",
+                                  "contrastive_loss", "margin_softmax_loss"])
+def test_sample_weight_and_where_match_torch(backend, name, reduction):
+    # One weight per triplet, pair or sample; the fused torch triplet kernel runs unreduced.
+    inputs, reference, options, argnums = _weighted_cases(name)
+    samples = inputs[0].shape[0]
+    weight = _rng(22).uniform(0.5, 2.0, size=samples)
+    mask = np.arange(samples) % 3 != 1
+    peer = (_margin_softmax_weighted(reduction) if reference is None
+            else _torch_weighted(reference, reduction, **options))
+
+    def ours(*args):
+        *arrays, w, m = args
+        return getattr(ol, name)(*arrays, reduction=reduction, sample_weight=w, where=m,
+                                 **options)
+
+    check_parity(backend, ours, peer, [*inputs, weight, mask],
+                 argnums=(*argnums, len(inputs)))
+
+
+def _margin_softmax_weighted(reduction: str):
+    """CosFace (s=64, m=0.35) in torch, weighted like :func:`_torch_weighted`."""
+    from torch.nn import functional
+
+    def weighted(cosine, target, w, m):
+        one_hot = functional.one_hot(target, cosine.shape[1]).to(cosine.dtype)
+        logits = 64.0 * (one_hot * (cosine - 0.35) + (1 - one_hot) * cosine)
+        loss = functional.cross_entropy(logits, target, reduction="none") * w * m
+        if reduction == "none":
+            return loss
+        return loss.sum() if reduction == "sum" else loss.sum() / (w * m).sum()
+
+    return torch_peer(weighted)
+
+
+def _ntxent_reference(temperature: float, reduction: str):
+    """NT-Xent per anchor, in torch without optax's shift: the sum over the anchor's positive
+    pairs of ``-log(exp(s_ij) / (exp(s_ij) + sum_neg exp(s_ik)))``, weighted and reduced; the
+    mean divides by the weighted number of positive pairs."""
+    import torch
+
+    def reference(e, labels, w, m):
+        eps = torch.finfo(e.dtype).eps
+        unit = e / torch.sqrt(torch.clamp((e * e).sum(1, keepdim=True), min=eps))
+        s = unit @ unit.T / temperature
+        same = labels[:, None] == labels[None, :]
+        positive = same & ~torch.eye(len(labels), dtype=torch.bool)
+        negatives = torch.where(~same, torch.exp(s), 0.0).sum(1, keepdim=True)
+        pair = torch.log(torch.exp(s) + negatives) - s
+        per_anchor = torch.where(positive, pair, 0.0).sum(1) * w * m
+        if reduction == "none":
+            return per_anchor
+        if reduction == "sum":
+            return per_anchor.sum()
+        return per_anchor.sum() / (positive.sum(1) * w * m).sum()
+
+    return torch_peer(reference)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("temperature", [0.5, 0.1])
+def test_ntxent_per_anchor_reduction(backend, temperature, reduction):
+    # "none": one loss per anchor (its positive pairs' summed losses, 0 without a positive);
+    # the weights align with the anchors, and "mean" is sum(w * loss) / sum(w * positives).
+    embeddings, labels = _ntxent_batch(np.float64)
+    weight = _rng(23).uniform(0.5, 2.0, size=6)
+    mask = np.array([True, True, False, True, True, True])
+    check_parity(backend,
+                 lambda e, y, w, m: ol.ntxent_loss(e, y, temperature=temperature,
+                                                   reduction=reduction, sample_weight=w,
+                                                   where=m),
+                 _ntxent_reference(temperature, reduction),
+                 [embeddings, labels, weight, mask], argnums=(0, 2))
+
+
+@pytest.mark.parametrize("labels", [[0, 0, 1, 1, 2, 0], [0, 0, 1, 1, 2, 2], [0, 1, 2, 3, 4, 5]],
+                         ids=["unequal", "pairs", "no-positives"])
+def test_ntxent_unweighted_reductions(backend, labels):
+    # "mean" (optax's number) is sum("none") / number of positive pairs; with pairs it is also
+    # the mean over anchors. Weights of ones give the same numbers as no weights.
+    import optax
+
+    embeddings = _rng(24).normal(size=(6, 3))
+    labels = np.array(labels)
+    per_anchor = check_parity(backend, lambda e, y: ol.ntxent_loss(e, y, reduction="none"),
+                              None, [embeddings, labels])
+    positives = (labels[:, None] == labels[None, :]).sum(1) - 1
+    total = check_parity(backend, lambda e, y: ol.ntxent_loss(e, y, reduction="sum"), None,
+                         [embeddings, labels])
+    assert_close(total, per_anchor.sum(), rtol=1e-12, atol=1e-14, what="sum")
+    assert np.all(per_anchor[positives == 0] == 0)
+    mean = check_parity(backend, ol.ntxent_loss, jax_peer(optax.ntxent), [embeddings, labels])
+    with np.errstate(invalid="ignore"):
+        assert_close(mean, per_anchor.sum() / positives.sum(), rtol=1e-12, atol=1e-14,
+                     what="mean")
+    ones = check_parity(backend, lambda e, y: ol.ntxent_loss(e, y, sample_weight=1.0), None,
+                        [embeddings, labels])
+    if positives.sum():
+        assert_close(ones, mean, rtol=1e-12, atol=1e-14, what="weights of ones")
+    else:  # optax's 0/0; with weights a zero total weight is 0
+        assert np.isnan(mean) and ones == 0
+
+
 # Tracing.
 
 TRACED = {
@@ -414,8 +600,13 @@ def test_bad_inputs_triplet(backend):
     assert_raises_named(ValueError, name, "anchor",
                         lambda: fn(*[backend.asarray(np.ones(()))] * 3))
     assert_raises_named(ValueError, name, "p", lambda: fn(x, x, x, p=0))
-    assert_raises_named(ValueError, name, "swap", lambda: fn(x, x, x, swap="yes"))
-    assert_raises_named(ValueError, name, "margin", lambda: fn(x, x, x, margin="1"))
+    assert_raises_named(ValueError, name, "p", lambda: fn(x, x, x, p=float("nan")))
+    assert_raises_named(TypeError, name, "p", lambda: fn(x, x, x, p="2"))
+    assert_raises_named(TypeError, name, "swap", lambda: fn(x, x, x, swap="yes"))
+    assert_raises_named(TypeError, name, "swap", lambda: fn(x, x, x, swap=1))
+    assert_raises_named(TypeError, name, "margin", lambda: fn(x, x, x, margin="1"))
+    assert_raises_named(ValueError, name, "margin", lambda: fn(x, x, x, margin=float("nan")))
+    assert_raises_named(TypeError, name, "eps", lambda: fn(x, x, x, eps=None))
     assert_raises_named(ValueError, name, "reduction", lambda: fn(x, x, x, reduction="avg"))
     assert_raises_named(TypeError, name, "anchor",
                         lambda: fn(backend.asarray(np.ones((3, 4), dtype=np.int64)), x, x))
@@ -432,6 +623,8 @@ def test_bad_inputs_pairs(backend, name):
     assert_raises_named(ValueError, name, "reduction", lambda: fn(x, x, y, reduction="avg"))
     assert_raises_named(TypeError, name, "input1",
                         lambda: fn(backend.asarray(np.ones((3, 4), dtype=np.int64)), x, y))
+    assert_raises_named(TypeError, name, "margin", lambda: fn(x, x, y, margin="1"))
+    assert_raises_named(ValueError, name, "margin", lambda: fn(x, x, y, margin=float("nan")))
     if name == "cosine_embedding_loss":
         cube = backend.asarray(np.ones((2, 3, 4)))
         assert_raises_named(ValueError, name, "input1",
@@ -462,6 +655,10 @@ def test_bad_inputs_ntxent(backend):
     assert_raises_named(ValueError, name, "labels",
                         lambda: fn(x, backend.asarray(np.zeros(4, dtype=np.int64))))
     assert_raises_named(ValueError, name, "temperature", lambda: fn(x, labels, temperature=0.0))
+    assert_raises_named(TypeError, name, "temperature", lambda: fn(x, labels, temperature="1"))
+    assert_raises_named(ValueError, name, "reduction", lambda: fn(x, labels, reduction="avg"))
+    assert_raises_named(ValueError, name, "sample_weight",
+                        lambda: fn(x, labels, sample_weight=backend.asarray(np.ones((3, 3)))))
     assert_raises_named(TypeError, name, "embeddings",
                         lambda: fn(backend.asarray(np.ones((3, 4), dtype=np.int64)), labels))
 
@@ -472,8 +669,11 @@ def test_bad_inputs_margin_softmax(backend):
     y = backend.asarray(np.zeros(3, dtype=np.int64))
     fn = ol.margin_softmax_loss
     assert_raises_named(ValueError, name, "kind", lambda: fn(c, y, kind="normface"))
+    assert_raises_named(TypeError, name, "kind", lambda: fn(c, y, kind=1))
     assert_raises_named(ValueError, name, "margin", lambda: fn(c, y, kind="sphereface"))
-    assert_raises_named(ValueError, name, "margin", lambda: fn(c, y, margin=None))
+    assert_raises_named(TypeError, name, "margin", lambda: fn(c, y, margin=None))
+    assert_raises_named(ValueError, name, "margin", lambda: fn(c, y, margin=float("nan")))
+    assert_raises_named(TypeError, name, "scale", lambda: fn(c, y, scale="64"))
     assert_raises_named(ValueError, name, "scale", lambda: fn(c, y, scale=-1.0))
     assert_raises_named(ValueError, name, "cosine", lambda: fn(backend.asarray(np.zeros(4)), y))
     assert_raises_named(ValueError, name, "cosine",

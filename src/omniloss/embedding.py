@@ -2,8 +2,14 @@
 
 Pair and triplet losses take embeddings with the feature axis last (``cosine_similarity_loss``
 takes an ``axis``) and return one value per pair or triplet, reduced by ``reduction``: ``"mean"``
-(default), ``"sum"``, or ``"none"``. ``ntxent_loss`` returns optax's scalar. ``margin_softmax_loss``
-takes cosine logits (the ArcFace / CosFace / SphereFace heads) and class indices.
+(default), ``"sum"``, or ``"none"``, weighted by ``sample_weight`` and masked by ``where``, both
+broadcast against that unreduced loss. ``ntxent_loss``'s unreduced loss is one value per anchor
+(its positive pairs' summed losses) and its ``"mean"`` is optax's mean over positive pairs.
+``margin_softmax_loss`` takes cosine logits (the ArcFace / CosFace / SphereFace heads) and class
+indices.
+
+Dtypes: the result has the floating result type of the embedding (or score) arrays; targets,
+labels and ``sample_weight`` are cast to it and never change it.
 
 Distances that can be 0 (two identical embeddings) use the subgradient 0 there, as torch's norms
 do, so every gradient stays finite.
@@ -15,20 +21,6 @@ import math
 from types import ModuleType
 from typing import Any
 
-from omniloss._common import (
-    as_float,
-    check_index_dtype,
-    check_ndim,
-    check_option,
-    check_positive,
-    check_real,
-    check_reduction,
-    check_same_shape,
-    float_dtype,
-    normalize_axis,
-    reduce,
-    shape_of,
-)
 from omniloss._dispatch import get_namespace
 from omniloss._primitives import (
     arange_like,
@@ -41,6 +33,23 @@ from omniloss._primitives import (
     split_minimum,
     sqrt_zero_safe,
     stop_gradient,
+)
+from omniloss._reduction import reduce, reduce_kernel, weighting_args
+from omniloss._validation import (
+    as_float,
+    check_array,
+    check_choice,
+    check_flag,
+    check_index_dtype,
+    check_ndim,
+    check_positive,
+    check_real,
+    check_reduction,
+    check_same_shape,
+    check_weighting,
+    float_dtype,
+    normalize_axis,
+    shape_of,
 )
 
 Array = Any
@@ -63,9 +72,14 @@ _ARCFACE_CLAMP = 1e-7
 """ArcFace clamps the target cosine to ``[-1 + 1e-7, 1 - 1e-7]`` before ``acos``."""
 
 
-def _embeddings(name: str, reduction: str, **arrays: Array) -> tuple[ModuleType, list[Array]]:
-    """Resolve the namespace, validate embeddings of one shape, return them in one float dtype."""
-    xp = get_namespace(*arrays.values(), name=name)
+def _embeddings(name: str, reduction: str, sample_weight: Array | None, where: Array | None,
+                extra: Array | None = None,
+                **arrays: Array) -> tuple[ModuleType, list[Array]]:
+    """Resolve the namespace (of the embeddings, the ``extra`` target and the weighting),
+    validate embeddings of one shape, return them in one float dtype."""
+    xp = get_namespace(*arrays.values(), extra, sample_weight, where, name=name)
+    for argument, x in arrays.items():
+        check_array(name, argument, x)
     dtype = float_dtype(name, xp, **arrays)
     check_same_shape(name, **arrays)
     for argument, x in arrays.items():
@@ -73,7 +87,16 @@ def _embeddings(name: str, reduction: str, **arrays: Array) -> tuple[ModuleType,
             raise ValueError(f"{name}: {argument} must have at least 1 dimension (features "
                              "last); got shape ()")
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     return xp, [as_float(xp, x, dtype) for x in arrays.values()]
+
+
+def _check_pair_target(name: str, target: Array, embedding: Array) -> None:
+    """``ValueError`` unless ``target`` has ``embedding``'s shape without the feature axis."""
+    expected = tuple(shape_of(embedding)[:-1])
+    if shape_of(target) != expected:
+        raise ValueError(f"{name}: target must have shape {expected} for inputs of shape "
+                         f"{shape_of(embedding)}; got {shape_of(target)}")
 
 
 def _p_norm(xp: ModuleType, x: Array, p: float) -> Array:
@@ -92,9 +115,12 @@ def _p_norm(xp: ModuleType, x: Array, p: float) -> Array:
     return xp.where(positive, xp.where(positive, total, 1.0) ** (1.0 / p), 0.0)
 
 
+@weighting_args("one value per triplet, the embeddings' shape without the last (feature) "
+                "axis: ``(N,)`` for ``(N, D)`` embeddings")
 def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, *, margin: float = 1.0,
                         p: float = 2.0, eps: float = 1e-6, swap: bool = False,
-                        reduction: str = "mean") -> Array:
+                        reduction: str = "mean", sample_weight: Array | None = None,
+                        where: Array | None = None) -> Array:
     """Triplet margin loss: ``max(0, margin + d(anchor, positive) - d(anchor, negative))``.
 
     ``d(a, b) = ||a - b + eps||_p`` over the last axis: as in torch, ``eps`` is added to the
@@ -112,7 +138,6 @@ def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, *, marg
         p: the norm degree, a positive number (``math.inf`` for the maximum norm).
         eps: added to each difference before the norm.
         swap: use the distance swap.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per triplet).
 
     Returns:
         The reduced loss, a 0-d array, or the per-triplet loss for ``"none"``.
@@ -129,12 +154,16 @@ def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, *, marg
     """
     name = "triplet_margin_loss"
     margin, eps = check_real(name, "margin", margin), check_real(name, "eps", eps)
-    check_positive(name, "p", p)
-    check_option(name, "swap", swap, (False, True))
+    p = check_positive(name, "p", p)
+    swap = check_flag(name, "swap", swap)
     xp, (anchor, positive, negative) = _embeddings(
-        name, reduction, anchor=anchor, positive=positive, negative=negative)
-    return fused(xp, name, _triplet_margin_loss)(xp, anchor, positive, negative, margin=margin,
-                                                 p=p, eps=eps, swap=swap, reduction=reduction)
+        name, reduction, sample_weight, where, anchor=anchor, positive=positive,
+        negative=negative)
+    kernel = fused(xp, name, _triplet_margin_loss)
+    return reduce_kernel(
+        xp, lambda how: kernel(xp, anchor, positive, negative, margin=margin, p=p, eps=eps,
+                               swap=swap, reduction=how),
+        reduction, sample_weight, where, name=name)
 
 
 def _triplet_margin_loss(xp: ModuleType, anchor: Array, positive: Array, negative: Array, *,
@@ -148,8 +177,10 @@ def _triplet_margin_loss(xp: ModuleType, anchor: Array, positive: Array, negativ
     return reduce(xp, clamp(xp, margin + to_positive - to_negative, min=0.0), reduction)
 
 
+@weighting_args("one value per pair, shape ``(N,)`` (0-d for one pair of ``(D,)`` inputs)")
 def cosine_embedding_loss(input1: Array, input2: Array, target: Array, *, margin: float = 0.0,
-                          reduction: str = "mean") -> Array:
+                          reduction: str = "mean", sample_weight: Array | None = None,
+                          where: Array | None = None) -> Array:
     """Cosine embedding loss: ``1 - cos`` if ``y == 1``, ``max(0, cos - margin)`` if ``y == -1``.
 
     ``cos = sum(x1 * x2) / sqrt((sum(x1**2) + 1e-12) * (sum(x2**2) + 1e-12))`` over the feature
@@ -162,7 +193,6 @@ def cosine_embedding_loss(input1: Array, input2: Array, target: Array, *, margin
         input2: embeddings of the same shape.
         target: labels in {1, -1}: ``(N,)``, or 0-d for one pair (integer or floating).
         margin: the margin for dissimilar pairs.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per pair).
 
     Returns:
         The reduced loss, a 0-d array, or the per-pair loss for ``"none"``.
@@ -178,14 +208,15 @@ def cosine_embedding_loss(input1: Array, input2: Array, target: Array, *, margin
     """
     name = "cosine_embedding_loss"
     margin = check_real(name, "margin", margin)
-    xp = get_namespace(input1, input2, target, name=name)
+    xp = get_namespace(input1, input2, target, sample_weight, where, name=name)
+    check_array(name, "input1", input1)
+    check_array(name, "input2", input2)
     dtype = float_dtype(name, xp, input1=input1, input2=input2)
     check_same_shape(name, input1=input1, input2=input2)
     check_ndim(name, "input1", input1, (1, 2))
-    if shape_of(target) != tuple(shape_of(input1)[:-1]):
-        raise ValueError(f"{name}: target must have shape {tuple(shape_of(input1)[:-1])} for "
-                         f"inputs of shape {shape_of(input1)}; got {shape_of(target)}")
+    _check_pair_target(name, target, input1)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     input1, input2 = as_float(xp, input1, dtype), as_float(xp, input2, dtype)
     target = as_float(xp, target, dtype)
     product = xp.sum(input1 * input2, axis=-1)
@@ -194,7 +225,7 @@ def cosine_embedding_loss(input1: Array, input2: Array, target: Array, *, margin
     cosine = product / xp.sqrt(squared1 * squared2)
     similar = xp.where(target == 1.0, 1.0 - cosine, 0.0)
     dissimilar = xp.where(target == -1.0, clamp(xp, cosine - margin, min=0.0), 0.0)
-    return reduce(xp, similar + dissimilar, reduction)
+    return reduce(xp, similar + dissimilar, reduction, sample_weight, where, name=name)
 
 
 def _keras_unit(xp: ModuleType, x: Array, axis: int) -> Array:
@@ -210,8 +241,11 @@ def _keras_unit(xp: ModuleType, x: Array, axis: int) -> Array:
     return x * xp.where(nonzero & (inverse <= cap), inverse, cap)
 
 
+@weighting_args("one value per sample, ``input``'s shape without ``axis``: a per-sample "
+                "weight ``(N,)`` of an ``(N, D)`` input")
 def cosine_similarity_loss(input: Array, target: Array, *, axis: int = -1,
-                           reduction: str = "mean") -> Array:
+                           reduction: str = "mean", sample_weight: Array | None = None,
+                           where: Array | None = None) -> Array:
     """Negative cosine similarity: ``-sum(unit(input) * unit(target))`` over ``axis``.
 
     ``unit(x) = x / max(||x||, 1e-7)`` with Keras's epsilon (``keras.config.epsilon()``), so a
@@ -222,10 +256,10 @@ def cosine_similarity_loss(input: Array, target: Array, *, axis: int = -1,
         target: target vectors of the same shape (Keras also squeezes or expands a trailing
             dimension of 1 to match; here the shapes must be equal), cast to ``input``'s dtype.
         axis: the feature axis.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (``input``'s shape without ``axis``).
 
     Returns:
-        The reduced loss, a 0-d array, or the per-sample loss for ``"none"``.
+        The reduced loss, a 0-d array, or the per-sample loss (``input``'s shape without
+        ``axis``) for ``"none"``.
 
     Defined by ``keras.losses.cosine_similarity`` (negative cosine; ``optax.cosine_similarity``
     returns ``+cos`` and has no norm floor by default).
@@ -237,18 +271,24 @@ def cosine_similarity_loss(input: Array, target: Array, *, axis: int = -1,
         Array(-1., dtype=array_api_strict.float64)
     """
     name = "cosine_similarity_loss"
-    xp = get_namespace(input, target, name=name)
+    xp = get_namespace(input, target, sample_weight, where, name=name)
+    check_array(name, "input", input)
+    check_array(name, "target", target)
     dtype = float_dtype(name, xp, input=input)
     check_same_shape(name, input=input, target=target)
     axis = normalize_axis(name, axis, input.ndim)
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     input, target = as_float(xp, input, dtype), as_float(xp, target, dtype)
     similarity = xp.sum(_keras_unit(xp, input, axis) * _keras_unit(xp, target, axis), axis=axis)
-    return reduce(xp, -similarity, reduction)
+    return reduce(xp, -similarity, reduction, sample_weight, where, name=name)
 
 
+@weighting_args("one value per pair, the inputs' shape without the last (feature) axis: "
+                "``(N,)`` for ``(N, D)`` inputs")
 def contrastive_loss(input1: Array, input2: Array, target: Array, *, margin: float = 1.0,
-                     reduction: str = "mean") -> Array:
+                     reduction: str = "mean", sample_weight: Array | None = None,
+                     where: Array | None = None) -> Array:
     """Contrastive loss (Hadsell, Chopra and LeCun 2006) on pairs of embeddings.
 
     With the Euclidean distance ``d = ||input1 - input2||`` over the last axis::
@@ -267,7 +307,6 @@ def contrastive_loss(input1: Array, input2: Array, target: Array, *, margin: flo
         target: pair labels, 1 similar and 0 dissimilar: ``input1``'s shape without the last
             axis (integer or floating).
         margin: the distance beyond which dissimilar pairs cost nothing.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per pair).
 
     Returns:
         The reduced loss, a 0-d array, or the per-pair loss for ``"none"``.
@@ -286,29 +325,43 @@ def contrastive_loss(input1: Array, input2: Array, target: Array, *, margin: flo
     """
     name = "contrastive_loss"
     margin = check_real(name, "margin", margin)
-    xp, (input1, input2) = _embeddings(name, reduction, input1=input1, input2=input2)
-    if shape_of(target) != tuple(shape_of(input1)[:-1]):
-        raise ValueError(f"{name}: target must have shape {tuple(shape_of(input1)[:-1])} for "
-                         f"inputs of shape {shape_of(input1)}; got {shape_of(target)}")
+    xp, (input1, input2) = _embeddings(name, reduction, sample_weight, where, target,
+                                       input1=input1, input2=input2)
+    _check_pair_target(name, target, input1)
     target = as_float(xp, target, input1.dtype)
     difference = input1 - input2
     squared = xp.sum(difference * difference, axis=-1)
     gap = margin - sqrt_zero_safe(xp, squared)
     hinge = xp.where(gap > 0, gap, 0.0)
-    return reduce(xp, target * squared + (1.0 - target) * hinge * hinge, reduction)
+    loss = target * squared + (1.0 - target) * hinge * hinge
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
-def ntxent_loss(embeddings: Array, labels: Array, *, temperature: float = 0.07) -> Array:
+@weighting_args("one value per anchor, shape ``(B,)``: the weights align with ``embeddings``' "
+                'axis 0; ``"mean"`` divides by the weighted number of positive pairs, '
+                "``sum_i w[i] * P[i]``")
+def ntxent_loss(embeddings: Array, labels: Array, *, temperature: float = 0.07,
+                reduction: str = "mean", sample_weight: Array | None = None,
+                where: Array | None = None) -> Array:
     """NT-Xent (InfoNCE) loss over a batch of embeddings grouped by ``labels``.
 
     With cosine similarities ``s[i, j] / temperature`` (norms floored at ``sqrt(finfo.eps)``),
     every positive pair ``(i, j)`` (same label, ``i != j``) is one softmax over ``j`` and the
     negatives of ``i`` (different labels)::
 
-        loss = -mean_{(i, j) positive} log(exp(s[i, j]) / (exp(s[i, j]) + sum_{k neg} exp(s[i, k])))
+        l[i, j] = -log(exp(s[i, j]) / (exp(s[i, j]) + sum_{k neg} exp(s[i, k])))
 
-    The scores are shifted by each row's largest off-diagonal similarity (held constant for the
-    gradient, as optax does). No positive pair gives NaN (0/0), as optax.
+    The unreduced loss (``"none"``) has one value per anchor ``i``: the sum of ``l[i, j]`` over
+    its ``P[i]`` positives (0 for an anchor without one). ``"sum"`` is the sum over every
+    positive pair, and ``"mean"`` (the default, optax's number) the mean over positive pairs,
+    ``sum_i loss[i] / sum_i P[i]``; it is the mean over anchors only when every anchor has as
+    many positives (pairs ``[0, 0, 1, 1, ...]``). The scores are shifted by each row's largest
+    off-diagonal similarity (held constant for the gradient, as optax does). No positive pair
+    gives NaN (0/0), as optax, unless ``sample_weight`` or ``where`` is given (then 0).
+
+    Weighting an anchor scales its positive pairs' terms, not its appearances as another
+    anchor's positive or negative: the anchors are coupled through the batch, so an integer
+    weight is not the same as repeating the embedding (which would add positive pairs).
 
     Args:
         embeddings: ``(B, D)`` embeddings, ``B >= 1``.
@@ -316,10 +369,10 @@ def ntxent_loss(embeddings: Array, labels: Array, *, temperature: float = 0.07) 
         temperature: the positive softmax temperature.
 
     Returns:
-        The mean loss over positive pairs, a 0-d array.
+        The reduced loss, a 0-d array, or the per-anchor loss ``(B,)`` for ``"none"``.
 
-    Defined by ``optax.ntxent`` (SimCLR, Chen et al. 2020), which has no ``reduction``. optax
-    raises on an empty batch; so does this (``ValueError``).
+    Defined by ``optax.ntxent`` (SimCLR, Chen et al. 2020), which has no ``reduction`` and
+    returns the ``"mean"``. optax raises on an empty batch; so does this (``ValueError``).
 
     Example:
         >>> import array_api_strict as xp
@@ -329,8 +382,10 @@ def ntxent_loss(embeddings: Array, labels: Array, *, temperature: float = 0.07) 
         Array(0.3285229, dtype=array_api_strict.float64)
     """
     name = "ntxent_loss"
-    check_positive(name, "temperature", temperature)
-    xp = get_namespace(embeddings, labels, name=name)
+    temperature = check_positive(name, "temperature", temperature)
+    xp = get_namespace(embeddings, labels, sample_weight, where, name=name)
+    check_array(name, "embeddings", embeddings)
+    check_array(name, "labels", labels)
     dtype = float_dtype(name, xp, embeddings=embeddings)
     check_ndim(name, "embeddings", embeddings, (2,))
     batch = embeddings.shape[0]
@@ -339,6 +394,8 @@ def ntxent_loss(embeddings: Array, labels: Array, *, temperature: float = 0.07) 
                          f"{shape_of(embeddings)}")
     if shape_of(labels) != (batch,):
         raise ValueError(f"{name}: labels must have shape ({batch},); got {shape_of(labels)}")
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     embeddings = as_float(xp, embeddings, dtype)
     squared = xp.sum(embeddings * embeddings, axis=1, keepdims=True)
     floor = float(xp.finfo(dtype).eps)
@@ -355,8 +412,12 @@ def ntxent_loss(embeddings: Array, labels: Array, *, temperature: float = 0.07) 
                        axis=1, keepdims=True)
     pair = xp.where(positive, shifted, 0.0)
     log_probability = pair - xp.log(negatives + xp.exp(pair))
-    total = xp.sum(xp.where(positive, log_probability, 0.0))
-    return -total / xp.sum(xp.astype(positive, dtype))
+    if reduction == "mean" and sample_weight is None and where is None:  # optax's ops
+        total = xp.sum(xp.where(positive, log_probability, 0.0))
+        return -total / xp.sum(xp.astype(positive, dtype))
+    per_anchor = -xp.sum(xp.where(positive, log_probability, 0.0), axis=1)
+    positives = xp.sum(xp.astype(positive, dtype), axis=1) if reduction == "mean" else None
+    return reduce(xp, per_anchor, reduction, sample_weight, where, name=name, divisor=positives)
 
 
 def _angular_target(xp: ModuleType, cosine: Array, margin: float, kind: str) -> Array:
@@ -379,9 +440,11 @@ def _angular_target(xp: ModuleType, cosine: Array, margin: float, kind: str) -> 
     return (1.0 - 2.0 * parity) * chebyshev - 2.0 * interval
 
 
+@weighting_args("one value per sample, shape ``(N,)``")
 def margin_softmax_loss(cosine: Array, target: Array, *, scale: float = 64.0,
                         margin: float = 0.5, kind: str = "arcface",
-                        reduction: str = "mean") -> Array:
+                        reduction: str = "mean", sample_weight: Array | None = None,
+                        where: Array | None = None) -> Array:
     """Additive / multiplicative angular margin softmax (ArcFace, CosFace, SphereFace).
 
     ``cosine[n, c] = cos(theta_c)`` are the cosines between normalized features and class
@@ -411,10 +474,9 @@ def margin_softmax_loss(cosine: Array, target: Array, *, scale: float = 64.0,
         scale: the scale ``s`` (feature norm), positive.
         margin: the margin ``m``; a positive integer for ``"sphereface"``.
         kind: ``"arcface"``, ``"cosface"`` or ``"sphereface"``.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one value per sample).
 
     Returns:
-        The reduced loss, a 0-d array, or the per-sample loss for ``"none"``.
+        The reduced loss, a 0-d array, or the per-sample loss ``(N,)`` for ``"none"``.
 
     Defined by the three papers above, written as in their reference implementations followed by
     ``torch.nn.functional.cross_entropy``; no framework has these heads as functions.
@@ -427,13 +489,15 @@ def margin_softmax_loss(cosine: Array, target: Array, *, scale: float = 64.0,
         Array(0.97407698, dtype=array_api_strict.float64)
     """
     name = "margin_softmax_loss"
-    check_option(name, "kind", kind, ("arcface", "cosface", "sphereface"))
-    check_positive(name, "scale", scale)
+    kind = check_choice(name, "kind", kind, ("arcface", "cosface", "sphereface"))
+    scale = check_positive(name, "scale", scale)
     margin = check_real(name, "margin", margin)
     if kind == "sphereface" and (margin < 1 or not margin.is_integer()):
         raise ValueError(f"{name}: margin must be a positive integer for kind='sphereface'; "
                          f"got {margin!r}")
-    xp = get_namespace(cosine, target, name=name)
+    xp = get_namespace(cosine, target, sample_weight, where, name=name)
+    check_array(name, "cosine", cosine)
+    check_array(name, "target", target)
     dtype = float_dtype(name, xp, cosine=cosine)
     check_index_dtype(name, xp, "target", target)
     check_ndim(name, "cosine", cosine, (2,))
@@ -444,9 +508,10 @@ def margin_softmax_loss(cosine: Array, target: Array, *, scale: float = 64.0,
         raise ValueError(f"{name}: target must have shape ({cosine.shape[0]},); got "
                          f"{shape_of(target)}")
     check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
     cosine = as_float(xp, cosine, dtype)
     target_cosine = _angular_target(xp, gather_classes(xp, cosine, target, axis=1), margin, kind)
     is_target = class_mask(xp, target, cosine.shape[1], axis=1)
     logits = scale * xp.where(is_target, xp.expand_dims(target_cosine, axis=1), cosine)
     log_probability = gather_classes(xp, log_softmax(xp, logits, axis=1), target, axis=1)
-    return reduce(xp, -log_probability, reduction)
+    return reduce(xp, -log_probability, reduction, sample_weight, where, name=name)
