@@ -51,8 +51,11 @@ def reduce(xp: ModuleType, loss: Array, reduction: str, sample_weight: Array | N
         if reduction == "none":
             return loss
         if reduction == "batchmean":
-            total = reduce_all(xp, loss, reduction="sum") if loss.ndim else loss
-            return total / loss.shape[0] if loss.ndim else total
+            if loss.ndim == 0:
+                return loss
+            rows = loss.shape[0]
+            total = reduce_all(xp, loss, reduction="sum")
+            return total / (rows if rows is not None else _size(xp, loss) / _size(xp, loss[0]))
         if divisor is not None and reduction == "mean":
             return (reduce_all(xp, loss, reduction="sum")
                     / reduce_all(xp, divisor, reduction="sum"))
@@ -76,8 +79,8 @@ def reduce(xp: ModuleType, loss: Array, reduction: str, sample_weight: Array | N
                               where))
     else:
         mass = _broadcast_total(xp, _weight_mass(xp, sample_weight, where, loss.dtype), loss)
-    if reduction == "batchmean":
-        mass = mass / math.prod(shape[1:]) if len(shape) > 1 else mass
+    if reduction == "batchmean" and len(shape) > 1:  # the weighted number of samples
+        mass = mass / _size(xp, loss[0])
     empty = mass == 0
     return xp.where(empty, 0.0, total / xp.where(empty, 1.0, mass))
 
@@ -99,10 +102,22 @@ def _broadcast_total(xp: ModuleType, part: Array, loss: Array) -> Array:
     shapes are static: each entry of ``part`` is repeated ``loss.size / part.size`` times."""
     if part.shape == loss.shape:
         return xp.sum(part)
-    full, own = shape_of(loss), shape_of(part)
-    if None in full or None in own or math.prod(own) == 0:
+    full, own = _static(shape_of(loss)), _static(shape_of(part))
+    if full is None or own is None or math.prod(own) == 0:
         return xp.sum(part * xp.ones_like(loss))
     return xp.sum(part) * (math.prod(full) // math.prod(own))
+
+
+def _static(shape: tuple[int | None, ...]) -> tuple[int, ...] | None:
+    """``shape`` if every size is known (``None`` under ``tf.function`` with an unknown size)."""
+    return None if None in shape else tuple(d for d in shape if d is not None)
+
+
+def _size(xp: ModuleType, x: Array) -> Any:
+    """The number of elements of ``x``: an int where the shape is static, else counted as an
+    array, so an unknown batch size under ``tf.function`` traces."""
+    shape = _static(shape_of(x))
+    return math.prod(shape) if shape is not None else xp.sum(xp.ones_like(x))
 
 
 # The shared Args text of reduction, sample_weight and where

@@ -50,6 +50,7 @@ def _scalar(name: str, argument: str, value: Any, expected: str, integral: bool)
     """A Python or NumPy scalar or 0-d array as a Python ``float`` (``int`` if ``integral``)."""
     if type(value).__name__ in ("bool", "bool_"):
         raise TypeError(f"{name}: {argument} must be {expected}, not a bool; got {value!r}")
+    number: Any
     if isinstance(value, numbers.Real):
         number = value
     elif getattr(value, "shape", None) == () and hasattr(value, "dtype"):
@@ -66,10 +67,10 @@ def _scalar(name: str, argument: str, value: Any, expected: str, integral: bool)
                 raise TypeError(f"{name}: {argument} must be an int; got the float {value!r}")
             raise TypeError(f"{name}: {argument} must be {expected}; got {value!r}")
         return int(number)
-    number = float(number)
-    if math.isnan(number):
+    real = float(number)
+    if math.isnan(real):
         raise ValueError(f"{name}: {argument} must be {expected}, not NaN; got {value!r}")
-    return number
+    return real
 
 
 def check_number(name: str, argument: str, value: Any, *, minimum: float | None = None,
@@ -78,7 +79,7 @@ def check_number(name: str, argument: str, value: Any, *, minimum: float | None 
     """``value`` as a Python ``float`` in ``[minimum, maximum]`` (open at an end with
     ``above_minimum`` / ``below_maximum``); infinities pass unless a bound excludes them."""
     expected = _range_text("a real number", minimum, maximum, above_minimum, below_maximum)
-    number = _scalar(name, argument, value, expected, integral=False)
+    number: float = _scalar(name, argument, value, expected, integral=False)
     _check_range(name, argument, number, value, expected, minimum, maximum, above_minimum,
                  below_maximum)
     return number
@@ -312,8 +313,8 @@ def check_ndim(name: str, argument: str, x: Array, allowed: Collection[int]) -> 
 def normalize_axis(name: str, axis: Any, ndim: int, argument: str = "axis") -> int:
     """``axis`` as a non-negative int: ``TypeError`` if it is not an int, ``ValueError`` if it
     is out of range for ``ndim``."""
-    axis = check_int(name, argument, axis)
-    if not -ndim <= axis < ndim:
+    index = check_int(name, argument, axis)
+    if not -ndim <= index < ndim:
         raise ValueError(f"{name}: {argument} must be an integer in [{-ndim}, {ndim}); "
                          f"got {axis!r}")
-    return axis % ndim
+    return index % ndim
