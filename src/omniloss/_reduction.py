@@ -166,10 +166,13 @@ def weighting_args(unreduced: str = _ELEMENTWISE, *,
 
 
 def reduce_kernel(xp: ModuleType, kernel: Callable[[str], Array], reduction: str,
-                  sample_weight: Array | None, where: Array | None, *, name: str) -> Array:
+                  sample_weight: Array | None, where: Array | None, *, name: str,
+                  divisor: Callable[[], Array] | None = None) -> Array:
     """A loss whose kernel reduces by itself (``F.mse_loss``, a fused whole-loss kernel):
     ``kernel(reduction)`` without weights or mask, so the kernel's own reduction runs; with them,
-    ``kernel("none")`` reduced by :func:`reduce`."""
+    ``kernel("none")`` reduced by :func:`reduce`, whose ``"mean"`` divides by ``divisor()``
+    (computed only then: torch's class weights of the non-ignored targets) where given."""
     if sample_weight is None and where is None:
         return kernel(reduction)
-    return reduce(xp, kernel("none"), reduction, sample_weight, where, name=name)
+    return reduce(xp, kernel("none"), reduction, sample_weight, where, name=name,
+                  divisor=divisor() if divisor is not None and reduction == "mean" else None)

@@ -17,7 +17,7 @@ import math
 import numbers
 from collections.abc import Collection, Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from omniloss._dispatch import _PYTHON_SCALAR_TYPES, _is_python_scalar, get_namespace
 
@@ -213,28 +213,34 @@ def as_float(xp: ModuleType, x: Any, dtype: Any) -> Any:
 
 
 def check_real_dtype(name: str, xp: ModuleType, argument: str, x: Any) -> None:
-    """``TypeError`` unless ``x`` is a Python number (not bool) or an integer or floating array."""
+    """``TypeError`` unless ``x`` is a Python number (not bool) or a boolean, integer or
+    floating array."""
     if _is_python_scalar(x):
         if isinstance(x, bool | complex):
             raise TypeError(f"{name}: {argument} must be a real number or array; got {x!r}")
         return
-    if not is_dtype(xp, x.dtype, ("integral", "real floating")):
-        raise TypeError(f"{name}: {argument} must be an integer or floating array; got dtype "
-                        f"{x.dtype}")
+    if not is_dtype(xp, x.dtype, ("bool", "integral", "real floating")):
+        raise TypeError(f"{name}: {argument} must be a boolean, integer or floating array; got "
+                        f"dtype {x.dtype}")
 
 
 def float_pair(name: str, input: Any, target: Any, reduction: str, sample_weight: Any = None,
-               where: Any = None) -> tuple[ModuleType, Array, Array]:
+               where: Any = None, **floating: Any) -> tuple[ModuleType, Array, Array]:
     """Resolve the namespace of an elementwise ``(input, target)`` loss and validate it.
 
-    ``input`` must be floating, ``target`` (any real dtype or a Python scalar) must have its
-    shape, and ``reduction`` must be known; ``sample_weight`` and ``where`` are checked as
-    :func:`check_weighting` does. Returns ``(xp, input, target)`` in one float dtype.
+    ``input`` must be a floating array and ``target`` a real array of its shape or a Python
+    number; ``reduction`` must be known; ``sample_weight`` and ``where`` are checked as
+    :func:`check_weighting` does. Returns ``(xp, input, target)`` in the loss's dtype: the
+    floating result type of ``input``, a floating ``target`` and the ``floating`` options
+    (weights, which must be floating); integer and boolean targets are cast to it.
     """
-    xp = get_namespace(input, target, sample_weight, where, name=name)
+    xp = get_namespace(input, target, *floating.values(), sample_weight, where, name=name)
     check_array(name, "input", input)
-    dtype = float_dtype(name, xp, input=input)
     check_real_dtype(name, xp, "target", target)
+    floating_target = not _is_python_scalar(target) and is_dtype(xp, target.dtype,
+                                                                 "real floating")
+    dtype = float_dtype(name, xp, input=input, target=target if floating_target else None,
+                        **floating)
     check_same_shape(name, input=input, target=target)
     check_reduction(name, reduction)
     check_weighting(name, xp, sample_weight, where)
@@ -245,8 +251,13 @@ def check_weighting(name: str, xp: ModuleType, sample_weight: Any, where: Any) -
     """``sample_weight``: ``None``, a real Python number or an integer or floating array;
     ``where``: ``None`` or a boolean array (``TypeError`` otherwise). Their shapes are checked
     against the unreduced loss by :func:`omniloss._reduction.reduce`; their values never are."""
-    if sample_weight is not None:
-        check_real_dtype(name, xp, "sample_weight", sample_weight)
+    if sample_weight is not None and (
+            isinstance(sample_weight, bool | complex) if _is_python_scalar(sample_weight)
+            else not is_dtype(xp, sample_weight.dtype, ("integral", "real floating"))):
+        given = (repr(sample_weight) if _is_python_scalar(sample_weight)
+                 else f"dtype {sample_weight.dtype}")
+        raise TypeError(f"{name}: sample_weight must be an integer or floating array or a real "
+                        f"number; got {given}")
     if where is not None and (_is_python_scalar(where)
                               or not is_dtype(xp, where.dtype, "bool")):
         given = repr(where) if _is_python_scalar(where) else f"dtype {where.dtype}"
@@ -318,3 +329,116 @@ def normalize_axis(name: str, axis: Any, ndim: int, argument: str = "axis") -> i
         raise ValueError(f"{name}: {argument} must be an integer in [{-ndim}, {ndim}); "
                          f"got {axis!r}")
     return index % ndim
+
+
+# Class scores and class targets
+
+
+def check_ignore_index(name: str, ignore_index: Any, is_index: bool) -> int:
+    """An int; with class-probability targets only the default -100 (torch raises otherwise)."""
+    index = check_int(name, "ignore_index", ignore_index)
+    if not is_index and index != -100:
+        raise ValueError(f"{name}: ignore_index applies to class-index targets only; got "
+                         f"ignore_index={index} with a floating target of class "
+                         f"probabilities")
+    return index
+
+
+def check_smoothing(name: str, label_smoothing: Any) -> float:
+    """``label_smoothing`` as a Python float in [0, 1]."""
+    return check_number(name, "label_smoothing", label_smoothing, minimum=0.0, maximum=1.0)
+
+
+def class_axis(name: str, input: Array, axis: Any) -> int:
+    """The non-negative class axis of ``input``; 0 for a 1-D input (one sample)."""
+    check_array(name, "input", input)
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have a class axis; got shape ()")
+    if input.ndim == 1:
+        axis = check_int(name, "axis", axis)
+        if axis not in (-1, 0, 1):
+            raise ValueError(f"{name}: axis must be -1, 0 or 1 for a 1-D input (one sample's "
+                             f"classes, class axis 0); got {axis!r}")
+        return 0
+    return normalize_axis(name, axis, input.ndim)
+
+
+def _without(shape: tuple[int | None, ...], axis: int) -> tuple[int | None, ...]:
+    return shape[:axis] + shape[axis + 1:]
+
+
+def is_index_target(name: str, xp: ModuleType, scores_shape: tuple[int | None, ...],
+                     target: Array, axis: int, *, allow_probabilities: bool = True) -> bool:
+    """Whether ``target`` holds class indices (integer) rather than class probabilities.
+
+    Raises ``TypeError`` for a floating target of the index shape (float class ids) or a target
+    of another dtype, ``ValueError`` for a target of the wrong shape.
+    """
+    check_array(name, "target", target)
+    index_shape = _without(scores_shape, axis)
+    shape = shape_of(target)
+    if is_dtype(xp, target.dtype, "integral"):
+        if shape != index_shape:
+            raise ValueError(f"{name}: target of class indices must have shape {index_shape} "
+                             f"(the input's shape without axis {axis}); got {shape}")
+        return True
+    if is_dtype(xp, target.dtype, "real floating"):
+        if allow_probabilities and shape == scores_shape:
+            return False
+        if shape == index_shape:
+            raise TypeError(f"{name}: target of class indices must be an integer array; got "
+                            f"{target.dtype} (cast class ids with astype)")
+        expected = (f"{index_shape} (class indices) or {scores_shape} (class probabilities)"
+                    if allow_probabilities else f"{index_shape} (class indices)")
+        raise ValueError(f"{name}: target must have shape {expected}; got {shape}")
+    kind = "an integer array of class indices"
+    if allow_probabilities:
+        kind += " or a floating array of class probabilities"
+    raise TypeError(f"{name}: target must be {kind}; got dtype {target.dtype}")
+
+
+def class_vector(name: str, argument: str, xp: ModuleType, x: Array | None, n_classes: Any,
+                  dtype: Any) -> Array | None:
+    """A per-class array (``weight``, ``alpha``) checked to be ``(n_classes,)``, as ``dtype``."""
+    if x is None:
+        return None
+    if shape_of(x) != (n_classes,):
+        raise ValueError(f"{name}: {argument} must have shape ({n_classes},), one entry per "
+                         f"class; got {shape_of(x)}")
+    return as_float(xp, x, dtype)
+
+
+class ClassScores(NamedTuple):
+    """A validated multi-class call: see :func:`class_scores`."""
+
+    xp: ModuleType
+    scores: Array
+    axis: int
+    is_index: bool
+    ignore_index: int
+    per_class: tuple[Array | None, ...]
+
+
+def class_scores(name: str, input: Any, target: Any, axis: Any, reduction: Any,
+                 sample_weight: Any, where: Any, *, ignore_index: Any = -100,
+                 allow_probabilities: bool = True, **per_class: Any) -> ClassScores:
+    """Validate a multi-class loss's arguments in one place and return them ready to compute.
+
+    ``input`` holds class scores along ``axis``; ``target`` is class indices (integer, the
+    input's shape without ``axis``) or, with ``allow_probabilities``, class probabilities
+    (floating, the input's shape). ``per_class`` arrays (``weight``, ``alpha``) must be
+    ``(C,)``. The dtype is the floating result type of ``input``, the per-class arrays and a
+    probability target; ``scores`` and the per-class arrays come back in it, in the order given.
+    """
+    xp = get_namespace(input, target, *per_class.values(), sample_weight, where, name=name)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    axis = class_axis(name, input, axis)
+    is_index = is_index_target(name, xp, shape_of(input), target, axis,
+                               allow_probabilities=allow_probabilities)
+    dtype = float_dtype(name, xp, input=input, target=None if is_index else target, **per_class)
+    ignore_index = check_ignore_index(name, ignore_index, is_index)
+    classes = input.shape[axis]
+    vectors = tuple(class_vector(name, argument, xp, x, classes, dtype)
+                    for argument, x in per_class.items())
+    return ClassScores(xp, as_float(xp, input, dtype), axis, is_index, ignore_index, vectors)

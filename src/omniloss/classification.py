@@ -37,11 +37,10 @@ targets, ``sample_weight`` and numeric options take that dtype and never change 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from omniloss._dispatch import _is_python_scalar, get_namespace
+from omniloss._dispatch import get_namespace
 from omniloss._primitives import (
     checkpoint,
     clamp,
@@ -62,15 +61,20 @@ from omniloss._validation import (
     check_array,
     check_broadcastable,
     check_flag,
+    check_ignore_index,
     check_int,
-    check_number,
     check_positive,
     check_real,
     check_reduction,
     check_same_shape,
+    check_smoothing,
     check_weighting,
+    class_axis,
+    class_scores,
+    class_vector,
     float_dtype,
-    is_dtype,
+    float_pair,
+    is_index_target,
     normalize_axis,
     shape_of,
 )
@@ -105,82 +109,6 @@ _LN2 = 0.6931471805599453
 _KL_REDUCTIONS = ("mean", "sum", "none", "batchmean")
 _PER_POSITION = ("one value per position, the input's shape without the class axis; ``()`` for "
                  "a 1-D input")
-
-
-# Validation
-
-
-def _check_ignore_index(name: str, ignore_index: Any, is_index: bool) -> int:
-    """An int; with class-probability targets only the default -100 (torch raises otherwise)."""
-    index = check_int(name, "ignore_index", ignore_index)
-    if not is_index and index != -100:
-        raise ValueError(f"{name}: ignore_index applies to class-index targets only; got "
-                         f"ignore_index={index} with a floating target of class "
-                         f"probabilities")
-    return index
-
-
-def _check_smoothing(name: str, label_smoothing: Any) -> float:
-    return check_number(name, "label_smoothing", label_smoothing, minimum=0.0, maximum=1.0)
-
-
-def _class_axis(name: str, input: Array, axis: Any) -> int:
-    """The non-negative class axis of ``input``; 0 for a 1-D input (one sample)."""
-    check_array(name, "input", input)
-    if input.ndim == 0:
-        raise ValueError(f"{name}: input must have a class axis; got shape ()")
-    if input.ndim == 1:
-        axis = check_int(name, "axis", axis)
-        if axis not in (-1, 0, 1):
-            raise ValueError(f"{name}: axis must be -1, 0 or 1 for a 1-D input (one sample's "
-                             f"classes, class axis 0); got {axis!r}")
-        return 0
-    return normalize_axis(name, axis, input.ndim)
-
-
-def _without(shape: tuple[int | None, ...], axis: int) -> tuple[int | None, ...]:
-    return shape[:axis] + shape[axis + 1:]
-
-
-def _is_index_target(name: str, xp: ModuleType, scores_shape: tuple[int | None, ...],
-                     target: Array, axis: int, *, allow_probabilities: bool = True) -> bool:
-    """Whether ``target`` holds class indices (integer) rather than class probabilities.
-
-    Raises ``TypeError`` for a floating target of the index shape (float class ids) or a target
-    of another dtype, ``ValueError`` for a target of the wrong shape.
-    """
-    check_array(name, "target", target)
-    index_shape = _without(scores_shape, axis)
-    shape = shape_of(target)
-    if is_dtype(xp, target.dtype, "integral"):
-        if shape != index_shape:
-            raise ValueError(f"{name}: target of class indices must have shape {index_shape} "
-                             f"(the input's shape without axis {axis}); got {shape}")
-        return True
-    if is_dtype(xp, target.dtype, "real floating"):
-        if allow_probabilities and shape == scores_shape:
-            return False
-        if shape == index_shape:
-            raise TypeError(f"{name}: target of class indices must be an integer array; got "
-                            f"{target.dtype} (cast class ids with astype)")
-        expected = (f"{index_shape} (class indices) or {scores_shape} (class probabilities)"
-                    if allow_probabilities else f"{index_shape} (class indices)")
-        raise ValueError(f"{name}: target must have shape {expected}; got {shape}")
-    kind = "an integer array of class indices"
-    if allow_probabilities:
-        kind += " or a floating array of class probabilities"
-    raise TypeError(f"{name}: target must be {kind}; got dtype {target.dtype}")
-
-
-def _class_vector(name: str, argument: str, xp: ModuleType, x: Array | None, n_classes: Any,
-                  dtype: Any) -> Array | None:
-    """A per-class array (``weight``, ``alpha``) checked to be ``(n_classes,)``, as ``dtype``."""
-    if x is None:
-        return None
-    if shape_of(x) != (n_classes,):
-        raise ValueError(f"{name}: {argument} must have shape ({n_classes},), one entry per "
-                         f"class; got {shape_of(x)}")
-    return as_float(xp, x, dtype)
 
 
 def _along(xp: ModuleType, vector: Array, axis: int, ndim: int) -> Array:
@@ -261,22 +189,6 @@ def _index_nll_loss(xp: ModuleType, scores: Array, target: Array, *, axis: int,
     return reduce(xp, loss, reduction, divisor=class_weight)
 
 
-def _reduce_index_kernel(xp: ModuleType, kernel: Callable[[str], Array], reduction: str,
-                         sample_weight: Array | None, where: Array | None, *, target: Array,
-                         weight: Array | None, ignore_index: int, dtype: Any,
-                         name: str) -> Array:
-    """:func:`reduce_kernel` for a class-index kernel that reduces by itself (a fused kernel or
-    :func:`_index_nll_loss`): ``kernel(reduction)`` without ``sample_weight`` and ``where``;
-    with them, ``kernel("none")`` reduced by :func:`reduce` whose ``"mean"`` divides by the
-    weighted class weights of the non-ignored targets (from :func:`_index_targets`)."""
-    if sample_weight is None and where is None:
-        return kernel(reduction)
-    divisor = (_index_targets(xp, target, weight, ignore_index, dtype)[2]
-               if reduction == "mean" else None)
-    return reduce(xp, kernel("none"), reduction, sample_weight, where, name=name,
-                  divisor=divisor)
-
-
 def _index_cross_entropy(xp: ModuleType, logits: Array, target: Array, *, axis: int,
                          weight: Array | None, ignore_index: int, label_smoothing: float,
                          reduction: str) -> Array:
@@ -344,32 +256,6 @@ def _kl_pointwise(xp: ModuleType, log_input: Array, target: Array, log_target: b
     return xlogx(xp, target) - target * log_input
 
 
-def _binary_pair(name: str, input: Array, target: Array, reduction: str,
-                 sample_weight: Array | None, where: Array | None,
-                 **floating: Array | None) -> tuple[ModuleType, Array, Array]:
-    """Resolve the namespace of an elementwise binary loss, validate, and return
-    ``(xp, input, target)`` in the loss's dtype.
-
-    The dtype is the floating result type of the floating arrays: ``input``, a floating
-    ``target`` and the ``floating`` options (weights, which must be floating); an integer or
-    boolean ``target`` (labels) and a Python number are cast to it. ``sample_weight`` and
-    ``where`` are checked as :func:`check_weighting` does.
-    """
-    xp = get_namespace(input, target, *floating.values(), sample_weight, where, name=name)
-    check_array(name, "input", input)
-    floating_target = (not _is_python_scalar(target)
-                       and is_dtype(xp, target.dtype, "real floating"))
-    dtype = float_dtype(name, xp, input=input, target=target if floating_target else None,
-                        **floating)
-    if (not floating_target and not _is_python_scalar(target)
-            and not is_dtype(xp, target.dtype, ("integral", "bool"))):
-        raise TypeError(f"{name}: target must be a real array; got dtype {target.dtype}")
-    check_same_shape(name, input=input, target=target)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype)
-
-
 # Cross-entropies
 
 
@@ -412,7 +298,7 @@ def binary_cross_entropy(input: Array, target: Array, *, weight: Array | None = 
         Array(50.34657359, dtype=array_api_strict.float64)
     """
     name = "binary_cross_entropy"
-    xp, p, y = _binary_pair(name, input, target, reduction, sample_weight, where, weight=weight)
+    xp, p, y = float_pair(name, input, target, reduction, sample_weight, where, weight=weight)
     check_broadcastable(name, "weight", weight, shape_of(input))
     band = p * (1 - p) < _BCE_GRAD_FLOOR
     frozen = stop_gradient(xp, p)
@@ -482,7 +368,7 @@ def binary_cross_entropy_with_logits(input: Array, target: Array, *,
         Array(5000.34657359, dtype=array_api_strict.float64)
     """
     name = "binary_cross_entropy_with_logits"
-    xp, x, y = _binary_pair(name, input, target, reduction, sample_weight, where, weight=weight,
+    xp, x, y = float_pair(name, input, target, reduction, sample_weight, where, weight=weight,
                             pos_weight=pos_weight)
     check_broadcastable(name, "weight", weight, shape_of(input))
     check_broadcastable(name, "pos_weight", pos_weight, shape_of(input))
@@ -558,26 +444,20 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
         Array(0.36064537, dtype=array_api_strict.float64)
     """
     name = "cross_entropy"
-    xp = get_namespace(input, target, weight, sample_weight, where, name=name)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    axis = _class_axis(name, input, axis)
-    is_index = _is_index_target(name, xp, shape_of(input), target, axis)
-    dtype = float_dtype(name, xp, input=input, weight=weight,
-                        target=None if is_index else target)
-    ignore_index = _check_ignore_index(name, ignore_index, is_index)
-    label_smoothing = _check_smoothing(name, label_smoothing)
+    xp, scores, axis, is_index, ignore_index, (weight,) = class_scores(
+        name, input, target, axis, reduction, sample_weight, where, ignore_index=ignore_index,
+        weight=weight)
+    label_smoothing = check_smoothing(name, label_smoothing)
     from_logits = check_flag(name, "from_logits", from_logits)
-    weight = _class_vector(name, "weight", xp, weight, input.shape[axis], dtype)
-    scores = as_float(xp, input, dtype)
+    dtype = scores.dtype
     if is_index and from_logits:
         kernel = fused(xp, "cross_entropy", _index_cross_entropy)
-        return _reduce_index_kernel(
+        return reduce_kernel(
             xp, lambda how: kernel(xp, scores, target, axis=axis, weight=weight,
                                    ignore_index=ignore_index, label_smoothing=label_smoothing,
                                    reduction=how),
-            reduction, sample_weight, where, target=target, weight=weight,
-            ignore_index=ignore_index, dtype=dtype, name=name)
+            reduction, sample_weight, where, name=name,
+            divisor=lambda: _index_targets(xp, target, weight, ignore_index, dtype)[2])
     log_probs = (log_softmax(xp, scores, axis=axis) if from_logits
                  else _clipped_log_probabilities(xp, scores, axis))
     if not is_index:
@@ -622,21 +502,16 @@ def nll_loss(input: Array, target: Array, *, axis: int = 1, weight: Array | None
         Array(0.3, dtype=array_api_strict.float64)
     """
     name = "nll_loss"
-    xp = get_namespace(input, target, weight, sample_weight, where, name=name)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    axis = _class_axis(name, input, axis)
-    _is_index_target(name, xp, shape_of(input), target, axis, allow_probabilities=False)
-    dtype = float_dtype(name, xp, input=input, weight=weight)
-    ignore_index = check_int(name, "ignore_index", ignore_index)
-    weight = _class_vector(name, "weight", xp, weight, input.shape[axis], dtype)
+    xp, log_probs, axis, _, ignore_index, (weight,) = class_scores(
+        name, input, target, axis, reduction, sample_weight, where, ignore_index=ignore_index,
+        allow_probabilities=False, weight=weight)
+    dtype = log_probs.dtype
     kernel = fused(xp, "nll_loss", _index_nll_loss)
-    log_probs = as_float(xp, input, dtype)
-    return _reduce_index_kernel(
+    return reduce_kernel(
         xp, lambda how: kernel(xp, log_probs, target, axis=axis, weight=weight,
                                ignore_index=ignore_index, reduction=how),
-        reduction, sample_weight, where, target=target, weight=weight,
-        ignore_index=ignore_index, dtype=dtype, name=name)
+        reduction, sample_weight, where, name=name,
+        divisor=lambda: _index_targets(xp, target, weight, ignore_index, dtype)[2])
 
 
 @weighting_args("one value per position: ``()``, ``(N,)`` or ``(N, d1, ..., dk)``, the "
@@ -710,15 +585,15 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
     batched = input.ndim == 2
     axis = 1 if batched else 0
     logits_shape = (input.shape[0], *out_shape) if batched else out_shape
-    is_index = _is_index_target(name, xp, logits_shape, target, axis)
+    is_index = is_index_target(name, xp, logits_shape, target, axis)
     dtype = float_dtype(name, xp, input=input, linear_weight=linear_weight,
                         linear_bias=linear_bias, weight=weight,
                         target=None if is_index else target)
-    ignore_index = _check_ignore_index(name, ignore_index, is_index)
-    label_smoothing = _check_smoothing(name, label_smoothing)
+    ignore_index = check_ignore_index(name, ignore_index, is_index)
+    label_smoothing = check_smoothing(name, label_smoothing)
     if chunk_size is not None:
         chunk_size = check_int(name, "chunk_size", chunk_size, minimum=1)
-    weight = _class_vector(name, "weight", xp, weight, out_shape[0], dtype)
+    weight = class_vector(name, "weight", xp, weight, out_shape[0], dtype)
     hidden = as_float(xp, input, dtype)
     projection = as_float(xp, linear_weight, dtype)
     bias = as_float(xp, linear_bias, dtype)
@@ -911,7 +786,7 @@ def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamm
     name = "sigmoid_focal_loss"
     alpha = check_real(name, "alpha", alpha)
     gamma = check_positive(name, "gamma", gamma, allow_zero=True)
-    xp, x, y = _binary_pair(name, input, target, reduction, sample_weight, where)
+    xp, x, y = float_pair(name, input, target, reduction, sample_weight, where)
     log_p, log_not_p = log_sigmoid(xp, x), log_sigmoid(xp, -x)
     peak = xp.maximum(log_p, log_not_p)
     mixture = (1 - y) * xp.exp(log_p - peak) + y * xp.exp(log_not_p - peak)
@@ -975,21 +850,14 @@ def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
     name = "softmax_focal_loss"
     # a number, NumPy scalar or 0-d array multiplies every class; a 1-d array is per class
     alpha_array = alpha if alpha is not None and shape_of(alpha) != () else None
-    xp = get_namespace(input, target, weight, alpha_array, sample_weight, where, name=name)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    axis = _class_axis(name, input, axis)
-    is_index = _is_index_target(name, xp, shape_of(input), target, axis)
-    dtype = float_dtype(name, xp, input=input, weight=weight, alpha=alpha_array,
-                        target=None if is_index else target)
-    ignore_index = _check_ignore_index(name, ignore_index, is_index)
+    xp, scores, axis, is_index, ignore_index, (weight, alpha_array) = class_scores(
+        name, input, target, axis, reduction, sample_weight, where, ignore_index=ignore_index,
+        weight=weight, alpha=alpha_array)
+    dtype = scores.dtype
     gamma = check_positive(name, "gamma", gamma, allow_zero=True)
     if alpha is not None and alpha_array is None:
         alpha = check_real(name, "alpha", alpha)
-    n_classes = input.shape[axis]
-    weight = _class_vector(name, "weight", xp, weight, n_classes, dtype)
-    alpha_array = _class_vector(name, "alpha", xp, alpha_array, n_classes, dtype)
-    log_probs = log_softmax(xp, as_float(xp, input, dtype), axis=axis)
+    log_probs = log_softmax(xp, scores, axis=axis)
     if not is_index:
         log_one_minus, below_one = _log1mexp(xp, log_probs)
         terms = (_focal_factor(xp, log_one_minus, below_one, gamma) * log_probs
@@ -1046,14 +914,11 @@ def poly1_cross_entropy(input: Array, target: Array, *, axis: int = 1, epsilon: 
         Array(0.48225655, dtype=array_api_strict.float64)
     """
     name = "poly1_cross_entropy"
-    xp = get_namespace(input, target, sample_weight, where, name=name)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    axis = _class_axis(name, input, axis)
-    is_index = _is_index_target(name, xp, shape_of(input), target, axis)
-    dtype = float_dtype(name, xp, input=input, target=None if is_index else target)
+    xp, scores, axis, is_index, _, _ = class_scores(name, input, target, axis, reduction,
+                                                   sample_weight, where)
+    dtype = scores.dtype
     epsilon = check_real(name, "epsilon", epsilon)
-    log_probs = log_softmax(xp, as_float(xp, input, dtype), axis=axis)
+    log_probs = log_softmax(xp, scores, axis=axis)
     if is_index:
         picked = gather_classes(xp, log_probs, target, axis=axis)
         loss = -picked - epsilon * xp.expm1(picked)
@@ -1101,7 +966,7 @@ def distillation_loss(input: Array, teacher: Array, *, temperature: float = 1.0,
     xp = get_namespace(input, teacher, sample_weight, where, name=name)
     check_reduction(name, reduction, _KL_REDUCTIONS)
     check_weighting(name, xp, sample_weight, where)
-    axis = _class_axis(name, input, axis)
+    axis = class_axis(name, input, axis)
     dtype = float_dtype(name, xp, input=input, teacher=teacher)
     check_same_shape(name, input=input, teacher=teacher)
     temperature = check_positive(name, "temperature", temperature)
@@ -1157,15 +1022,15 @@ def zero_one_loss(input: Array, target: Array, *, axis: int = 1,
     check_array(name, "input", input)
     check_array(name, "target", target)
     if shape_of(target) == shape_of(input):
-        xp, scores, labels = _binary_pair(name, input, target, reduction, sample_weight, where)
+        xp, scores, labels = float_pair(name, input, target, reduction, sample_weight, where)
         wrong = xp.where(labels > 0, scores <= 0, scores >= 0)
     else:
         xp = get_namespace(input, target, sample_weight, where, name=name)
         check_reduction(name, reduction)
         check_weighting(name, xp, sample_weight, where)
         scores = as_float(xp, input, float_dtype(name, xp, input=input))
-        axis = _class_axis(name, input, axis)
-        _is_index_target(name, xp, shape_of(input), target, axis, allow_probabilities=False)
+        axis = class_axis(name, input, axis)
+        is_index_target(name, xp, shape_of(input), target, axis, allow_probabilities=False)
         wrong = xp.argmax(scores, axis=axis) != target
     return reduce(xp, xp.astype(wrong, scores.dtype), reduction, sample_weight, where, name=name)
 
@@ -1194,7 +1059,7 @@ def exponential_loss(input: Array, target: Array, *, reduction: str = "mean",
         Array(3.71828183, dtype=array_api_strict.float64)
     """
     name = "exponential_loss"
-    xp, f, y = _binary_pair(name, input, target, reduction, sample_weight, where)
+    xp, f, y = float_pair(name, input, target, reduction, sample_weight, where)
     return reduce(xp, xp.exp(-y * f), reduction, sample_weight, where, name=name)
 
 
@@ -1221,7 +1086,13 @@ def logistic_loss(input: Array, target: Array, *, reduction: str = "mean",
         >>> ol.logistic_loss(xp.asarray([0.0, -1e4]), xp.asarray([1.0, 1.0]), reduction="sum")
         Array(10000.69314718, dtype=array_api_strict.float64)
     """
-    name = "logistic_loss"
-    xp, f, y = _binary_pair(name, input, target, reduction, sample_weight, where)
+    return logistic("logistic_loss", input, target, reduction, sample_weight, where)
+
+
+def logistic(name: str, input: Array, target: Array, reduction: str,
+             sample_weight: Array | None, where: Array | None) -> Array:
+    """``softplus(-y * f)`` reduced: the one implementation of :func:`logistic_loss` and
+    :func:`omniloss.margin.soft_margin_loss` (the same formula under two names)."""
+    xp, f, y = float_pair(name, input, target, reduction, sample_weight, where)
     return reduce(xp, softplus(xp, -(y * f)), reduction, sample_weight, where, name=name)
 

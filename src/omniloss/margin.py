@@ -22,7 +22,6 @@ from omniloss._primitives import (
     class_mask,
     gather_classes,
     log_sigmoid,
-    softplus,
     take_classes,
 )
 from omniloss._reduction import reduce, weighting_args
@@ -41,6 +40,7 @@ from omniloss._validation import (
     normalize_axis,
     shape_of,
 )
+from omniloss.classification import logistic
 
 Array = Any
 
@@ -230,9 +230,7 @@ def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean",
         >>> ol.soft_margin_loss(xp.asarray([0.0]), xp.asarray([1.0]))
         Array(0.69314718, dtype=array_api_strict.float64)
     """
-    name = "soft_margin_loss"
-    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where)
-    return reduce(xp, softplus(xp, -target * input), reduction, sample_weight, where, name=name)
+    return logistic("soft_margin_loss", input, target, reduction, sample_weight, where)
 
 
 def _check_classes(name: str, input: Array) -> None:
