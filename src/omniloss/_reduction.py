@@ -123,18 +123,27 @@ def _size(xp: ModuleType, x: Array) -> Any:
 # The shared Args text of reduction, sample_weight and where
 
 
+def _args_text(entries: dict[str, str]) -> str:
+    """Args entries in the docstrings' layout: 8 spaces, continuation lines 12."""
+    return "".join(textwrap.fill(f"{argument}: {entry}", width=96, initial_indent=" " * 8,
+                                 subsequent_indent=" " * 12, break_on_hyphens=False) + "\n"
+                   for argument, entry in entries.items())
+
+
 def _reduction_text(choices: Sequence[str]) -> str:
     quoted = [f'``"{c}"``' for c in choices]
     return ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
-def weighting_args(unreduced: str = _ELEMENTWISE, *,
-                   reductions: Sequence[str] = REDUCTIONS) -> Callable[[Function], Function]:
-    """Append the shared Args entries for ``reduction``, ``sample_weight`` and ``where`` to the
-    decorated loss's docstring (before its ``Returns:`` section).
+def weighting_args(unreduced: str = _ELEMENTWISE, *, reductions: Sequence[str] = REDUCTIONS,
+                   inputs: dict[str, str] | None = None) -> Callable[[Function], Function]:
+    """Complete the decorated loss's docstring: append the shared Args entries for
+    ``reduction``, ``sample_weight`` and ``where`` to its Args section and write its Returns
+    section.
 
     ``unreduced`` says what the unreduced loss is, so what the weights align with (for most
-    losses the elementwise loss; one value per sample or sequence for others).
+    losses the elementwise loss; one value per sample or sequence for others). ``inputs``:
+    Args entries shared by a family (``{"input": "predictions, ..."}``), written first.
     """
     entries = {
         "reduction": f"{_reduction_text(reductions)}.",
@@ -148,17 +157,23 @@ def weighting_args(unreduced: str = _ELEMENTWISE, *,
                   " log-sum-exp when it has the logits' shape, this masks positions of the"
                   " unreduced loss: a per-example optax mask gives the same numbers."),
     }
-    text = "".join(textwrap.fill(f"{argument}: {entry}", width=96, initial_indent=" " * 8,
-                                 subsequent_indent=" " * 12, break_on_hyphens=False) + "\n"
-                   for argument, entry in entries.items())
+    text, leading = _args_text(entries), _args_text(inputs or {})
+
+    returns = textwrap.fill(
+        f'The reduced loss, a 0-d array; for ``"none"``, the unreduced loss ({unreduced}) times'
+        f" ``sample_weight``, 0 where ``where`` is False.", width=96,
+        initial_indent=" " * 8, subsequent_indent=" " * 8, break_on_hyphens=False)
 
     def decorate(function: Function) -> Function:
         doc = function.__doc__ or ""
-        marker = "\n    Returns:"
-        if marker not in doc or "\n    Args:" not in doc:
-            raise AssertionError(f"{function.__name__}: docstring needs Args: and Returns:")
-        head, tail = doc.split(marker, 1)
-        function.__doc__ = head.rstrip("\n") + "\n" + text + marker + tail
+        opening = doc.find("\n    Args:\n") + len("\n    Args:\n")
+        closing = doc.find("\n\n", opening - 1)  # the blank line after the function's own Args
+        if opening < len("\n    Args:\n") or closing < 0 or "\n    Returns:" in doc:
+            raise AssertionError(f"{function.__name__}: the docstring needs an Args: section "
+                                 f"followed by a blank line, and no Returns: (written here)")
+        own = doc[opening:closing + 1]
+        function.__doc__ = (doc[:opening] + leading + own + text + "\n    Returns:\n" + returns
+                            + "\n" + doc[closing + 1:])
         return function
 
     return decorate

@@ -284,9 +284,6 @@ def binary_cross_entropy(input: Array, target: Array, *, weight: Array | None = 
         weight: optional rescaling weight broadcast to the input's shape (``None``: 1); not in
             the divisor of ``"mean"`` (torch).
 
-    Returns:
-        The reduced loss, or the elementwise loss for ``"none"``.
-
     Defined by ``torch.nn.functional.binary_cross_entropy``. ``keras.losses.binary_crossentropy``
     clips ``p`` to [1e-7, 1 - 1e-7] instead (16.1 rather than 100 at ``p = 0, y = 1``) and
     averages over the last axis; ``tf.compat.v1.losses.log_loss`` adds 1e-7 inside the logs.
@@ -350,9 +347,6 @@ def binary_cross_entropy_with_logits(input: Array, target: Array, *,
         pos_weight: optional weight ``pw`` of the positive term, broadcast to the input's shape
             (so a ``(C,)`` array weighs the classes along the last axis).
 
-    Returns:
-        The reduced loss, or the elementwise loss for ``"none"``.
-
     Defined by ``torch.nn.functional.binary_cross_entropy_with_logits``; elementwise it equals
     ``tf.nn.sigmoid_cross_entropy_with_logits`` and, with ``pos_weight``,
     ``tf.nn.weighted_cross_entropy_with_logits`` (values and gradients). Keras's
@@ -414,9 +408,6 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
         weight: optional per-class weights, shape ``(C,)``.
         ignore_index: class id whose positions contribute nothing (class indices only).
         label_smoothing: ``eps`` in [0, 1].
-
-    Returns:
-        The reduced loss, or the per-position loss (the input's shape without ``axis``).
 
     Raises:
         TypeError: a floating target of the index shape (float class ids), or a target that is
@@ -489,9 +480,6 @@ def nll_loss(input: Array, target: Array, *, axis: int = 1, weight: Array | None
         weight: optional per-class weights, shape ``(C,)``.
         ignore_index: class id whose positions contribute nothing.
 
-    Returns:
-        The reduced loss, or the per-position loss.
-
     Defined by ``torch.nn.functional.nll_loss``. No other core peer has it (optax PR #1566 was
     closed). ``cross_entropy`` is ``nll_loss`` of ``log_softmax``.
 
@@ -544,9 +532,6 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
         ignore_index: class id whose positions contribute nothing (torch's ``None`` is -100).
         label_smoothing: ``eps`` in [0, 1].
         chunk_size: rows per chunk; ``None`` computes the whole batch as one chunk.
-
-    Returns:
-        The reduced loss, or the per-position loss.
 
     Defined by ``torch.nn.functional.linear_cross_entropy`` (torch 2.13, reference path
     ``options=None``; its chunked path, ``options=LinearCrossEntropyOptions(...)``, gives the
@@ -663,9 +648,6 @@ def kl_div(input: Array, target: Array, *, log_target: bool = False,
         target: probabilities of the same shape (log-probabilities with ``log_target``).
         log_target: whether ``target`` holds log-probabilities.
 
-    Returns:
-        The reduced loss, or the pointwise terms for ``"none"``.
-
     Defined by ``torch.nn.functional.kl_div`` (which warns on ``"mean"``; we do not). optax's
     ``kl_divergence`` is the ``"sum"`` over the last axis per row; keras's ``kl_divergence``
     takes probabilities for both arguments and clips them to [1e-7, 1]: away from the clip,
@@ -708,9 +690,6 @@ def js_divergence(input: Array, target: Array, *, axis: int = -1,
         input: probabilities ``p`` (each vector along ``axis`` sums to 1).
         target: probabilities ``q`` of the same shape.
         axis: the axis of the distributions (default -1).
-
-    Returns:
-        The reduced divergence, or one divergence per vector.
 
     Defined by the formula (no core peer has it; kornia's ``js_div_loss_2d`` is the spatial
     2-D case, averaged over pixels). The gradient where a probability is 0 is that of the
@@ -764,9 +743,6 @@ def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamm
         target: targets in [0, 1] of the same shape (any real dtype).
         alpha: weight of the positive class in [0, 1]; negative disables the weighting.
         gamma: focusing exponent, ``>= 0`` (0 gives the alpha-weighted BCE).
-
-    Returns:
-        The reduced loss, or the elementwise loss for ``"none"``.
 
     Defined by ``torchvision.ops.sigmoid_focal_loss``; optax's ``sigmoid_focal_loss`` computes
     the same factor in log space but defaults to ``alpha=None`` (no weighting); keras's
@@ -830,9 +806,6 @@ def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
         weight: optional per-class weights ``(C,)``, in the divisor of "mean" as in
             :func:`cross_entropy`.
         ignore_index: class id whose positions contribute nothing (class indices only).
-
-    Returns:
-        The reduced loss, or the per-position loss.
 
     Defined by Lin et al. 2017 (multi-class form). Equals
     ``keras.losses.categorical_focal_crossentropy(from_logits=True)`` (one-hot or soft targets,
@@ -899,9 +872,6 @@ def poly1_cross_entropy(input: Array, target: Array, *, axis: int = 1, epsilon: 
         epsilon: coefficient of the first polynomial term (2.0 for ImageNet in the paper,
             -1.0 for detection).
 
-    Returns:
-        The reduced loss, or the per-position loss.
-
     Defined by ``optax.poly_loss_cross_entropy`` (which takes probability targets with the
     classes last and returns per-example values; with a per-example ``where`` those values,
     averaged over the kept examples, are our ``"mean"`` with ``where``). torchvision has it
@@ -948,9 +918,6 @@ def distillation_loss(input: Array, teacher: Array, *, temperature: float = 1.0,
             the caller's framework if the teacher is frozen).
         temperature: ``T > 0``.
         axis: the class axis (default 1; a 1-D input's class axis is 0).
-
-    Returns:
-        The reduced loss, or the pointwise terms.
 
     Defined by Hinton et al. 2015, as the usual torch recipe ``T**2 * F.kl_div(
     F.log_softmax(input / T, 1), F.softmax(teacher / T, 1), reduction="batchmean")``. No peer
@@ -1006,9 +973,6 @@ def zero_one_loss(input: Array, target: Array, *, axis: int = 1,
         target: class indices (multi-class) or binary labels (the input's shape).
         axis: the class axis of the multi-class form (default 1; a 1-D input's is 0).
 
-    Returns:
-        The reduced loss, or the per-position 0/1 values.
-
     Defined by the 0-1 loss; equals ``sklearn.metrics.zero_one_loss`` (a Python float there)
     for the multi-class form and ``reduction="mean"``.
 
@@ -1047,9 +1011,6 @@ def exponential_loss(input: Array, target: Array, *, reduction: str = "mean",
         input: scores ``f``, a floating array.
         target: labels ``y`` in {-1, 1} of the same shape (any real dtype; not remapped).
 
-    Returns:
-        The reduced loss, or the elementwise loss for ``"none"``.
-
     Defined by the formula (Freund & Schapire; no framework peer).
 
     Example:
@@ -1073,9 +1034,6 @@ def logistic_loss(input: Array, target: Array, *, reduction: str = "mean",
     Args:
         input: scores ``f``, a floating array.
         target: labels ``y`` in {-1, 1} of the same shape (any real dtype; not remapped).
-
-    Returns:
-        The reduced loss, or the elementwise loss for ``"none"``.
 
     Defined by the formula; equals ``torch.nn.functional.soft_margin_loss``, which evaluates
     ``log1p(exp(-y * f))`` and overflows to ``inf`` for margins below about -88 (float32).

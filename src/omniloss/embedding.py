@@ -139,9 +139,6 @@ def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, *, marg
         eps: added to each difference before the norm.
         swap: use the distance swap.
 
-    Returns:
-        The reduced loss, a 0-d array, or the per-triplet loss for ``"none"``.
-
     Defined by ``torch.nn.functional.triplet_margin_loss`` (which also accepts broadcastable
     shapes and ``p <= 0``; here the shapes must match and ``p`` must be positive).
 
@@ -193,9 +190,6 @@ def cosine_embedding_loss(input1: Array, input2: Array, target: Array, *, margin
         input2: embeddings of the same shape.
         target: labels in {1, -1}: ``(N,)``, or 0-d for one pair (integer or floating).
         margin: the margin for dissimilar pairs.
-
-    Returns:
-        The reduced loss, a 0-d array, or the per-pair loss for ``"none"``.
 
     Defined by ``torch.nn.functional.cosine_embedding_loss``.
 
@@ -257,10 +251,6 @@ def cosine_similarity_loss(input: Array, target: Array, *, axis: int = -1,
             dimension of 1 to match; here the shapes must be equal), cast to ``input``'s dtype.
         axis: the feature axis.
 
-    Returns:
-        The reduced loss, a 0-d array, or the per-sample loss (``input``'s shape without
-        ``axis``) for ``"none"``.
-
     Defined by ``keras.losses.cosine_similarity`` (negative cosine; ``optax.cosine_similarity``
     returns ``+cos`` and has no norm floor by default).
 
@@ -307,9 +297,6 @@ def contrastive_loss(input1: Array, input2: Array, target: Array, *, margin: flo
         target: pair labels, 1 similar and 0 dissimilar: ``input1``'s shape without the last
             axis (integer or floating).
         margin: the distance beyond which dissimilar pairs cost nothing.
-
-    Returns:
-        The reduced loss, a 0-d array, or the per-pair loss for ``"none"``.
 
     Defined by Hadsell et al., "Dimensionality Reduction by Learning an Invariant Mapping"
     (CVPR 2006); no framework has it (pytorch-metric-learning's ``ContrastiveLoss`` is not
@@ -367,9 +354,6 @@ def ntxent_loss(embeddings: Array, labels: Array, *, temperature: float = 0.07,
         embeddings: ``(B, D)`` embeddings, ``B >= 1``.
         labels: ``(B,)`` group labels; equal labels mark positive pairs.
         temperature: the positive softmax temperature.
-
-    Returns:
-        The reduced loss, a 0-d array, or the per-anchor loss ``(B,)`` for ``"none"``.
 
     Defined by ``optax.ntxent`` (SimCLR, Chen et al. 2020), which has no ``reduction`` and
     returns the ``"mean"``. optax raises on an empty batch; so does this (``ValueError``).
@@ -474,9 +458,6 @@ def margin_softmax_loss(cosine: Array, target: Array, *, scale: float = 64.0,
         scale: the scale ``s`` (feature norm), positive.
         margin: the margin ``m``; a positive integer for ``"sphereface"``.
         kind: ``"arcface"``, ``"cosface"`` or ``"sphereface"``.
-
-    Returns:
-        The reduced loss, a 0-d array, or the per-sample loss ``(N,)`` for ``"none"``.
 
     Defined by the three papers above, written as in their reference implementations followed by
     ``torch.nn.functional.cross_entropy``; no framework has these heads as functions.

@@ -96,9 +96,6 @@ def gan_discriminator_loss(real: Array, fake: Array, *, kind: str = "minimax",
             or ``where``).
         kind: ``"minimax"``, ``"least_squares"``, ``"wasserstein"`` or ``"hinge"``.
 
-    Returns:
-        The loss (0-d), or for ``"none"`` the elementwise ``term(real) + term(fake)``.
-
     Defined by the papers above. ``"minimax"`` equals
     ``F.binary_cross_entropy_with_logits(real, ones) + F.binary_cross_entropy_with_logits(fake,
     zeros)`` with the same ``reduction``.
@@ -140,9 +137,6 @@ def gan_generator_loss(fake: Array, *, kind: str = "non_saturating",
         fake: the discriminator's outputs (logits) on generated samples, a floating array.
         kind: ``"non_saturating"``, ``"minimax"``, ``"least_squares"``, ``"wasserstein"`` or
             ``"hinge"``.
-
-    Returns:
-        The reduced loss (0-d), or the elementwise loss for ``"none"``.
 
     Defined by the papers above. ``"non_saturating"`` equals
     ``F.binary_cross_entropy_with_logits(fake, ones)``; ``"minimax"`` is minus
@@ -226,9 +220,6 @@ def gradient_penalty(gradients: Array, *, target: float = 1.0,
             for ``(N,)`` the norm is ``|g|``).
         target: the norm the penalty pulls towards (a non-negative number).
 
-    Returns:
-        The reduced penalty (0-d), or one penalty per sample (shape ``(N,)``) for ``"none"``.
-
     Defined by Gulrajani et al. 2017.
 
     Example:
@@ -276,9 +267,6 @@ def loss_sensitive_gan_loss(real_loss: Array, fake_loss: Array, distance: Array,
         distance: the margin ``Delta(x, G(z))`` per pair, of ``real_loss``'s shape (or a Python
             number).
         lam: the non-negative weight ``lambda`` of the hinge term.
-
-    Returns:
-        The reduced loss (0-d), or the elementwise loss for ``"none"``.
 
     Defined by Qi 2017.
 

@@ -87,9 +87,6 @@ def hinge_loss(input: Array, target: Array, *, reduction: str = "mean",
         input: scores (decision values), a floating array.
         target: labels in {-1, 1} or {0, 1}, of the same shape (integer or floating).
 
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
-
     Defined by ``keras.losses.hinge``, which is the mean of this elementwise loss over the last
     axis (``reduction="none"`` followed by a mean over ``axis=-1`` reproduces it).
 
@@ -114,9 +111,6 @@ def squared_hinge_loss(input: Array, target: Array, *, reduction: str = "mean",
     Args:
         input: scores, a floating array.
         target: labels in {-1, 1} or {0, 1}, of the same shape (integer or floating).
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by ``keras.losses.squared_hinge`` (its mean over the last axis of this elementwise
     loss).
@@ -148,10 +142,6 @@ def categorical_hinge_loss(input: Array, target: Array, *, axis: int = -1,
         input: scores, a floating array.
         target: one-hot targets of the same shape (integer or floating).
         axis: the class axis.
-
-    Returns:
-        The reduced loss, a 0-d array, or the per-sample loss (``input``'s shape without ``axis``)
-        for ``"none"``.
 
     Defined by ``keras.losses.categorical_hinge`` (which has no ``axis``: it uses the last one).
 
@@ -186,9 +176,6 @@ def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0,
         target: labels in {1, -1}, of the same shape (integer or floating).
         margin: the margin for the ``y == -1`` term.
 
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
-
     Defined by ``torch.nn.functional.hinge_embedding_loss``.
 
     Example:
@@ -218,9 +205,6 @@ def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean",
     Args:
         input: scores, a floating array.
         target: labels in {1, -1}, of the same shape (integer or floating).
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by ``torch.nn.functional.soft_margin_loss``.
 
@@ -306,10 +290,6 @@ def multi_margin_loss(input: Array, target: Array, *, p: int = 1, margin: float 
             the summed class weights (unlike ``cross_entropy``); with ``sample_weight``, by the
             summed sample weights.
 
-    Returns:
-        The reduced loss, a 0-d array, or the per-sample loss for ``"none"`` (in ``target``'s
-        shape).
-
     Defined by ``torch.nn.functional.multi_margin_loss``. For an empty batch torch's "mean" and
     "sum" read uninitialized memory; here they give NaN and 0.
 
@@ -357,10 +337,6 @@ def multilabel_margin_loss(input: Array, target: Array, *, reduction: str = "mea
     Args:
         input: scores ``(N, C)``, or ``(C,)`` for one sample.
         target: integer class ids of the same shape, padded with -1.
-
-    Returns:
-        The reduced loss, a 0-d array, or the per-sample loss for ``"none"`` (0-d for a 1-D
-        ``input``).
 
     Defined by ``torch.nn.functional.multilabel_margin_loss``. For an empty batch torch's
     "mean" reads uninitialized memory; here it is NaN.
@@ -417,10 +393,6 @@ def multilabel_soft_margin_loss(input: Array, target: Array, *, weight: Array | 
         weight: optional per-class weights ``(C,)``; as in torch, ``"mean"`` divides by the
             number of samples, not by the summed class weights.
 
-    Returns:
-        The reduced loss, a 0-d array, or the per-sample loss (``input``'s shape without the last
-        axis) for ``"none"``.
-
     Defined by ``torch.nn.functional.multilabel_soft_margin_loss``.
 
     Example:
@@ -465,9 +437,6 @@ def margin_ranking_loss(input1: Array, input2: Array, target: Array, *, margin: 
         input2: scores of the same shape.
         target: labels in {1, -1}, of the same shape (integer or floating).
         margin: the margin.
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by ``torch.nn.functional.margin_ranking_loss``.
 

@@ -59,6 +59,8 @@ __all__ = [
 ]
 
 _KERAS_EPSILON = 1e-7  # keras.config.epsilon()'s default: the floor under msle and mape
+_PAIR = {"input": "predictions, a floating array.",
+         "target": "targets of the same shape (or a Python scalar)."}
 
 
 def _residual(name: str, input: Array, target: Array, reduction: str, sample_weight: Array | None,
@@ -68,7 +70,7 @@ def _residual(name: str, input: Array, target: Array, reduction: str, sample_wei
     return xp, input - target
 
 
-@weighting_args()
+@weighting_args(inputs=_PAIR)
 def l1_loss(input: Array, target: Array, *, reduction: str = "mean",
             sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Mean absolute error: ``|input - target|``, reduced.
@@ -76,11 +78,6 @@ def l1_loss(input: Array, target: Array, *, reduction: str = "mean",
     The gradient at ``input == target`` is 0, as in torch (JAX's ``abs`` would give 1).
 
     Args:
-        input: predictions, a floating array.
-        target: targets of the same shape (or a Python scalar).
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by ``torch.nn.functional.l1_loss``.
 
@@ -94,7 +91,7 @@ def l1_loss(input: Array, target: Array, *, reduction: str = "mean",
     return reduce(xp, absolute(xp, residual), reduction, sample_weight, where, name="l1_loss")
 
 
-@weighting_args()
+@weighting_args(inputs=_PAIR)
 def mse_loss(input: Array, target: Array, *, reduction: str = "mean",
              sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Mean squared error: ``(input - target)**2``, reduced (L2 loss is ``reduction="sum"``).
@@ -103,11 +100,6 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean",
     :func:`omniloss._primitives.squared_error`.
 
     Args:
-        input: predictions, a floating array.
-        target: targets of the same shape (or a Python scalar).
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by ``torch.nn.functional.mse_loss``.
 
@@ -139,9 +131,6 @@ def rmse_loss(input: Array, target: Array, *, reduction: str = "mean",
     Args:
         input: predictions, a floating array (at least 1-d for ``"none"`` and ``"sum"``).
         target: targets of the same shape (or a Python scalar).
-
-    Returns:
-        The reduced loss, a 0-d array, or the per-sample losses, shape ``(N,)``, for ``"none"``.
 
     Raises:
         ValueError: for a 0-d ``input`` with ``"none"`` or ``"sum"`` (no sample axis).
@@ -185,7 +174,7 @@ def _along_samples(xp: ModuleType, x: Array | None, features: tuple[int, ...]) -
     return xp.reshape(x, (*shape_of(x), *features)) if x.ndim else x
 
 
-@weighting_args()
+@weighting_args(inputs=_PAIR)
 def smooth_l1_loss(input: Array, target: Array, *, beta: float = 1.0,
                    reduction: str = "mean",
                    sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -196,12 +185,7 @@ def smooth_l1_loss(input: Array, target: Array, *, beta: float = 1.0,
     ``|r| = beta``, and 0 at ``r = 0``.
 
     Args:
-        input: predictions, a floating array.
-        target: targets of the same shape (or a Python scalar).
         beta: the non-negative switch point between the squared and the linear part.
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by ``torch.nn.functional.smooth_l1_loss``; ``huber_loss`` is ``beta`` times it.
 
@@ -218,7 +202,7 @@ def smooth_l1_loss(input: Array, target: Array, *, beta: float = 1.0,
                          reduction, sample_weight, where, name=name)
 
 
-@weighting_args()
+@weighting_args(inputs=_PAIR)
 def huber_loss(input: Array, target: Array, *, delta: float = 1.0,
                reduction: str = "mean",
                sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -228,12 +212,7 @@ def huber_loss(input: Array, target: Array, *, delta: float = 1.0,
     at ``|r| = delta``; it is 0 at ``r = 0``.
 
     Args:
-        input: predictions, a floating array.
-        target: targets of the same shape (or a Python scalar).
         delta: the positive switch point between the squared and the linear part.
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by ``torch.nn.functional.huber_loss``; ``keras.losses.huber``, ``optax.huber_loss``
     and ``tf.compat.v1.losses.huber_loss`` give the same elementwise values (keras then takes
@@ -253,7 +232,7 @@ def huber_loss(input: Array, target: Array, *, delta: float = 1.0,
     return reduce(xp, loss, reduction, sample_weight, where, name="huber_loss")
 
 
-@weighting_args()
+@weighting_args(inputs=_PAIR)
 def pseudo_huber_loss(input: Array, target: Array, *, delta: float = 1.0,
                       reduction: str = "mean",
                       sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -264,12 +243,7 @@ def pseudo_huber_loss(input: Array, target: Array, *, delta: float = 1.0,
     cancellation, so tiny residuals keep full relative precision.
 
     Args:
-        input: predictions, a floating array.
-        target: targets of the same shape (or a Python scalar).
         delta: the positive scale where the loss turns from quadratic to linear.
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by the formula above (Charbonnier 1994; kornia's ``charbonnier_loss`` is ``delta =
     1``). No framework has it with a ``delta``.
@@ -290,7 +264,7 @@ def pseudo_huber_loss(input: Array, target: Array, *, delta: float = 1.0,
                   name="pseudo_huber_loss")
 
 
-@weighting_args()
+@weighting_args(inputs=_PAIR)
 def log_cosh_loss(input: Array, target: Array, *, reduction: str = "mean",
                   sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Log-cosh loss: ``log(cosh(r))``, ``r = input - target``, computed without overflow.
@@ -299,11 +273,6 @@ def log_cosh_loss(input: Array, target: Array, *, reduction: str = "mean",
     gradient is ``tanh(r)``.
 
     Args:
-        input: predictions, a floating array.
-        target: targets of the same shape (or a Python scalar).
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by ``keras.losses.log_cosh`` taken elementwise: keras (and ``optax.log_cosh``
     elementwise) give the same values, keras then takes the mean over the last axis, so keras's
@@ -320,7 +289,7 @@ def log_cosh_loss(input: Array, target: Array, *, reduction: str = "mean",
     return reduce(xp, loss, reduction, sample_weight, where, name="log_cosh_loss")
 
 
-@weighting_args()
+@weighting_args(inputs=_PAIR)
 def msle_loss(input: Array, target: Array, *, reduction: str = "mean",
               sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Squared logarithmic error: ``(log(1 + max(input, eps)) - log(1 + max(target, eps)))**2``.
@@ -331,11 +300,6 @@ def msle_loss(input: Array, target: Array, *, reduction: str = "mean",
     rounds (a difference below ``1e-7`` absolute, in float32 only).
 
     Args:
-        input: predictions, a floating array.
-        target: targets of the same shape (or a Python scalar).
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by ``keras.losses.mean_squared_logarithmic_error`` taken elementwise: keras's
     result is ``msle_loss(input, target, reduction="none")`` averaged over the last axis.
@@ -352,7 +316,7 @@ def msle_loss(input: Array, target: Array, *, reduction: str = "mean",
     return reduce(xp, difference * difference, reduction, sample_weight, where, name="msle_loss")
 
 
-@weighting_args()
+@weighting_args(inputs=_PAIR)
 def mape_loss(input: Array, target: Array, *, reduction: str = "mean",
               sample_weight: Array | None = None, where: Array | None = None) -> Array:
     """Absolute percentage error: ``100 * |target - input| / max(|target|, eps)``.
@@ -361,12 +325,9 @@ def mape_loss(input: Array, target: Array, *, reduction: str = "mean",
     gradients follow TensorFlow: ``|.|`` has gradient 0 at 0, and at ``|target| == eps`` the
     gradient of the floor flows to ``target``.
 
-    Args:
-        input: predictions, a floating array.
-        target: targets of the same shape (or a Python scalar).
+    The loss is a percentage.
 
-    Returns:
-        The reduced loss (a percentage), a 0-d array, or the elementwise loss for ``"none"``.
+    Args:
 
     Defined by ``keras.losses.mean_absolute_percentage_error`` taken elementwise: keras's
     result is ``mape_loss(input, target, reduction="none")`` averaged over the last axis.
@@ -384,7 +345,7 @@ def mape_loss(input: Array, target: Array, *, reduction: str = "mean",
     return reduce(xp, loss, reduction, sample_weight, where, name="mape_loss")
 
 
-@weighting_args()
+@weighting_args(inputs=_PAIR)
 def poisson_nll_loss(input: Array, target: Array, *, log_input: bool = True, full: bool = False,
                      eps: float = 1e-8, reduction: str = "mean",
                      sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -405,9 +366,6 @@ def poisson_nll_loss(input: Array, target: Array, *, log_input: bool = True, ful
         log_input: whether ``input`` is the log of the rate.
         full: whether to add the Stirling term.
         eps: a non-negative number added to the rate inside the log when ``log_input`` is false.
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by ``torch.nn.functional.poisson_nll_loss``. ``tf.nn.log_poisson_loss`` is the
     ``log_input=True`` case; ``keras.losses.poisson`` is ``log_input=False`` with ``eps=1e-7``
@@ -434,7 +392,7 @@ def poisson_nll_loss(input: Array, target: Array, *, log_input: bool = True, ful
     return reduce(xp, loss, reduction, sample_weight, where, name="poisson_nll_loss")
 
 
-@weighting_args()
+@weighting_args(inputs=_PAIR)
 def gaussian_nll_loss(input: Array, target: Array, var: Array | float, *, full: bool = False,
                       eps: float = 1e-6, reduction: str = "mean",
                       sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -457,10 +415,6 @@ def gaussian_nll_loss(input: Array, target: Array, var: Array | float, *, full: 
         var: predicted variances, a floating array of a shape above, or a Python number.
         full: whether to add the constant ``0.5 * log(2 pi)``.
         eps: the non-negative floor under ``var``.
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss (the shape of ``input``) for
-        ``"none"``.
 
     Defined by ``torch.nn.functional.gaussian_nll_loss``.
 
@@ -508,7 +462,7 @@ def _match_variance_shape(xp: ModuleType, shape: tuple[int | None, ...], var: Ar
     )
 
 
-@weighting_args()
+@weighting_args(inputs=_PAIR)
 def quantile_loss(input: Array, target: Array, *, quantile: float = 0.5,
                   reduction: str = "mean",
                   sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -521,12 +475,7 @@ def quantile_loss(input: Array, target: Array, *, quantile: float = 0.5,
     0.5`` it is 0, like ``l1_loss``).
 
     Args:
-        input: predictions, a floating array.
-        target: targets of the same shape (or a Python scalar).
         quantile: the quantile ``q``, strictly between 0 and 1.
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by the formula above (Koenker and Bassett 1978); scikit-learn's
     ``mean_pinball_loss`` metric gives the same mean. No framework has it as a loss.
@@ -547,7 +496,7 @@ def quantile_loss(input: Array, target: Array, *, quantile: float = 0.5,
     return reduce(xp, loss, reduction, sample_weight, where, name="quantile_loss")
 
 
-@weighting_args()
+@weighting_args(inputs=_PAIR)
 def robust_loss(input: Array, target: Array, *, alpha: float = 1.0, scale: float = 1.0,
                 reduction: str = "mean",
                 sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -562,13 +511,8 @@ def robust_loss(input: Array, target: Array, *, alpha: float = 1.0, scale: float
     approaches 0 or 2.
 
     Args:
-        input: predictions, a floating array.
-        target: targets of the same shape (or a Python scalar).
         alpha: the shape, a real number (``inf`` and ``-inf`` allowed); smaller is more robust.
         scale: the positive scale ``c`` of the quadratic bowl around 0.
-
-    Returns:
-        The reduced loss, a 0-d array, or the elementwise loss for ``"none"``.
 
     Defined by Barron, "A General and Adaptive Robust Loss Function" (CVPR 2019), eq. 1 and its
     limits. kornia has only fixed-``alpha`` members (``cauchy_loss``, ``geman_mcclure_loss``,

@@ -117,10 +117,6 @@ def dice_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float =
         axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
         smooth: a non-negative number added to the numerator and the denominator.
 
-    Returns:
-        The reduced loss (0-d), or, for ``"none"``, one loss per index of the axes not in
-        ``axis`` (0-d when ``axis`` is ``None``).
-
     Defined by ``keras.losses.dice(target, input, axis=axis)`` (note Keras's ``(y_true, y_pred)``
     order). segmentation_models_pytorch clamps the denominator at ``eps`` instead, kornia adds
     ``1e-8``, optax applies a softmax to logits first.
@@ -157,10 +153,6 @@ def jaccard_loss(input: Array, target: Array, *, axis: Axis = None, smooth: floa
         target: the target mask ``t``, of ``input``'s shape (floating, integer or boolean).
         axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
         smooth: a non-negative number added to the numerator and the denominator.
-
-    Returns:
-        The reduced loss (0-d), or, for ``"none"``, one loss per index of the axes not in
-        ``axis``.
 
     Defined by the formula (no core peer has it). segmentation_models_pytorch's ``JaccardLoss``
     computes the intersection as ``sum(min(p, t))`` (equal for binary masks) and clamps the
@@ -200,10 +192,6 @@ def tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float
         alpha: the non-negative weight of the false positives.
         beta: the non-negative weight of the false negatives.
         axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
-
-    Returns:
-        The reduced loss (0-d), or, for ``"none"``, one loss per index of the axes not in
-        ``axis``.
 
     Defined by Salehi et al. 2017. ``keras.losses.tversky`` (Keras 3.15) applies its ``alpha`` to
     the false negatives and ``beta`` to the false positives: ours equals
@@ -309,14 +297,12 @@ def box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
     the IoU term of torchvision's GIoU, DIoU and CIoU losses on its own (UnitBox, Yu et al.
     2016, minimizes ``-log(IoU)`` instead).
 
+    A ``"mean"`` over an empty batch is 0, as torchvision's.
+
     Args:
         boxes1: boxes ``(x1, y1, x2, y2)``, a floating array of shape ``(..., 4)``.
         boxes2: boxes of the same shape (floating or integer; cast to ``boxes1``'s dtype).
         eps: a non-negative number added to the denominators, as torchvision does.
-
-    Returns:
-        The reduced loss (0-d; a ``"mean"`` over an empty batch is 0, as torchvision's), or,
-        for ``"none"``, one loss per box pair (shape ``(...)``).
 
     Defined by the formula, computed as ``torchvision.ops.generalized_box_iou_loss`` computes
     its IoU (no peer has the plain IoU loss).
@@ -341,14 +327,12 @@ def generalized_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
     Rezatofighi et al., "Generalized Intersection over Union" (CVPR 2019): non-zero and with a
     useful gradient even when the boxes do not overlap.
 
+    A ``"mean"`` over an empty batch is 0, as torchvision's.
+
     Args:
         boxes1: boxes ``(x1, y1, x2, y2)``, a floating array of shape ``(..., 4)``.
         boxes2: boxes of the same shape (floating or integer; cast to ``boxes1``'s dtype).
         eps: a non-negative number added to the denominators, as torchvision does.
-
-    Returns:
-        The reduced loss (0-d; a ``"mean"`` over an empty batch is 0, as torchvision's), or,
-        for ``"none"``, one loss per box pair (shape ``(...)``).
 
     Defined by ``torchvision.ops.generalized_box_iou_loss``.
 
@@ -378,14 +362,12 @@ def distance_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
     ``rho`` is the distance between the two boxes' centres and ``c`` the diagonal of the
     smallest box enclosing both (Zheng et al., "Distance-IoU Loss", AAAI 2020).
 
+    A ``"mean"`` over an empty batch is 0, as torchvision's.
+
     Args:
         boxes1: boxes ``(x1, y1, x2, y2)``, a floating array of shape ``(..., 4)``.
         boxes2: boxes of the same shape (floating or integer; cast to ``boxes1``'s dtype).
         eps: a non-negative number added to the denominators, as torchvision does.
-
-    Returns:
-        The reduced loss (0-d; a ``"mean"`` over an empty batch is 0, as torchvision's), or,
-        for ``"none"``, one loss per box pair (shape ``(...)``).
 
     Defined by ``torchvision.ops.distance_box_iou_loss``.
 
@@ -431,14 +413,12 @@ def complete_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
     is NaN; ours is the limit as the height tends to 0 from above (``d/dh = -1/w``). A ``0 x 0``
     box has angle 0 here (NaN in torchvision). Everywhere else the numbers are torchvision's.
 
+    A ``"mean"`` over an empty batch is 0, as torchvision's.
+
     Args:
         boxes1: boxes ``(x1, y1, x2, y2)``, a floating array of shape ``(..., 4)``.
         boxes2: boxes of the same shape (floating or integer; cast to ``boxes1``'s dtype).
         eps: a non-negative number added to the denominators, as torchvision does.
-
-    Returns:
-        The reduced loss (0-d; a ``"mean"`` over an empty batch is 0, as torchvision's), or,
-        for ``"none"``, one loss per box pair (shape ``(...)``).
 
     Defined by ``torchvision.ops.complete_box_iou_loss``.
 

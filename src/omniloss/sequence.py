@@ -147,6 +147,9 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
     ``optax.ctc_loss``'s. As in torch, an impossible sample has NaN gradients on its frames
     ``t < T_n``, and with ``zero_infinity`` a zero gradient; frames ``t >= T_n`` get 0.
 
+    ``"mean"`` divides each sequence's loss by its target length, clamped at 1, then takes the
+    batch mean (weighted by ``sample_weight`` and ``where``).
+
     Args:
         log_probs: ``(T, N, C)`` log-probabilities (time-major), or ``(T, C)`` for one sample;
             floating.
@@ -158,11 +161,6 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
         target_lengths: labels per sample, ``<= S``: same forms as ``input_lengths``.
         blank: the blank class, in ``[0, C)``.
         zero_infinity: replace infinite losses (and their gradients) by zero.
-
-    Returns:
-        The reduced loss, a 0-d array, or the per-sample losses for ``"none"`` (shape ``(N,)``,
-        ``()`` unbatched). ``"mean"`` divides each loss by its target length, clamped at 1, then
-        takes the batch mean (weighted by ``sample_weight`` and ``where``).
 
     Defined by ``torch.nn.functional.ctc_loss``, values and gradients, except:
 

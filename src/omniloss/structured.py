@@ -73,9 +73,6 @@ def perceptual_loss(input_features: Sequence[Array], target_features: Sequence[A
         weights: one non-negative number per layer (``None``: all 1); these weigh layers, not
             samples (``sample_weight`` weighs samples).
 
-    Returns:
-        The reduced loss (0-d), or one loss per sample (shape ``(N,)``) for ``"none"``.
-
     Defined by Johnson et al. 2016 (no framework has it).
 
     Example:
@@ -164,6 +161,8 @@ def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
 
     A target outside ``[0, n_classes)`` gives NaN (torch raises; a value check would not trace).
 
+    ``"mean"`` is the module's ``loss``; ``"none"`` is ``-output`` of the module.
+
     Args:
         input: hidden states, a floating array ``(N, F)``, or ``(F,)`` with a 0-d ``target``.
         target: class indices, an integer array ``(N,)`` (or 0-d).
@@ -175,10 +174,6 @@ def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
         cutoffs: the module's ``cutoffs``: increasing positive ints (without ``n_classes``).
         head_bias: ``module.head.bias`` (shape ``(cutoffs[0] + len(cutoffs),)``) or ``None``.
         div_value: the module's ``div_value``; the tail shapes are checked against it.
-
-    Returns:
-        The reduced loss (0-d; ``"mean"`` is the module's ``loss``), or the per-row losses for
-        ``"none"`` (``-output`` of the module).
 
     Defined by ``torch.nn.AdaptiveLogSoftmaxWithLoss(in_features, n_classes, cutoffs,
     div_value, head_bias)``: with its parameters, ours equals ``module(input, target).loss``.
