@@ -55,7 +55,8 @@ def reduce(xp: ModuleType, loss: Array, reduction: str, sample_weight: Array | N
                 return loss
             rows = loss.shape[0]
             total = reduce_all(xp, loss, reduction="sum")
-            return total / (rows if rows is not None else _size(xp, loss) / _size(xp, loss[0]))
+            return total / (rows if rows is not None
+                            else _size(xp, loss) / _size(xp, loss[0, ...]))
         if divisor is not None and reduction == "mean":
             return (reduce_all(xp, loss, reduction="sum")
                     / reduce_all(xp, divisor, reduction="sum"))
@@ -80,7 +81,7 @@ def reduce(xp: ModuleType, loss: Array, reduction: str, sample_weight: Array | N
     else:
         mass = _broadcast_total(xp, _weight_mass(xp, sample_weight, where, loss.dtype), loss)
     if reduction == "batchmean" and len(shape) > 1:  # the weighted number of samples
-        mass = mass / _size(xp, loss[0])
+        mass = mass / _size(xp, loss[0, ...])
     empty = mass == 0
     return xp.where(empty, 0.0, total / xp.where(empty, 1.0, mass))
 
