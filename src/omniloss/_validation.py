@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Collection, Sequence
 from types import ModuleType
 from typing import Any, NamedTuple
+
+import array_api_compat
 
 from omniloss._dispatch import _PYTHON_SCALAR_TYPES, _is_python_scalar, get_namespace
 
@@ -321,6 +324,15 @@ def check_ndim(name: str, argument: str, x: Array, allowed: Collection[int]) -> 
                          f"got shape {shape_of(x)}")
 
 
+def check_shape(name: str, argument: str, x: Array, expected: tuple[int | None, ...]) -> None:
+    """``ValueError`` unless ``x`` has shape ``expected`` (``None`` on either side matches)."""
+    shape = shape_of(x)
+    if len(shape) != len(expected) or any(
+            a is not None and b is not None and a != b for a, b in zip(shape, expected,
+                                                                        strict=True)):
+        raise ValueError(f"{name}: {argument} must have shape {expected}; got {shape}")
+
+
 def normalize_axis(name: str, axis: Any, ndim: int, argument: str = "axis") -> int:
     """``axis`` as a non-negative int: ``TypeError`` if it is not an int, ``ValueError`` if it
     is out of range for ``ndim``."""
@@ -442,3 +454,734 @@ def class_scores(name: str, input: Any, target: Any, axis: Any, reduction: Any,
     vectors = tuple(class_vector(name, argument, xp, x, classes, dtype)
                     for argument, x in per_class.items())
     return ClassScores(xp, as_float(xp, input, dtype), axis, is_index, ignore_index, vectors)
+
+
+# Classification: weighted binary pairs, linear layers, divergences, 0-1
+
+
+def weighted_pair(name: str, input: Any, target: Any, reduction: Any, sample_weight: Any,
+                  where: Any, **weights: Any) -> tuple[ModuleType, Array, Array,
+                                                       tuple[Array | None, ...]]:
+    """:func:`float_pair` with elementwise ``weights`` that broadcast to ``input``, all cast."""
+    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where,
+                                   **weights)
+    for argument, x in weights.items():
+        check_broadcastable(name, argument, x, shape_of(input))
+    return xp, input, target, tuple(as_float(xp, x, input.dtype) for x in weights.values())
+
+
+class LinearScores(NamedTuple):
+    """A validated ``linear_cross_entropy`` call: see :func:`linear_scores`."""
+
+    xp: ModuleType
+    hidden: Array
+    projection: Array
+    bias: Array | None
+    weight: Array | None
+    is_index: bool
+    ignore_index: int
+    label_smoothing: float
+    chunk_size: int | None
+
+
+def linear_scores(name: str, input: Any, linear_weight: Any, target: Any, linear_bias: Any,
+                  weight: Any, ignore_index: Any, label_smoothing: Any, chunk_size: Any,
+                  reduction: Any, sample_weight: Any, where: Any) -> LinearScores:
+    """Validate a linear layer's hidden states, weights and class targets; cast to one dtype."""
+    xp = get_namespace(input, linear_weight, target, linear_bias, weight, sample_weight, where,
+                       name=name)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    for argument, x in (("input", input), ("linear_weight", linear_weight)):
+        check_array(name, argument, x)
+    if input.ndim not in (1, 2):
+        raise ValueError(f"{name}: input must have shape (in_features,) or (N, in_features); "
+                         f"got {shape_of(input)}")
+    features = input.shape[-1]
+    if linear_weight.ndim < 2 or linear_weight.shape[-1] != features:
+        raise ValueError(f"{name}: linear_weight must have shape (C, ..., {features}) "
+                         f"(in_features last); got {shape_of(linear_weight)}")
+    if linear_weight.ndim > 2 and input.ndim == 1:
+        raise ValueError(f"{name}: a k-dimensional linear_weight {shape_of(linear_weight)} "
+                         f"needs a batched input (N, {features}); got {shape_of(input)}")
+    out_shape = shape_of(linear_weight)[:-1]
+    if linear_bias is not None and shape_of(linear_bias) != out_shape:
+        raise ValueError(f"{name}: linear_bias must have shape {out_shape}; got "
+                         f"{shape_of(linear_bias)}")
+    batched = input.ndim == 2
+    logits_shape = (input.shape[0], *out_shape) if batched else out_shape
+    is_index = is_index_target(name, xp, logits_shape, target, 1 if batched else 0)
+    dtype = float_dtype(name, xp, input=input, linear_weight=linear_weight,
+                        linear_bias=linear_bias, weight=weight,
+                        target=None if is_index else target)
+    ignore_index = check_ignore_index(name, ignore_index, is_index)
+    label_smoothing = check_smoothing(name, label_smoothing)
+    if chunk_size is not None:
+        chunk_size = check_int(name, "chunk_size", chunk_size, minimum=1)
+    weight = class_vector(name, "weight", xp, weight, out_shape[0], dtype)
+    return LinearScores(xp, as_float(xp, input, dtype), as_float(xp, linear_weight, dtype),
+                        as_float(xp, linear_bias, dtype), weight, is_index, ignore_index,
+                        label_smoothing, chunk_size)
+
+
+def divergence_pair(name: str, input: Any, target: Any, reduction: Any, sample_weight: Any,
+                    where: Any, reductions: Sequence[str] = REDUCTIONS,
+                    ) -> tuple[ModuleType, Array, Array]:
+    """Two floating arrays of one shape (``kl_div``, ``js_divergence``), cast to one dtype."""
+    xp = get_namespace(input, target, sample_weight, where, name=name)
+    check_array(name, "input", input)
+    dtype = float_dtype(name, xp, input=input, target=target)
+    check_same_shape(name, input=input, target=target)
+    check_reduction(name, reduction, reductions)
+    check_weighting(name, xp, sample_weight, where)
+    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype)
+
+
+def distribution_axis(name: str, input: Array, axis: Any) -> int:
+    """The non-negative axis of the distributions in ``input`` (at least 1-D)."""
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have at least 1 dimension; got shape ()")
+    return normalize_axis(name, axis, input.ndim)
+
+
+def distillation_pair(name: str, input: Any, teacher: Any, temperature: Any, axis: Any,
+                      reduction: Any, sample_weight: Any, where: Any,
+                      reductions: Sequence[str] = REDUCTIONS,
+                      ) -> tuple[ModuleType, Array, Array, int, float]:
+    """Student and teacher logits of one shape: ``(xp, input, teacher, axis, temperature)``."""
+    xp = get_namespace(input, teacher, sample_weight, where, name=name)
+    check_reduction(name, reduction, reductions)
+    check_weighting(name, xp, sample_weight, where)
+    axis = class_axis(name, input, axis)
+    dtype = float_dtype(name, xp, input=input, teacher=teacher)
+    check_same_shape(name, input=input, teacher=teacher)
+    temperature = check_positive(name, "temperature", temperature)
+    return xp, as_float(xp, input, dtype), as_float(xp, teacher, dtype), axis, temperature
+
+
+def zero_one_pair(name: str, input: Any, target: Any, axis: Any, reduction: Any,
+                  sample_weight: Any, where: Any) -> tuple[ModuleType, Array, Array, int | None]:
+    """``(xp, scores, labels, axis)``: ``axis`` is ``None`` for binary labels of input's shape."""
+    check_array(name, "input", input)
+    check_array(name, "target", target)
+    if shape_of(target) == shape_of(input):
+        xp, scores, labels = float_pair(name, input, target, reduction, sample_weight, where)
+        return xp, scores, labels, None
+    xp = get_namespace(input, target, sample_weight, where, name=name)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    scores = as_float(xp, input, float_dtype(name, xp, input=input))
+    axis = class_axis(name, input, axis)
+    is_index_target(name, xp, shape_of(input), target, axis, allow_probabilities=False)
+    return xp, scores, target, axis
+
+
+# Margin and ranking
+
+
+def check_classes(name: str, input: Array) -> None:
+    """``ValueError`` unless ``input`` is ``(C,)`` or ``(N, C)`` with at least one class."""
+    check_ndim(name, "input", input, (1, 2))
+    if input.shape[-1] == 0:
+        raise ValueError(f"{name}: input must have at least one class; got shape "
+                         f"{shape_of(input)}")
+
+
+def check_class_weight(name: str, weight: Array | None, classes: Any) -> None:
+    """``ValueError`` unless ``weight`` is ``None`` or ``(classes,)``."""
+    if weight is not None and shape_of(weight) != (classes,):
+        raise ValueError(f"{name}: weight must have shape ({classes},); got "
+                         f"{shape_of(weight)}")
+
+
+def margin_scores(name: str, input: Any, target: Any, weight: Any, reduction: Any,
+                  sample_weight: Any, where: Any,
+                  ) -> tuple[ModuleType, Array, Array, Array | None]:
+    """``(C,)`` or ``(N, C)`` scores, class indices: ``(xp, (N, C), (N,), weight)``, one dtype."""
+    xp = get_namespace(input, target, weight, sample_weight, where, name=name)
+    check_array(name, "input", input)
+    check_array(name, "target", target)
+    dtype = float_dtype(name, xp, input=input, weight=weight)
+    check_index_dtype(name, xp, "target", target)
+    check_classes(name, input)
+    check_reduction(name, reduction)
+    expected = ((), (1,)) if input.ndim == 1 else ((input.shape[0],),)
+    if shape_of(target) not in expected:
+        wanted = " or ".join(str(shape) for shape in expected)
+        raise ValueError(f"{name}: target must have shape {wanted} for input of shape "
+                         f"{shape_of(input)}; got {shape_of(target)}")
+    num_classes = input.shape[-1]
+    check_class_weight(name, weight, num_classes)
+    check_weighting(name, xp, sample_weight, where)
+    scores = as_float(xp, xp.reshape(input, (-1, num_classes)), dtype)
+    return xp, scores, xp.reshape(target, (-1,)), as_float(xp, weight, dtype)
+
+
+def multilabel_ids(name: str, input: Any, target: Any, reduction: Any, sample_weight: Any,
+                   where: Any) -> tuple[ModuleType, Array, Array]:
+    """Scores with padded class-id lists of their shape: ``(xp, (N, C) scores, (N, C) ids)``."""
+    xp = get_namespace(input, target, sample_weight, where, name=name)
+    check_array(name, "input", input)
+    check_array(name, "target", target)
+    dtype = float_dtype(name, xp, input=input)
+    check_index_dtype(name, xp, "target", target)
+    check_classes(name, input)
+    check_same_shape(name, input=input, target=target)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    scores = as_float(xp, xp.reshape(input, (-1, input.shape[-1])), dtype)
+    return xp, scores, xp.reshape(target, (-1, target.shape[-1]))
+
+
+def multilabel_logits(name: str, input: Any, target: Any, weight: Any, reduction: Any,
+                      sample_weight: Any, where: Any,
+                      ) -> tuple[ModuleType, Array, Array, Array | None]:
+    """Logits ``(..., C)``, multi-hot targets of their shape and a ``(C,)`` weight, cast."""
+    xp = get_namespace(input, target, weight, sample_weight, where, name=name)
+    check_array(name, "input", input)
+    dtype = float_dtype(name, xp, input=input, weight=weight)
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have at least 1 dimension (classes last); got "
+                         "shape ()")
+    check_same_shape(name, input=input, target=target)
+    check_reduction(name, reduction)
+    check_class_weight(name, weight, input.shape[-1])
+    check_weighting(name, xp, sample_weight, where)
+    return (xp, as_float(xp, input, dtype), as_float(xp, target, dtype),
+            as_float(xp, weight, dtype))
+
+
+def ranking_triple(name: str, input1: Any, input2: Any, target: Any, reduction: Any,
+                   sample_weight: Any, where: Any) -> tuple[ModuleType, Array, Array, Array]:
+    """Two score arrays and labels of one shape: ``(xp, input1, input2, target)``, cast."""
+    xp = get_namespace(input1, input2, target, sample_weight, where, name=name)
+    check_array(name, "input1", input1)
+    check_array(name, "input2", input2)
+    dtype = float_dtype(name, xp, input1=input1, input2=input2)
+    check_same_shape(name, input1=input1, input2=input2, target=target)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return (xp, as_float(xp, input1, dtype), as_float(xp, input2, dtype),
+            as_float(xp, target, dtype))
+
+
+# Embeddings
+
+
+def embedding_arrays(name: str, reduction: Any, sample_weight: Any, where: Any,
+                     extra: Any = None, **arrays: Any) -> tuple[ModuleType, list[Array]]:
+    """Embeddings of one shape, features last, in one dtype (``extra`` joins the namespace)."""
+    xp = get_namespace(*arrays.values(), extra, sample_weight, where, name=name)
+    for argument, x in arrays.items():
+        check_array(name, argument, x)
+    dtype = float_dtype(name, xp, **arrays)
+    check_same_shape(name, **arrays)
+    for argument, x in arrays.items():
+        if x.ndim == 0:
+            raise ValueError(f"{name}: {argument} must have at least 1 dimension (features "
+                             "last); got shape ()")
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return xp, [as_float(xp, x, dtype) for x in arrays.values()]
+
+
+def check_pair_target(name: str, target: Array, embedding: Array) -> None:
+    """``ValueError`` unless ``target`` has ``embedding``'s shape without the feature axis."""
+    expected = tuple(shape_of(embedding)[:-1])
+    if shape_of(target) != expected:
+        raise ValueError(f"{name}: target must have shape {expected} for inputs of shape "
+                         f"{shape_of(embedding)}; got {shape_of(target)}")
+
+
+def labelled_pairs(name: str, input1: Any, input2: Any, target: Any, reduction: Any,
+                   sample_weight: Any, where: Any) -> tuple[ModuleType, Array, Array, Array]:
+    """Embedding pairs ``(..., D)`` with one label per pair: ``(xp, input1, input2, target)``."""
+    xp, (input1, input2) = embedding_arrays(name, reduction, sample_weight, where, target,
+                                            input1=input1, input2=input2)
+    check_pair_target(name, target, input1)
+    return xp, input1, input2, as_float(xp, target, input1.dtype)
+
+
+def cosine_pairs(name: str, input1: Any, input2: Any, target: Any, reduction: Any,
+                 sample_weight: Any, where: Any) -> tuple[ModuleType, Array, Array, Array]:
+    """Embedding pairs ``(N, D)`` or ``(D,)`` with labels: ``(xp, input1, input2, target)``."""
+    xp = get_namespace(input1, input2, target, sample_weight, where, name=name)
+    check_array(name, "input1", input1)
+    check_array(name, "input2", input2)
+    dtype = float_dtype(name, xp, input1=input1, input2=input2)
+    check_same_shape(name, input1=input1, input2=input2)
+    check_ndim(name, "input1", input1, (1, 2))
+    check_pair_target(name, target, input1)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return (xp, as_float(xp, input1, dtype), as_float(xp, input2, dtype),
+            as_float(xp, target, dtype))
+
+
+def vector_pair(name: str, input: Any, target: Any, axis: Any, reduction: Any,
+                sample_weight: Any, where: Any) -> tuple[ModuleType, Array, Array, int]:
+    """Vectors along ``axis`` and targets of their shape: ``(xp, input, target, axis)``."""
+    xp = get_namespace(input, target, sample_weight, where, name=name)
+    check_array(name, "input", input)
+    check_array(name, "target", target)
+    dtype = float_dtype(name, xp, input=input)
+    check_same_shape(name, input=input, target=target)
+    axis = normalize_axis(name, axis, input.ndim)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype), axis
+
+
+def labelled_embeddings(name: str, embeddings: Any, labels: Any, reduction: Any,
+                        sample_weight: Any, where: Any) -> tuple[ModuleType, Array]:
+    """A ``(B, D)`` batch (``B >= 1``) with ``(B,)`` labels: ``(xp, embeddings)``, cast."""
+    xp = get_namespace(embeddings, labels, sample_weight, where, name=name)
+    check_array(name, "embeddings", embeddings)
+    check_array(name, "labels", labels)
+    dtype = float_dtype(name, xp, embeddings=embeddings)
+    check_ndim(name, "embeddings", embeddings, (2,))
+    batch = embeddings.shape[0]
+    if batch == 0:
+        raise ValueError(f"{name}: embeddings must hold at least one embedding; got shape "
+                         f"{shape_of(embeddings)}")
+    if shape_of(labels) != (batch,):
+        raise ValueError(f"{name}: labels must have shape ({batch},); got {shape_of(labels)}")
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return xp, as_float(xp, embeddings, dtype)
+
+
+def angular_margin(name: str, margin: Any, kind: str) -> float:
+    """``margin`` as a real number; a positive integer for ``kind="sphereface"``."""
+    margin = check_real(name, "margin", margin)
+    if kind == "sphereface" and (margin < 1 or not margin.is_integer()):
+        raise ValueError(f"{name}: margin must be a positive integer for kind='sphereface'; "
+                         f"got {margin!r}")
+    return float(margin)
+
+
+def cosine_scores(name: str, cosine: Any, target: Any, reduction: Any, sample_weight: Any,
+                  where: Any) -> tuple[ModuleType, Array]:
+    """Cosine logits ``(N, C)``, ``C >= 1``, with ``(N,)`` class indices: ``(xp, cosine)``."""
+    xp = get_namespace(cosine, target, sample_weight, where, name=name)
+    check_array(name, "cosine", cosine)
+    check_array(name, "target", target)
+    dtype = float_dtype(name, xp, cosine=cosine)
+    check_index_dtype(name, xp, "target", target)
+    check_ndim(name, "cosine", cosine, (2,))
+    if cosine.shape[1] == 0:
+        raise ValueError(f"{name}: cosine must have at least one class; got shape "
+                         f"{shape_of(cosine)}")
+    if shape_of(target) != (cosine.shape[0],):
+        raise ValueError(f"{name}: target must have shape ({cosine.shape[0]},); got "
+                         f"{shape_of(target)}")
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return xp, as_float(xp, cosine, dtype)
+
+
+# Segmentation masks and boxes
+
+
+def sum_axes(name: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
+    """``axis`` (``None``, an int or a non-empty tuple of distinct ints) as non-negative axes."""
+    if axis is None:
+        return None
+    if isinstance(axis, tuple):
+        if not axis:
+            raise ValueError(f"{name}: axis must be None, an int or a non-empty tuple of "
+                             f"ints; got ()")
+        axes = tuple(normalize_axis(name, a, ndim) for a in axis)
+    elif isinstance(axis, list):
+        raise TypeError(f"{name}: axis must be None, an int or a non-empty tuple of ints; "
+                        f"got the list {axis!r}")
+    else:
+        axes = (normalize_axis(name, axis, ndim),)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{name}: axis must not repeat an axis; got {axis!r}")
+    return axes
+
+
+def mask_pair(name: str, input: Any, target: Any, axis: Any, reduction: Any,
+              sample_weight: Any, where: Any,
+              ) -> tuple[ModuleType, Array, Array, tuple[int, ...] | None]:
+    """Probabilities and a mask of one shape: ``(xp, input, target, axes)``, in input's dtype."""
+    xp = get_namespace(input, target, sample_weight, where, name=name)
+    check_array(name, "input", input)
+    dtype = float_dtype(name, xp, input=input)
+    check_same_shape(name, input=input, target=target)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    axes = sum_axes(name, axis, input.ndim)
+    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype), axes
+
+
+def box_pairs(name: str, boxes1: Any, boxes2: Any, eps: Any, reduction: Any,
+              sample_weight: Any, where: Any) -> tuple[ModuleType, Array, Array, float]:
+    """Two ``(..., 4)`` box arrays of one shape: ``(xp, boxes1, boxes2, eps)``, cast."""
+    xp = get_namespace(boxes1, boxes2, sample_weight, where, name=name)
+    check_array(name, "boxes1", boxes1)
+    check_array(name, "boxes2", boxes2)
+    dtype = float_dtype(name, xp, boxes1=boxes1)
+    check_real_dtype(name, xp, "boxes2", boxes2)
+    for argument, boxes in (("boxes1", boxes1), ("boxes2", boxes2)):
+        shape = shape_of(boxes)
+        if not shape or shape[-1] != 4:
+            raise ValueError(f"{name}: {argument} must have shape (..., 4) of (x1, y1, x2, "
+                             f"y2) boxes; got {shape}")
+    check_same_shape(name, boxes1=boxes1, boxes2=boxes2)
+    eps = check_positive(name, "eps", eps, allow_zero=True)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return xp, as_float(xp, boxes1, dtype), as_float(xp, boxes2, dtype), eps
+
+
+# Sequences
+
+
+def static_lengths(name: str, argument: str, lengths: Any) -> tuple[int, ...] | None:
+    """``lengths`` as a tuple of Python ints when given as an int or a tuple/list, else ``None``."""
+    if isinstance(lengths, bool | float | complex):
+        raise TypeError(f"{name}: {argument} must be an integer array or a tuple of ints; "
+                        f"got {lengths!r}")
+    if isinstance(lengths, int):
+        return (lengths,)
+    if not isinstance(lengths, Sequence):
+        return None
+    try:
+        values = tuple(operator.index(v) for v in lengths if not isinstance(v, bool))
+    except TypeError:
+        values = ()
+    if len(values) != len(lengths):
+        raise TypeError(f"{name}: {argument} must be an integer array or a tuple of ints; "
+                        f"got {lengths!r}")
+    if any(v < 0 for v in values):
+        raise ValueError(f"{name}: {argument} must be non-negative; got {values}")
+    return values
+
+
+def length_array(name: str, xp: ModuleType, argument: str, lengths: Any,
+                 static: tuple[int, ...] | None, batch: int, unbatched: bool,
+                 device: Any) -> Array:
+    """The lengths as an int64 array of shape ``(batch,)``, after checking their shape and dtype."""
+    if static is not None:
+        if len(static) != batch:
+            raise ValueError(f"{name}: {argument} must hold {batch} lengths (one per sample); "
+                             f"got {len(static)}")
+        return xp.asarray(static, dtype=xp.int64, device=device)
+    if not is_dtype(xp, lengths.dtype, "integral"):
+        raise TypeError(f"{name}: {argument} must be an integer array or a tuple of ints; "
+                        f"got dtype {lengths.dtype}")
+    expected = "shape () or (1,)" if unbatched else f"shape ({batch},)"
+    if tuple(lengths.shape) not in (((), (1,)) if unbatched else ((batch,),)):
+        raise ValueError(f"{name}: {argument} must have {expected}; "
+                         f"got shape {tuple(lengths.shape)}")
+    return xp.astype(xp.reshape(lengths, (batch,)), xp.int64)
+
+
+class CTCInputs(NamedTuple):
+    """A validated ``ctc_loss`` call: see :func:`ctc_inputs`."""
+
+    xp: ModuleType
+    log_probs: Array
+    targets: Array
+    input_lengths: Array
+    target_lengths: Array
+    blank: int
+    zero_infinity: bool
+    unbatched: bool
+    max_length: int
+    device: Any
+
+
+def ctc_inputs(name: str, log_probs: Any, targets: Any, input_lengths: Any,
+               target_lengths: Any, blank: Any, zero_infinity: Any, reduction: Any,
+               sample_weight: Any, where: Any) -> CTCInputs:
+    """``(T, N, C)`` log-probabilities, ``(N, S)`` or 1-D targets, ``(N,)`` lengths, ``S_max``."""
+    arrays = [x for x in (log_probs, targets, input_lengths, target_lengths)
+              if not isinstance(x, int | Sequence)]
+    xp = get_namespace(*arrays, sample_weight, where, name=name)
+    check_array(name, "log_probs", log_probs)
+    float_dtype(name, xp, log_probs=log_probs)
+    check_ndim(name, "log_probs", log_probs, (2, 3))
+    check_reduction(name, reduction)
+    zero_infinity = check_flag(name, "zero_infinity", zero_infinity)
+    check_weighting(name, xp, sample_weight, where)
+    check_array(name, "targets", targets)
+    check_index_dtype(name, xp, "targets", targets)
+    num_classes = log_probs.shape[-1]
+    blank = check_int(name, "blank", blank, minimum=0,
+                      maximum=None if num_classes is None else num_classes - 1)
+    device = array_api_compat.device(log_probs)
+    check_ndim(name, "targets", targets, (1, 2))
+    unbatched = log_probs.ndim == 2
+    if unbatched:
+        log_probs = xp.expand_dims(log_probs, axis=1)
+        if targets.ndim == 1:
+            targets = xp.expand_dims(targets, axis=0)
+    steps, batch = log_probs.shape[0], log_probs.shape[1]
+    unreduced = () if unbatched else (batch,)
+    check_broadcastable(name, "sample_weight", sample_weight, unreduced)
+    check_broadcastable(name, "where", where, unreduced)
+    concatenated = targets.ndim == 1
+    if not concatenated and targets.shape[0] != batch:
+        raise ValueError(f"{name}: targets must have {batch} rows (the batch axis of "
+                         f"log_probs); got shape {tuple(targets.shape)}")
+    static_inputs = static_lengths(name, "input_lengths", input_lengths)
+    static_targets = static_lengths(name, "target_lengths", target_lengths)
+    input_lengths = length_array(name, xp, "input_lengths", input_lengths, static_inputs,
+                                 batch, unbatched, device)
+    target_lengths = length_array(name, xp, "target_lengths", target_lengths, static_targets,
+                                  batch, unbatched, device)
+    if static_inputs is not None and max(static_inputs, default=0) > steps:
+        raise ValueError(f"{name}: input_lengths must be at most T = {steps} (the time axis "
+                         f"of log_probs); got {static_inputs}")
+    if concatenated:
+        total = targets.shape[0]
+        if static_targets is not None:
+            if sum(static_targets) != total:
+                raise ValueError(f"{name}: target_lengths must sum to the length of the "
+                                 f"concatenated targets ({total}); got {static_targets}")
+            max_length = max(static_targets, default=0)
+        else:
+            max_length = min(total, steps)
+    else:
+        max_length = targets.shape[1]
+        if static_targets is not None and max(static_targets, default=0) > max_length:
+            raise ValueError(f"{name}: target_lengths must be at most S = {max_length} (the "
+                             f"label axis of targets); got {static_targets}")
+    return CTCInputs(xp, log_probs, targets, input_lengths, target_lengths, blank,
+                     zero_infinity, unbatched, max_length, device)
+
+
+# Structured: feature maps and adaptive softmax
+
+
+def feature_pairs(name: str, input_features: Any, target_features: Any, weights: Any,
+                  reduction: Any, sample_weight: Any, where: Any,
+                  ) -> tuple[ModuleType, list[tuple[Array, Array]], list[float]]:
+    """Per-layer feature maps, batch axis first: ``(xp, [(input, target), ...], weights)``."""
+    for argument, features in (("input_features", input_features),
+                               ("target_features", target_features)):
+        if not isinstance(features, list | tuple):
+            raise TypeError(f"{name}: {argument} must be a non-empty list or tuple of feature "
+                            f"maps; got {type(features).__name__}")
+        if not features:
+            raise ValueError(f"{name}: {argument} must be a non-empty list or tuple of feature "
+                             f"maps; got an empty {type(features).__name__}")
+    layers = len(input_features)
+    if len(target_features) != layers:
+        raise ValueError(f"{name}: target_features must have one feature map per layer of "
+                         f"input_features ({layers}); got {len(target_features)}")
+    if weights is None:
+        layer_weights = [1.0] * layers
+    else:
+        if not isinstance(weights, list | tuple):
+            raise TypeError(f"{name}: weights must be None or a list or tuple of {layers} "
+                            f"numbers (one per layer); got {type(weights).__name__}")
+        if len(weights) != layers:
+            raise ValueError(f"{name}: weights must hold {layers} numbers (one per layer of "
+                             f"input_features); got {len(weights)}")
+        layer_weights = [check_positive(name, f"weights[{i}]", w, allow_zero=True)
+                         for i, w in enumerate(weights)]
+    check_reduction(name, reduction)
+    xp = get_namespace(*input_features, *target_features, sample_weight, where, name=name)
+    named = {f"input_features[{i}]": x for i, x in enumerate(input_features)}
+    named.update({f"target_features[{i}]": y for i, y in enumerate(target_features)})
+    for argument, x in named.items():
+        check_array(name, argument, x)
+    dtype = float_dtype(name, xp, **named)
+    check_weighting(name, xp, sample_weight, where)
+    batch = shape_of(input_features[0])[:1]
+    pairs: list[tuple[Array, Array]] = []
+    for i, (x, y) in enumerate(zip(input_features, target_features, strict=True)):
+        check_same_shape(name, **{f"input_features[{i}]": x, f"target_features[{i}]": y})
+        shape = shape_of(x)
+        if not shape or shape[:1] != batch:
+            raise ValueError(f"{name}: input_features[{i}] must have the batch axis of "
+                             f"input_features[0] {batch} first; got shape {shape}")
+        pairs.append((as_float(xp, x, dtype), as_float(xp, y, dtype)))
+    return xp, pairs, layer_weights
+
+
+def check_cutoffs(name: str, cutoffs: Any) -> list[int]:
+    """``cutoffs`` as Python ints: a non-empty list or tuple, positive, strictly increasing."""
+    expected = "a non-empty list or tuple of unique, increasing positive ints"
+    if not isinstance(cutoffs, list | tuple):
+        raise TypeError(f"{name}: cutoffs must be {expected}; got {type(cutoffs).__name__}")
+    values = [check_int(name, f"cutoffs[{i}]", c) for i, c in enumerate(cutoffs)]
+    if not values or values != sorted(set(values)) or values[0] <= 0:
+        raise ValueError(f"{name}: cutoffs must be {expected}; got {cutoffs!r}")
+    return values
+
+
+def weight_pairs(name: str, tail_weights: Any) -> list[tuple[Array, Array]]:
+    """``tail_weights`` as a list of ``(proj, out)`` pairs: ``TypeError`` otherwise."""
+    if not isinstance(tail_weights, list | tuple) or not all(
+            isinstance(pair, list | tuple) and len(pair) == 2 for pair in tail_weights):
+        raise TypeError(f"{name}: tail_weights must be a list or tuple of (proj, out) weight "
+                        f"pairs; got {type(tail_weights).__name__}")
+    return [(proj, out) for proj, out in tail_weights]
+
+
+class AdaptiveSoftmax(NamedTuple):
+    """A validated ``adaptive_log_softmax_loss`` call: see :func:`adaptive_softmax`."""
+
+    xp: ModuleType
+    input: Array
+    head_weight: Array
+    head_bias: Array | None
+    tail_weights: list[tuple[Array, Array]]
+    bounds: list[int]
+
+
+def adaptive_softmax(name: str, input: Any, target: Any, head_weight: Any, tail_weights: Any,
+                     cutoffs: Any, head_bias: Any, div_value: Any, reduction: Any,
+                     sample_weight: Any, where: Any) -> AdaptiveSoftmax:
+    """Hidden states, targets, head and tail weights, cast; bounds ``[*cutoffs, n_classes]``."""
+    xp = get_namespace(input, target, head_weight, head_bias, sample_weight, where,
+                       *(w for pair in weight_pairs(name, tail_weights) for w in pair),
+                       name=name)
+    check_array(name, "input", input)
+    check_array(name, "target", target)
+    check_index_dtype(name, xp, "target", target)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    div_value = check_positive(name, "div_value", div_value)
+    cutoffs = check_cutoffs(name, cutoffs)
+    if input.ndim != target.ndim + 1 or target.ndim > 1:
+        raise ValueError(f"{name}: input must have shape (N, F) with target (N,), or (F,) with "
+                         f"a 0-d target; got input {shape_of(input)} and target "
+                         f"{shape_of(target)}")
+    if target.ndim == 1 and shape_of(input)[0] != shape_of(target)[0]:
+        raise ValueError(f"{name}: target must have the batch size of input "
+                         f"{shape_of(input)[0]}; got {shape_of(target)}")
+    features = shape_of(input)[-1]
+    if features is None:
+        raise ValueError(f"{name}: input must have a static feature size (last axis); got "
+                         f"shape {shape_of(input)}")
+    clusters = len(cutoffs)
+    if len(tail_weights) != clusters:
+        raise ValueError(f"{name}: tail_weights must have one (proj, out) pair per cutoff "
+                         f"({clusters}); got {len(tail_weights)}")
+    head_size = cutoffs[0] + clusters
+    check_shape(name, "head_weight", head_weight, (head_size, features))
+    if head_bias is not None:
+        check_shape(name, "head_bias", head_bias, (head_size,))
+    for i, (proj, out) in enumerate(tail_weights):
+        hidden = int(features // div_value ** (i + 1))
+        check_shape(name, f"tail_weights[{i}][0] (div_value={div_value})", proj,
+                    (hidden, features))
+        size = cutoffs[i + 1] - cutoffs[i] if i + 1 < clusters else shape_of(out)[0]
+        if size is not None and size < 1:
+            raise ValueError(f"{name}: tail_weights[{i}][1] must have at least one row (the "
+                             f"last cluster's classes); got shape {shape_of(out)}")
+        check_shape(name, f"tail_weights[{i}][1]", out, (size, hidden))
+    last_size = shape_of(tail_weights[-1][1])[0]
+    if last_size is None:
+        raise ValueError(f"{name}: tail_weights[{clusters - 1}][1] must have a static number "
+                         f"of rows (the last cluster's classes); got shape "
+                         f"{shape_of(tail_weights[-1][1])}")
+    named = {f"tail_weights[{i}][{j}]": w for i, pair in enumerate(tail_weights)
+             for j, w in enumerate(pair)}
+    dtype = float_dtype(name, xp, input=input, head_weight=head_weight, head_bias=head_bias,
+                        **named)
+    tails = [(as_float(xp, proj, dtype), as_float(xp, out, dtype)) for proj, out in tail_weights]
+    return AdaptiveSoftmax(xp, as_float(xp, input, dtype), as_float(xp, head_weight, dtype),
+                           as_float(xp, head_bias, dtype), tails,
+                           [*cutoffs, cutoffs[-1] + last_size])
+
+
+# GAN
+
+
+def real_fake(name: str, real: Any, fake: Any, reduction: Any, sample_weight: Any,
+              where: Any) -> tuple[ModuleType, Array, Array]:
+    """Real and fake outputs: ``(xp, real, fake)``; one shape for ``"none"`` or weights."""
+    xp = get_namespace(real, fake, sample_weight, where, name=name)
+    check_array(name, "real", real)
+    check_array(name, "fake", fake)
+    dtype = float_dtype(name, xp, real=real, fake=fake)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    if reduction == "none" or sample_weight is not None or where is not None:
+        check_same_shape(name, real=real, fake=fake)
+    return xp, as_float(xp, real, dtype), as_float(xp, fake, dtype)
+
+
+def fake_scores(name: str, fake: Any, reduction: Any, sample_weight: Any,
+                where: Any) -> tuple[ModuleType, Array]:
+    """Discriminator outputs on generated samples: ``(xp, fake)`` in its float dtype."""
+    xp = get_namespace(fake, sample_weight, where, name=name)
+    check_array(name, "fake", fake)
+    dtype = float_dtype(name, xp, fake=fake)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return xp, as_float(xp, fake, dtype)
+
+
+def penalty_gradients(name: str, gradients: Any, target: Any, reduction: Any,
+                      sample_weight: Any, where: Any) -> tuple[ModuleType, Array, float]:
+    """Gradients with a batch axis ``(N, ...)`` and the target norm: ``(xp, gradients, target)``."""
+    xp = get_namespace(gradients, sample_weight, where, name=name)
+    check_array(name, "gradients", gradients)
+    dtype = float_dtype(name, xp, gradients=gradients)
+    if gradients.ndim < 1:
+        raise ValueError(f"{name}: gradients must have a batch axis, shape (N, ...); got shape "
+                         f"{tuple(gradients.shape)}")
+    target = check_positive(name, "target", target, allow_zero=True)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return xp, as_float(xp, gradients, dtype), target
+
+
+def critic_losses(name: str, real_loss: Any, fake_loss: Any, distance: Any, lam: Any,
+                  reduction: Any, sample_weight: Any, where: Any,
+                  ) -> tuple[ModuleType, Array, Array, Array, float]:
+    """Learned losses and margins of one shape: ``(xp, real_loss, fake_loss, distance, lam)``."""
+    xp = get_namespace(real_loss, fake_loss, distance, sample_weight, where, name=name)
+    check_array(name, "real_loss", real_loss)
+    check_array(name, "fake_loss", fake_loss)
+    dtype = float_dtype(name, xp, real_loss=real_loss, fake_loss=fake_loss, distance=distance)
+    check_same_shape(name, real_loss=real_loss, fake_loss=fake_loss, distance=distance)
+    lam = check_positive(name, "lam", lam, allow_zero=True)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return (xp, as_float(xp, real_loss, dtype), as_float(xp, fake_loss, dtype),
+            as_float(xp, distance, dtype), lam)
+
+
+# Regression
+
+
+def match_variance(name: str, xp: ModuleType, shape: tuple[int | None, ...], var: Array) -> Array:
+    """``var`` broadcastable to ``shape`` by torch's ``gaussian_nll_loss`` rules, or ValueError."""
+    var_shape = shape_of(var)
+    if var_shape == shape:
+        return var
+    if len(shape) >= 1 and var_shape == shape[:-1]:
+        return xp.expand_dims(var, axis=-1)
+    mismatched = [v for s, v in zip(shape, var_shape, strict=False) if s != v]
+    if len(var_shape) == len(shape) and mismatched == [1]:
+        return var
+    raise ValueError(
+        f"{name}: var must have the shape of input {shape}, that shape without its "
+        f"last axis, or that shape with one axis of size 1; got {var_shape}"
+    )
+
+
+def gaussian_inputs(name: str, input: Any, target: Any, var: Any, reduction: Any,
+                    sample_weight: Any, where: Any) -> tuple[ModuleType, Array, Array, Array]:
+    """Means, samples and variances: ``(xp, input, target, var)``, ``var`` shaped to broadcast."""
+    xp = get_namespace(input, target, var, sample_weight, where, name=name)
+    check_array(name, "input", input)
+    dtype = float_dtype(name, xp, input=input, var=None if _is_python_scalar(var) else var)
+    check_same_shape(name, input=input, target=target)
+    if _is_python_scalar(var):
+        var = check_positive(name, "var", var, allow_zero=True)
+    else:
+        var = match_variance(name, xp, shape_of(input), var)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return (xp, as_float(xp, input, dtype), as_float(xp, target, dtype),
+            as_float(xp, var, dtype))

@@ -40,7 +40,6 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from omniloss._dispatch import get_namespace
 from omniloss._primitives import (
     checkpoint,
     clamp,
@@ -58,25 +57,19 @@ from omniloss._primitives import (
 from omniloss._reduction import reduce, reduce_kernel, weighting_args
 from omniloss._validation import (
     as_float,
-    check_array,
-    check_broadcastable,
     check_flag,
-    check_ignore_index,
-    check_int,
     check_positive,
     check_real,
-    check_reduction,
-    check_same_shape,
     check_smoothing,
-    check_weighting,
-    class_axis,
     class_scores,
-    class_vector,
-    float_dtype,
+    distillation_pair,
+    distribution_axis,
+    divergence_pair,
     float_pair,
-    is_index_target,
-    normalize_axis,
+    linear_scores,
     shape_of,
+    weighted_pair,
+    zero_one_pair,
 )
 
 Array = Any
@@ -295,8 +288,8 @@ def binary_cross_entropy(input: Array, target: Array, *, weight: Array | None = 
         Array(50.34657359, dtype=array_api_strict.float64)
     """
     name = "binary_cross_entropy"
-    xp, p, y = float_pair(name, input, target, reduction, sample_weight, where, weight=weight)
-    check_broadcastable(name, "weight", weight, shape_of(input))
+    xp, p, y, (weight,) = weighted_pair(name, input, target, reduction, sample_weight, where,
+                                        weight=weight)
     band = p * (1 - p) < _BCE_GRAD_FLOOR
     frozen = stop_gradient(xp, p)
     q = xp.where(band, frozen, p)
@@ -306,7 +299,7 @@ def binary_cross_entropy(input: Array, target: Array, *, weight: Array | None = 
     correction = (frozen - y) / _BCE_GRAD_FLOOR * (p - frozen)
     loss = loss + xp.where(band, correction, xp.zeros_like(correction))
     if weight is not None:
-        loss = loss * as_float(xp, weight, p.dtype)
+        loss = loss * weight
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
@@ -362,12 +355,10 @@ def binary_cross_entropy_with_logits(input: Array, target: Array, *,
         Array(5000.34657359, dtype=array_api_strict.float64)
     """
     name = "binary_cross_entropy_with_logits"
-    xp, x, y = float_pair(name, input, target, reduction, sample_weight, where, weight=weight,
-                            pos_weight=pos_weight)
-    check_broadcastable(name, "weight", weight, shape_of(input))
-    check_broadcastable(name, "pos_weight", pos_weight, shape_of(input))
+    xp, x, y, (weight, pos_weight) = weighted_pair(name, input, target, reduction,
+                                                   sample_weight, where, weight=weight,
+                                                   pos_weight=pos_weight)
     kernel = fused(xp, "binary_cross_entropy_with_logits", _bce_with_logits_loss)
-    weight, pos_weight = as_float(xp, weight, x.dtype), as_float(xp, pos_weight, x.dtype)
     return reduce_kernel(xp, lambda how: kernel(xp, x, y, weight=weight, pos_weight=pos_weight,
                                                 reduction=how),
                          reduction, sample_weight, where, name=name)
@@ -547,41 +538,14 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
         Array(1.23922478, dtype=array_api_strict.float64)
     """
     name = "linear_cross_entropy"
-    xp = get_namespace(input, linear_weight, target, linear_bias, weight, sample_weight, where,
-                       name=name)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    for argument, x in (("input", input), ("linear_weight", linear_weight)):
-        check_array(name, argument, x)
-    if input.ndim not in (1, 2):
-        raise ValueError(f"{name}: input must have shape (in_features,) or (N, in_features); "
-                         f"got {shape_of(input)}")
-    features = input.shape[-1]
-    if linear_weight.ndim < 2 or linear_weight.shape[-1] != features:
-        raise ValueError(f"{name}: linear_weight must have shape (C, ..., {features}) "
-                         f"(in_features last); got {shape_of(linear_weight)}")
-    if linear_weight.ndim > 2 and input.ndim == 1:
-        raise ValueError(f"{name}: a k-dimensional linear_weight {shape_of(linear_weight)} "
-                         f"needs a batched input (N, {features}); got {shape_of(input)}")
-    out_shape = shape_of(linear_weight)[:-1]
-    if linear_bias is not None and shape_of(linear_bias) != out_shape:
-        raise ValueError(f"{name}: linear_bias must have shape {out_shape}; got "
-                         f"{shape_of(linear_bias)}")
+    (xp, hidden, projection, bias, weight, is_index, ignore_index, label_smoothing,
+     chunk_size) = linear_scores(name, input, linear_weight, target, linear_bias, weight,
+                                 ignore_index, label_smoothing, chunk_size, reduction,
+                                 sample_weight, where)
+    features, out_shape = input.shape[-1], shape_of(linear_weight)[:-1]
     batched = input.ndim == 2
     axis = 1 if batched else 0
-    logits_shape = (input.shape[0], *out_shape) if batched else out_shape
-    is_index = is_index_target(name, xp, logits_shape, target, axis)
-    dtype = float_dtype(name, xp, input=input, linear_weight=linear_weight,
-                        linear_bias=linear_bias, weight=weight,
-                        target=None if is_index else target)
-    ignore_index = check_ignore_index(name, ignore_index, is_index)
-    label_smoothing = check_smoothing(name, label_smoothing)
-    if chunk_size is not None:
-        chunk_size = check_int(name, "chunk_size", chunk_size, minimum=1)
-    weight = class_vector(name, "weight", xp, weight, out_shape[0], dtype)
-    hidden = as_float(xp, input, dtype)
-    projection = as_float(xp, linear_weight, dtype)
-    bias = as_float(xp, linear_bias, dtype)
+    dtype = hidden.dtype
     divisor = None  # torch's divisor of "mean": the class weights of the non-ignored targets
     if is_index:
         valid, safe, divisor = _index_targets(xp, target, weight, ignore_index, dtype)
@@ -664,15 +628,10 @@ def kl_div(input: Array, target: Array, *, log_target: bool = False,
         Array(0.36806421, dtype=array_api_strict.float64)
     """
     name = "kl_div"
-    xp = get_namespace(input, target, sample_weight, where, name=name)
-    check_array(name, "input", input)
-    dtype = float_dtype(name, xp, input=input, target=target)
-    check_same_shape(name, input=input, target=target)
-    check_reduction(name, reduction, _KL_REDUCTIONS)
-    check_weighting(name, xp, sample_weight, where)
+    xp, input, target = divergence_pair(name, input, target, reduction, sample_weight, where,
+                                        _KL_REDUCTIONS)
     log_target = check_flag(name, "log_target", log_target)
-    loss = _kl_pointwise(xp, as_float(xp, input, dtype), as_float(xp, target, dtype),
-                         log_target)
+    loss = _kl_pointwise(xp, input, target, log_target)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
@@ -702,16 +661,8 @@ def js_divergence(input: Array, target: Array, *, axis: int = -1,
         Array(0.69314718, dtype=array_api_strict.float64)
     """
     name = "js_divergence"
-    xp = get_namespace(input, target, sample_weight, where, name=name)
-    check_array(name, "input", input)
-    dtype = float_dtype(name, xp, input=input, target=target)
-    check_same_shape(name, input=input, target=target)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    if input.ndim == 0:
-        raise ValueError(f"{name}: input must have at least 1 dimension; got shape ()")
-    axis = normalize_axis(name, axis, input.ndim)
-    p, q = as_float(xp, input, dtype), as_float(xp, target, dtype)
+    xp, p, q = divergence_pair(name, input, target, reduction, sample_weight, where)
+    axis = distribution_axis(name, p, axis)
     middle = (p + q) / 2
     own = xp.sum(xlogx(xp, p) + xlogx(xp, q), axis=axis) / 2
     return reduce(xp, own - xp.sum(xlogx(xp, middle), axis=axis), reduction, sample_weight,
@@ -930,15 +881,9 @@ def distillation_loss(input: Array, teacher: Array, *, temperature: float = 1.0,
         Array(0.32781333, dtype=array_api_strict.float64)
     """
     name = "distillation_loss"
-    xp = get_namespace(input, teacher, sample_weight, where, name=name)
-    check_reduction(name, reduction, _KL_REDUCTIONS)
-    check_weighting(name, xp, sample_weight, where)
-    axis = class_axis(name, input, axis)
-    dtype = float_dtype(name, xp, input=input, teacher=teacher)
-    check_same_shape(name, input=input, teacher=teacher)
-    temperature = check_positive(name, "temperature", temperature)
-    student = as_float(xp, input, dtype) / temperature
-    soft = as_float(xp, teacher, dtype) / temperature
+    xp, input, teacher, axis, temperature = distillation_pair(
+        name, input, teacher, temperature, axis, reduction, sample_weight, where, _KL_REDUCTIONS)
+    student, soft = input / temperature, teacher / temperature
     pointwise = _kl_pointwise(xp, log_softmax(xp, student, axis=axis),
                               softmax(xp, soft, axis=axis), False)
     return reduce(xp, temperature**2 * pointwise, reduction, sample_weight, where, name=name)
@@ -983,19 +928,12 @@ def zero_one_loss(input: Array, target: Array, *, axis: int = 1,
         Array(0.5, dtype=array_api_strict.float64)
     """
     name = "zero_one_loss"
-    check_array(name, "input", input)
-    check_array(name, "target", target)
-    if shape_of(target) == shape_of(input):
-        xp, scores, labels = float_pair(name, input, target, reduction, sample_weight, where)
+    xp, scores, labels, classes_at = zero_one_pair(name, input, target, axis, reduction,
+                                                   sample_weight, where)
+    if classes_at is None:  # binary labels of the input's shape
         wrong = xp.where(labels > 0, scores <= 0, scores >= 0)
     else:
-        xp = get_namespace(input, target, sample_weight, where, name=name)
-        check_reduction(name, reduction)
-        check_weighting(name, xp, sample_weight, where)
-        scores = as_float(xp, input, float_dtype(name, xp, input=input))
-        axis = class_axis(name, input, axis)
-        is_index_target(name, xp, shape_of(input), target, axis, allow_probabilities=False)
-        wrong = xp.argmax(scores, axis=axis) != target
+        wrong = xp.argmax(scores, axis=classes_at) != labels
     return reduce(xp, xp.astype(wrong, scores.dtype), reduction, sample_weight, where, name=name)
 
 

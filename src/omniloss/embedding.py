@@ -21,7 +21,6 @@ import math
 from types import ModuleType
 from typing import Any
 
-from omniloss._dispatch import get_namespace
 from omniloss._primitives import (
     arange_like,
     clamp,
@@ -36,20 +35,17 @@ from omniloss._primitives import (
 )
 from omniloss._reduction import reduce, reduce_kernel, weighting_args
 from omniloss._validation import (
-    as_float,
-    check_array,
+    angular_margin,
     check_choice,
     check_flag,
-    check_index_dtype,
-    check_ndim,
     check_positive,
     check_real,
-    check_reduction,
-    check_same_shape,
-    check_weighting,
-    float_dtype,
-    normalize_axis,
-    shape_of,
+    cosine_pairs,
+    cosine_scores,
+    embedding_arrays,
+    labelled_embeddings,
+    labelled_pairs,
+    vector_pair,
 )
 
 Array = Any
@@ -70,33 +66,6 @@ _KERAS_EPSILON = 1e-7
 """``keras.config.epsilon()``: the smallest norm ``keras.losses.cosine_similarity`` divides by."""
 _ARCFACE_CLAMP = 1e-7
 """ArcFace clamps the target cosine to ``[-1 + 1e-7, 1 - 1e-7]`` before ``acos``."""
-
-
-def _embeddings(name: str, reduction: str, sample_weight: Array | None, where: Array | None,
-                extra: Array | None = None,
-                **arrays: Array) -> tuple[ModuleType, list[Array]]:
-    """Resolve the namespace (of the embeddings, the ``extra`` target and the weighting),
-    validate embeddings of one shape, return them in one float dtype."""
-    xp = get_namespace(*arrays.values(), extra, sample_weight, where, name=name)
-    for argument, x in arrays.items():
-        check_array(name, argument, x)
-    dtype = float_dtype(name, xp, **arrays)
-    check_same_shape(name, **arrays)
-    for argument, x in arrays.items():
-        if x.ndim == 0:
-            raise ValueError(f"{name}: {argument} must have at least 1 dimension (features "
-                             "last); got shape ()")
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    return xp, [as_float(xp, x, dtype) for x in arrays.values()]
-
-
-def _check_pair_target(name: str, target: Array, embedding: Array) -> None:
-    """``ValueError`` unless ``target`` has ``embedding``'s shape without the feature axis."""
-    expected = tuple(shape_of(embedding)[:-1])
-    if shape_of(target) != expected:
-        raise ValueError(f"{name}: target must have shape {expected} for inputs of shape "
-                         f"{shape_of(embedding)}; got {shape_of(target)}")
 
 
 def _p_norm(xp: ModuleType, x: Array, p: float) -> Array:
@@ -153,7 +122,7 @@ def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, *, marg
     margin, eps = check_real(name, "margin", margin), check_real(name, "eps", eps)
     p = check_positive(name, "p", p)
     swap = check_flag(name, "swap", swap)
-    xp, (anchor, positive, negative) = _embeddings(
+    xp, (anchor, positive, negative) = embedding_arrays(
         name, reduction, sample_weight, where, anchor=anchor, positive=positive,
         negative=negative)
     kernel = fused(xp, name, _triplet_margin_loss)
@@ -202,17 +171,8 @@ def cosine_embedding_loss(input1: Array, input2: Array, target: Array, *, margin
     """
     name = "cosine_embedding_loss"
     margin = check_real(name, "margin", margin)
-    xp = get_namespace(input1, input2, target, sample_weight, where, name=name)
-    check_array(name, "input1", input1)
-    check_array(name, "input2", input2)
-    dtype = float_dtype(name, xp, input1=input1, input2=input2)
-    check_same_shape(name, input1=input1, input2=input2)
-    check_ndim(name, "input1", input1, (1, 2))
-    _check_pair_target(name, target, input1)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    input1, input2 = as_float(xp, input1, dtype), as_float(xp, input2, dtype)
-    target = as_float(xp, target, dtype)
+    xp, input1, input2, target = cosine_pairs(name, input1, input2, target, reduction,
+                                              sample_weight, where)
     product = xp.sum(input1 * input2, axis=-1)
     squared1 = xp.sum(input1 * input1, axis=-1) + _COSINE_EMBEDDING_EPS
     squared2 = xp.sum(input2 * input2, axis=-1) + _COSINE_EMBEDDING_EPS
@@ -261,15 +221,8 @@ def cosine_similarity_loss(input: Array, target: Array, *, axis: int = -1,
         Array(-1., dtype=array_api_strict.float64)
     """
     name = "cosine_similarity_loss"
-    xp = get_namespace(input, target, sample_weight, where, name=name)
-    check_array(name, "input", input)
-    check_array(name, "target", target)
-    dtype = float_dtype(name, xp, input=input)
-    check_same_shape(name, input=input, target=target)
-    axis = normalize_axis(name, axis, input.ndim)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    input, target = as_float(xp, input, dtype), as_float(xp, target, dtype)
+    xp, input, target, axis = vector_pair(name, input, target, axis, reduction, sample_weight,
+                                          where)
     similarity = xp.sum(_keras_unit(xp, input, axis) * _keras_unit(xp, target, axis), axis=axis)
     return reduce(xp, -similarity, reduction, sample_weight, where, name=name)
 
@@ -312,10 +265,8 @@ def contrastive_loss(input1: Array, input2: Array, target: Array, *, margin: flo
     """
     name = "contrastive_loss"
     margin = check_real(name, "margin", margin)
-    xp, (input1, input2) = _embeddings(name, reduction, sample_weight, where, target,
-                                       input1=input1, input2=input2)
-    _check_pair_target(name, target, input1)
-    target = as_float(xp, target, input1.dtype)
+    xp, input1, input2, target = labelled_pairs(name, input1, input2, target, reduction,
+                                                sample_weight, where)
     difference = input1 - input2
     squared = xp.sum(difference * difference, axis=-1)
     gap = margin - sqrt_zero_safe(xp, squared)
@@ -367,20 +318,8 @@ def ntxent_loss(embeddings: Array, labels: Array, *, temperature: float = 0.07,
     """
     name = "ntxent_loss"
     temperature = check_positive(name, "temperature", temperature)
-    xp = get_namespace(embeddings, labels, sample_weight, where, name=name)
-    check_array(name, "embeddings", embeddings)
-    check_array(name, "labels", labels)
-    dtype = float_dtype(name, xp, embeddings=embeddings)
-    check_ndim(name, "embeddings", embeddings, (2,))
-    batch = embeddings.shape[0]
-    if batch == 0:
-        raise ValueError(f"{name}: embeddings must hold at least one embedding; got shape "
-                         f"{shape_of(embeddings)}")
-    if shape_of(labels) != (batch,):
-        raise ValueError(f"{name}: labels must have shape ({batch},); got {shape_of(labels)}")
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    embeddings = as_float(xp, embeddings, dtype)
+    xp, embeddings = labelled_embeddings(name, embeddings, labels, reduction, sample_weight, where)
+    batch, dtype = embeddings.shape[0], embeddings.dtype
     squared = xp.sum(embeddings * embeddings, axis=1, keepdims=True)
     floor = float(xp.finfo(dtype).eps)
     unit = embeddings / xp.sqrt(split_maximum(xp, squared, floor))
@@ -472,25 +411,8 @@ def margin_softmax_loss(cosine: Array, target: Array, *, scale: float = 64.0,
     name = "margin_softmax_loss"
     kind = check_choice(name, "kind", kind, ("arcface", "cosface", "sphereface"))
     scale = check_positive(name, "scale", scale)
-    margin = check_real(name, "margin", margin)
-    if kind == "sphereface" and (margin < 1 or not margin.is_integer()):
-        raise ValueError(f"{name}: margin must be a positive integer for kind='sphereface'; "
-                         f"got {margin!r}")
-    xp = get_namespace(cosine, target, sample_weight, where, name=name)
-    check_array(name, "cosine", cosine)
-    check_array(name, "target", target)
-    dtype = float_dtype(name, xp, cosine=cosine)
-    check_index_dtype(name, xp, "target", target)
-    check_ndim(name, "cosine", cosine, (2,))
-    if cosine.shape[1] == 0:
-        raise ValueError(f"{name}: cosine must have at least one class; got shape "
-                         f"{shape_of(cosine)}")
-    if shape_of(target) != (cosine.shape[0],):
-        raise ValueError(f"{name}: target must have shape ({cosine.shape[0]},); got "
-                         f"{shape_of(target)}")
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    cosine = as_float(xp, cosine, dtype)
+    margin = angular_margin(name, margin, kind)
+    xp, cosine = cosine_scores(name, cosine, target, reduction, sample_weight, where)
     target_cosine = _angular_target(xp, gather_classes(xp, cosine, target, axis=1), margin, kind)
     is_target = class_mask(xp, target, cosine.shape[1], axis=1)
     logits = scale * xp.where(is_target, xp.expand_dims(target_cosine, axis=1), cosine)

@@ -26,18 +26,14 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from omniloss._dispatch import get_namespace
 from omniloss._primitives import relu, softplus
 from omniloss._reduction import reduce, weighting_args
 from omniloss._validation import (
-    as_float,
-    check_array,
     check_choice,
-    check_positive,
-    check_reduction,
-    check_same_shape,
-    check_weighting,
-    float_dtype,
+    critic_losses,
+    fake_scores,
+    penalty_gradients,
+    real_fake,
 )
 
 Array = Any
@@ -108,7 +104,7 @@ def gan_discriminator_loss(real: Array, fake: Array, *, kind: str = "minimax",
     """
     name = "gan_discriminator_loss"
     kind = check_choice(name, "kind", kind, tuple(_DISCRIMINATOR_TERMS))
-    xp, real, fake = _real_fake(name, real, fake, reduction, sample_weight, where)
+    xp, real, fake = real_fake(name, real, fake, reduction, sample_weight, where)
     real_term, fake_term = _DISCRIMINATOR_TERMS[kind]
     if sample_weight is None and where is None:  # each term on its own (sizes may differ)
         return (reduce(xp, real_term(xp, real), reduction)
@@ -150,27 +146,9 @@ def gan_generator_loss(fake: Array, *, kind: str = "non_saturating",
     """
     name = "gan_generator_loss"
     kind = check_choice(name, "kind", kind, tuple(_GENERATOR_TERMS))
-    xp = get_namespace(fake, sample_weight, where, name=name)
-    check_array(name, "fake", fake)
-    dtype = float_dtype(name, xp, fake=fake)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    loss = _GENERATOR_TERMS[kind](xp, as_float(xp, fake, dtype))
+    xp, fake = fake_scores(name, fake, reduction, sample_weight, where)
+    loss = _GENERATOR_TERMS[kind](xp, fake)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
-
-
-def _real_fake(name: str, real: Array, fake: Array, reduction: str, sample_weight: Array | None,
-               where: Array | None) -> tuple[ModuleType, Array, Array]:
-    """Validate; return ``(xp, real, fake)`` in their promoted float dtype."""
-    xp = get_namespace(real, fake, sample_weight, where, name=name)
-    check_array(name, "real", real)
-    check_array(name, "fake", fake)
-    dtype = float_dtype(name, xp, real=real, fake=fake)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    if reduction == "none" or sample_weight is not None or where is not None:
-        check_same_shape(name, real=real, fake=fake)
-    return xp, as_float(xp, real, dtype), as_float(xp, fake, dtype)
 
 
 @weighting_args("one value per sample, shape ``(N,)``")
@@ -229,16 +207,7 @@ def gradient_penalty(gradients: Array, *, target: float = 1.0,
         Array(8.5, dtype=array_api_strict.float64)
     """
     name = "gradient_penalty"
-    xp = get_namespace(gradients, sample_weight, where, name=name)
-    check_array(name, "gradients", gradients)
-    dtype = float_dtype(name, xp, gradients=gradients)
-    if gradients.ndim < 1:
-        raise ValueError(f"{name}: gradients must have a batch axis, shape (N, ...); got shape "
-                         f"{tuple(gradients.shape)}")
-    target = check_positive(name, "target", target, allow_zero=True)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    g = as_float(xp, gradients, dtype)
+    xp, g, target = penalty_gradients(name, gradients, target, reduction, sample_weight, where)
     squared = g * g
     if g.ndim > 1:
         squared = xp.sum(squared, axis=tuple(range(1, g.ndim)))
@@ -278,15 +247,8 @@ def loss_sensitive_gan_loss(real_loss: Array, fake_loss: Array, distance: Array,
         Array(1., dtype=array_api_strict.float64)
     """
     name = "loss_sensitive_gan_loss"
-    xp = get_namespace(real_loss, fake_loss, distance, sample_weight, where, name=name)
-    check_array(name, "real_loss", real_loss)
-    check_array(name, "fake_loss", fake_loss)
-    dtype = float_dtype(name, xp, real_loss=real_loss, fake_loss=fake_loss, distance=distance)
-    check_same_shape(name, real_loss=real_loss, fake_loss=fake_loss, distance=distance)
-    lam = check_positive(name, "lam", lam, allow_zero=True)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    real = as_float(xp, real_loss, dtype)
-    margin = as_float(xp, distance, dtype) + real - as_float(xp, fake_loss, dtype)
+    xp, real, fake, distance, lam = critic_losses(name, real_loss, fake_loss, distance, lam,
+                                                  reduction, sample_weight, where)
+    margin = distance + real - fake
     return reduce(xp, real + lam * relu(xp, margin), reduction, sample_weight, where, name=name)
 

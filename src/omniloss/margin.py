@@ -16,7 +16,6 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from omniloss._dispatch import get_namespace
 from omniloss._primitives import (
     clamp,
     class_mask,
@@ -26,18 +25,14 @@ from omniloss._primitives import (
 )
 from omniloss._reduction import reduce, weighting_args
 from omniloss._validation import (
-    as_float,
-    check_array,
     check_choice,
-    check_index_dtype,
-    check_ndim,
     check_real,
-    check_reduction,
-    check_same_shape,
-    check_weighting,
-    float_dtype,
     float_pair,
+    margin_scores,
+    multilabel_ids,
+    multilabel_logits,
     normalize_axis,
+    ranking_triple,
     shape_of,
 )
 from omniloss.classification import logistic
@@ -217,43 +212,6 @@ def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean",
     return logistic("soft_margin_loss", input, target, reduction, sample_weight, where)
 
 
-def _check_classes(name: str, input: Array) -> None:
-    """Raise ``ValueError`` unless ``input`` is ``(C,)`` or ``(N, C)`` with at least one class."""
-    check_ndim(name, "input", input, (1, 2))
-    if input.shape[-1] == 0:
-        raise ValueError(f"{name}: input must have at least one class; got shape "
-                         f"{shape_of(input)}")
-
-
-def _scores_and_classes(name: str, input: Array, target: Array, weight: Array | None,
-                        reduction: str, sample_weight: Array | None, where: Array | None,
-                        ) -> tuple[ModuleType, Array, Array, Array | None]:
-    """Validate scores with class-index targets; return ``(xp, (N, C) scores, (N,) classes,
-    weight)`` in one float dtype.
-
-    A 1-D ``input`` takes a 0-d or 1-element ``target`` and is treated as a batch of one.
-    """
-    xp = get_namespace(input, target, weight, sample_weight, where, name=name)
-    check_array(name, "input", input)
-    check_array(name, "target", target)
-    dtype = float_dtype(name, xp, input=input, weight=weight)
-    check_index_dtype(name, xp, "target", target)
-    _check_classes(name, input)
-    check_reduction(name, reduction)
-    expected = ((), (1,)) if input.ndim == 1 else ((input.shape[0],),)
-    if shape_of(target) not in expected:
-        wanted = " or ".join(str(shape) for shape in expected)
-        raise ValueError(f"{name}: target must have shape {wanted} for input of shape "
-                         f"{shape_of(input)}; got {shape_of(target)}")
-    num_classes = input.shape[-1]
-    if weight is not None and shape_of(weight) != (num_classes,):
-        raise ValueError(f"{name}: weight must have shape ({num_classes},); got "
-                         f"{shape_of(weight)}")
-    check_weighting(name, xp, sample_weight, where)
-    scores = as_float(xp, xp.reshape(input, (-1, num_classes)), dtype)
-    return xp, scores, xp.reshape(target, (-1,)), as_float(xp, weight, dtype)
-
-
 def _per_sample(xp: ModuleType, loss: Array, single: tuple[int | None, ...] | None,
                 reduction: str, sample_weight: Array | None, where: Array | None, *,
                 name: str) -> Array:
@@ -302,8 +260,8 @@ def multi_margin_loss(input: Array, target: Array, *, p: int = 1, margin: float 
     name = "multi_margin_loss"
     p = check_choice(name, "p", p, (1, 2))
     margin = check_real(name, "margin", margin)
-    xp, scores, classes, weight = _scores_and_classes(name, input, target, weight, reduction,
-                                                      sample_weight, where)
+    xp, scores, classes, weight = margin_scores(name, input, target, weight, reduction,
+                                                sample_weight, where)
     num_classes = scores.shape[-1]
     true_score = gather_classes(xp, scores, classes, axis=1)
     violation = margin - xp.expand_dims(true_score, axis=1) + scores
@@ -349,17 +307,7 @@ def multilabel_margin_loss(input: Array, target: Array, *, reduction: str = "mea
         Array(0.85, dtype=array_api_strict.float64)
     """
     name = "multilabel_margin_loss"
-    xp = get_namespace(input, target, sample_weight, where, name=name)
-    check_array(name, "input", input)
-    check_array(name, "target", target)
-    dtype = float_dtype(name, xp, input=input)
-    check_index_dtype(name, xp, "target", target)
-    _check_classes(name, input)
-    check_same_shape(name, input=input, target=target)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    scores = as_float(xp, xp.reshape(input, (-1, input.shape[-1])), dtype)
-    ids = xp.reshape(target, (-1, target.shape[-1]))
+    xp, scores, ids = multilabel_ids(name, input, target, reduction, sample_weight, where)
     num_classes = scores.shape[-1]
     ended = xp.cumulative_sum(xp.astype(ids < 0, xp.int32), axis=1)
     listed = ended == 0
@@ -402,22 +350,11 @@ def multilabel_soft_margin_loss(input: Array, target: Array, *, weight: Array | 
         Array(0.69314718, dtype=array_api_strict.float64)
     """
     name = "multilabel_soft_margin_loss"
-    xp = get_namespace(input, target, weight, sample_weight, where, name=name)
-    check_array(name, "input", input)
-    dtype = float_dtype(name, xp, input=input, weight=weight)
-    if input.ndim == 0:
-        raise ValueError(f"{name}: input must have at least 1 dimension (classes last); got "
-                         "shape ()")
-    check_same_shape(name, input=input, target=target)
-    check_reduction(name, reduction)
-    if weight is not None and shape_of(weight) != (input.shape[-1],):
-        raise ValueError(f"{name}: weight must have shape ({input.shape[-1]},); got "
-                         f"{shape_of(weight)}")
-    check_weighting(name, xp, sample_weight, where)
-    input, target = as_float(xp, input, dtype), as_float(xp, target, dtype)
+    xp, input, target, weight = multilabel_logits(name, input, target, weight, reduction,
+                                                  sample_weight, where)
     loss = -(target * log_sigmoid(xp, input) + (1.0 - target) * log_sigmoid(xp, -input))
     if weight is not None:
-        loss = loss * as_float(xp, weight, dtype)
+        loss = loss * weight
     return reduce(xp, xp.sum(loss, axis=-1) / input.shape[-1], reduction, sample_weight, where,
                   name=name)
 
@@ -449,14 +386,7 @@ def margin_ranking_loss(input1: Array, input2: Array, target: Array, *, margin: 
     """
     name = "margin_ranking_loss"
     margin = check_real(name, "margin", margin)
-    xp = get_namespace(input1, input2, target, sample_weight, where, name=name)
-    check_array(name, "input1", input1)
-    check_array(name, "input2", input2)
-    dtype = float_dtype(name, xp, input1=input1, input2=input2)
-    check_same_shape(name, input1=input1, input2=input2, target=target)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    input1, input2 = as_float(xp, input1, dtype), as_float(xp, input2, dtype)
-    target = as_float(xp, target, dtype)
+    xp, input1, input2, target = ranking_triple(name, input1, input2, target, reduction,
+                                                sample_weight, where)
     loss = clamp(xp, -target * (input1 - input2) + margin, min=0.0)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)

@@ -14,7 +14,7 @@ import math
 from types import ModuleType
 from typing import Any
 
-from omniloss._dispatch import _is_python_scalar, get_namespace
+from omniloss._dispatch import _is_python_scalar
 from omniloss._primitives import (
     absolute,
     smooth_l1,
@@ -25,18 +25,13 @@ from omniloss._primitives import (
 )
 from omniloss._reduction import reduce, reduce_kernel, weighting_args
 from omniloss._validation import (
-    as_float,
-    check_array,
     check_broadcastable,
     check_flag,
     check_number,
     check_positive,
     check_real,
-    check_reduction,
-    check_same_shape,
-    check_weighting,
-    float_dtype,
     float_pair,
+    gaussian_inputs,
     shape_of,
 )
 
@@ -427,39 +422,14 @@ def gaussian_nll_loss(input: Array, target: Array, var: Array | float, *, full: 
     name = "gaussian_nll_loss"
     full = check_flag(name, "full", full)
     eps = check_positive(name, "eps", eps, allow_zero=True)
-    xp = get_namespace(input, target, var, sample_weight, where, name=name)
-    check_array(name, "input", input)
-    dtype = float_dtype(name, xp, input=input, var=None if _is_python_scalar(var) else var)
-    check_same_shape(name, input=input, target=target)
-    if _is_python_scalar(var):
-        var = check_positive(name, "var", var, allow_zero=True)
-    else:
-        var = _match_variance_shape(xp, shape_of(input), var)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    residual = as_float(xp, input, dtype) - as_float(xp, target, dtype)
-    var = as_float(xp, var, dtype)
+    xp, input, target, var = gaussian_inputs(name, input, target, var, reduction, sample_weight,
+                                             where)
+    residual = input - target
     floored = xp.where(var < eps, var + stop_gradient(xp, eps - var), var)
     loss = 0.5 * (xp.log(floored) + residual * residual / floored)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return reduce(xp, loss, reduction, sample_weight, where, name="gaussian_nll_loss")
-
-
-def _match_variance_shape(xp: ModuleType, shape: tuple[int | None, ...], var: Array) -> Array:
-    """``var`` broadcastable to ``shape`` by torch's ``gaussian_nll_loss`` rules, or ValueError."""
-    var_shape = shape_of(var)
-    if var_shape == shape:
-        return var
-    if len(shape) >= 1 and var_shape == shape[:-1]:
-        return xp.expand_dims(var, axis=-1)
-    mismatched = [v for s, v in zip(shape, var_shape, strict=False) if s != v]
-    if len(var_shape) == len(shape) and mismatched == [1]:
-        return var
-    raise ValueError(
-        f"gaussian_nll_loss: var must have the shape of input {shape}, that shape without its "
-        f"last axis, or that shape with one axis of size 1; got {var_shape}"
-    )
 
 
 @weighting_args(inputs=_PAIR)

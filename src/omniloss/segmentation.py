@@ -30,21 +30,9 @@ import math
 from types import ModuleType
 from typing import Any
 
-from omniloss._dispatch import get_namespace
 from omniloss._primitives import split_maximum, split_minimum, stop_gradient
 from omniloss._reduction import reduce, weighting_args
-from omniloss._validation import (
-    as_float,
-    check_array,
-    check_positive,
-    check_real_dtype,
-    check_reduction,
-    check_same_shape,
-    check_weighting,
-    float_dtype,
-    normalize_axis,
-    shape_of,
-)
+from omniloss._validation import box_pairs, check_positive, mask_pair, shape_of
 
 Array = Any
 Axis = int | tuple[int, ...] | None
@@ -70,34 +58,6 @@ _MASK_UNREDUCED = ("one value per index of the axes not in ``axis``, in their or
                    "for ``axis=(1, 2, 3)`` of ``(N, C, H, W)``, ``(N, C)`` for ``axis=(2, 3)`` "
                    "(a per-sample weight ``(N, 1)``, a per-class weight ``(C,)``), 0-d for "
                    "``axis=None``")
-
-
-def _mask_inputs(name: str, input: Array, target: Array, axis: Axis, reduction: str,
-                 sample_weight: Array | None,
-                 where: Array | None) -> tuple[ModuleType, Array, Array, tuple[int, ...] | None]:
-    """Validate; return ``(xp, input, target, axes)`` in ``input``'s float dtype."""
-    xp = get_namespace(input, target, sample_weight, where, name=name)
-    check_array(name, "input", input)
-    dtype = float_dtype(name, xp, input=input)
-    check_same_shape(name, input=input, target=target)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    ndim = input.ndim
-    axes: tuple[int, ...] | None = None
-    if axis is not None:
-        if isinstance(axis, tuple):
-            if not axis:
-                raise ValueError(f"{name}: axis must be None, an int or a non-empty tuple of "
-                                 f"ints; got ()")
-            axes = tuple(normalize_axis(name, a, ndim) for a in axis)
-        elif isinstance(axis, list):
-            raise TypeError(f"{name}: axis must be None, an int or a non-empty tuple of ints; "
-                            f"got the list {axis!r}")
-        else:
-            axes = (normalize_axis(name, axis, ndim),)
-        if len(set(axes)) != len(axes):
-            raise ValueError(f"{name}: axis must not repeat an axis; got {axis!r}")
-    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype), axes
 
 
 @weighting_args(_MASK_UNREDUCED)
@@ -129,8 +89,7 @@ def dice_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float =
     """
     name = "dice_loss"
     smooth = check_positive(name, "smooth", smooth, allow_zero=True)
-    xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction, sample_weight,
-                                         where)
+    xp, probs, mask, axes = mask_pair(name, input, target, axis, reduction, sample_weight, where)
     intersection = xp.sum(probs * mask, axis=axes)
     total = xp.sum(mask, axis=axes) + xp.sum(probs, axis=axes)
     # smooth = 0 (the default) adds nothing; skipping the op saves 3 us eagerly on torch
@@ -166,8 +125,7 @@ def jaccard_loss(input: Array, target: Array, *, axis: Axis = None, smooth: floa
     """
     name = "jaccard_loss"
     smooth = check_positive(name, "smooth", smooth, allow_zero=True)
-    xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction, sample_weight,
-                                         where)
+    xp, probs, mask, axes = mask_pair(name, input, target, axis, reduction, sample_weight, where)
     intersection = xp.sum(probs * mask, axis=axes)
     union = xp.sum(probs, axis=axes) + xp.sum(mask, axis=axes) - intersection
     loss = 1 - (intersection + smooth) / (union + smooth + KERAS_EPSILON)
@@ -206,8 +164,7 @@ def tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float
     name = "tversky_loss"
     alpha = check_positive(name, "alpha", alpha, allow_zero=True)
     beta = check_positive(name, "beta", beta, allow_zero=True)
-    xp, probs, mask, axes = _mask_inputs(name, input, target, axis, reduction, sample_weight,
-                                         where)
+    xp, probs, mask, axes = mask_pair(name, input, target, axis, reduction, sample_weight, where)
     true_positives = xp.sum(probs * mask, axis=axes)
     false_positives = xp.sum(probs * (1 - mask), axis=axes)
     false_negatives = xp.sum((1 - probs) * mask, axis=axes)
@@ -228,26 +185,13 @@ class _BoxPair:
 
     def __init__(self, name: str, boxes1: Array, boxes2: Array, eps: Any, reduction: str,
                  sample_weight: Array | None, where: Array | None) -> None:
-        xp = get_namespace(boxes1, boxes2, sample_weight, where, name=name)
-        check_array(name, "boxes1", boxes1)
-        check_array(name, "boxes2", boxes2)
-        dtype = float_dtype(name, xp, boxes1=boxes1)
-        check_real_dtype(name, xp, "boxes2", boxes2)
-        for argument, boxes in (("boxes1", boxes1), ("boxes2", boxes2)):
-            shape = shape_of(boxes)
-            if not shape or shape[-1] != 4:
-                raise ValueError(f"{name}: {argument} must have shape (..., 4) of (x1, y1, x2, "
-                                 f"y2) boxes; got {shape}")
-        check_same_shape(name, boxes1=boxes1, boxes2=boxes2)
-        self.eps = check_positive(name, "eps", eps, allow_zero=True)
-        check_reduction(name, reduction)
-        check_weighting(name, xp, sample_weight, where)
+        xp, boxes1, boxes2, self.eps = box_pairs(name, boxes1, boxes2, eps, reduction,
+                                                 sample_weight, where)
         self.name, self.reduction = name, reduction
         self.sample_weight, self.where = sample_weight, where
         self.xp = xp
-        self.x1, self.y1, self.x2, self.y2 = xp.unstack(as_float(xp, boxes1, dtype), axis=-1)
-        self.x1g, self.y1g, self.x2g, self.y2g = xp.unstack(as_float(xp, boxes2, dtype),
-                                                            axis=-1)
+        self.x1, self.y1, self.x2, self.y2 = xp.unstack(boxes1, axis=-1)
+        self.x1g, self.y1g, self.x2g, self.y2g = xp.unstack(boxes2, axis=-1)
 
     def intersection_union(self) -> tuple[Array, Array]:
         """Intersection and union areas (torchvision's ``_loss_inter_union``)."""

@@ -12,73 +12,19 @@ sequences: they broadcast against the per-sequence losses, shape ``(N,)``.
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-import array_api_compat
-
-from omniloss._dispatch import get_namespace
 from omniloss._primitives import clamp, fold, logsumexp, stop_gradient
 from omniloss._reduction import reduce, weighting_args
-from omniloss._validation import (
-    check_array,
-    check_broadcastable,
-    check_flag,
-    check_index_dtype,
-    check_int,
-    check_ndim,
-    check_reduction,
-    check_weighting,
-    float_dtype,
-    is_dtype,
-)
+from omniloss._validation import ctc_inputs
 
 Array = Any
 
 __all__ = ["ctc_loss"]
 
 _NAME = "ctc_loss"
-
-
-def _static_lengths(argument: str, lengths: Any) -> tuple[int, ...] | None:
-    """``lengths`` as a tuple of Python ints when given as an int or a tuple/list, else ``None``."""
-    if isinstance(lengths, bool | float | complex):
-        raise TypeError(f"{_NAME}: {argument} must be an integer array or a tuple of ints; "
-                        f"got {lengths!r}")
-    if isinstance(lengths, int):
-        return (lengths,)
-    if not isinstance(lengths, Sequence):
-        return None
-    try:
-        values = tuple(operator.index(v) for v in lengths if not isinstance(v, bool))
-    except TypeError:
-        values = ()
-    if len(values) != len(lengths):
-        raise TypeError(f"{_NAME}: {argument} must be an integer array or a tuple of ints; "
-                        f"got {lengths!r}")
-    if any(v < 0 for v in values):
-        raise ValueError(f"{_NAME}: {argument} must be non-negative; got {values}")
-    return values
-
-
-def _length_array(xp: ModuleType, argument: str, lengths: Any, static: tuple[int, ...] | None,
-                  batch: int, unbatched: bool, device: Any) -> Array:
-    """The lengths as an int64 array of shape ``(batch,)``, after checking their shape and dtype."""
-    if static is not None:
-        if len(static) != batch:
-            raise ValueError(f"{_NAME}: {argument} must hold {batch} lengths (one per sample); "
-                             f"got {len(static)}")
-        return xp.asarray(static, dtype=xp.int64, device=device)
-    if not is_dtype(xp, lengths.dtype, "integral"):
-        raise TypeError(f"{_NAME}: {argument} must be an integer array or a tuple of ints; "
-                        f"got dtype {lengths.dtype}")
-    expected = "shape () or (1,)" if unbatched else f"shape ({batch},)"
-    if tuple(lengths.shape) not in (((), (1,)) if unbatched else ((batch,),)):
-        raise ValueError(f"{_NAME}: {argument} must have {expected}; "
-                         f"got shape {tuple(lengths.shape)}")
-    return xp.astype(xp.reshape(lengths, (batch,)), xp.int64)
 
 
 def _padded_targets(xp: ModuleType, targets: Array, target_lengths: Array,
@@ -195,60 +141,12 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
         >>> ol.ctc_loss(log_probs, xp.asarray([[1]]), (3,), (1,), reduction="sum")  # -log(6/8)
         Array(0.28768207, dtype=array_api_strict.float64)
     """
-    arrays = [x for x in (log_probs, targets, input_lengths, target_lengths)
-              if not isinstance(x, int | Sequence)]
-    xp = get_namespace(*arrays, sample_weight, where, name=_NAME)
-    check_array(_NAME, "log_probs", log_probs)
-    dtype = float_dtype(_NAME, xp, log_probs=log_probs)
-    check_ndim(_NAME, "log_probs", log_probs, (2, 3))
-    check_reduction(_NAME, reduction)
-    zero_infinity = check_flag(_NAME, "zero_infinity", zero_infinity)
-    check_weighting(_NAME, xp, sample_weight, where)
-    check_array(_NAME, "targets", targets)
-    check_index_dtype(_NAME, xp, "targets", targets)
-    num_classes = log_probs.shape[-1]
-    blank = check_int(_NAME, "blank", blank, minimum=0,
-                      maximum=None if num_classes is None else num_classes - 1)
-    device = array_api_compat.device(log_probs)
-    check_ndim(_NAME, "targets", targets, (1, 2))
-    unbatched = log_probs.ndim == 2
-    if unbatched:
-        log_probs = xp.expand_dims(log_probs, axis=1)
-        if targets.ndim == 1:
-            targets = xp.expand_dims(targets, axis=0)
-    steps, batch = log_probs.shape[0], log_probs.shape[1]
-    unreduced = () if unbatched else (batch,)
-    check_broadcastable(_NAME, "sample_weight", sample_weight, unreduced)
-    check_broadcastable(_NAME, "where", where, unreduced)
-    concatenated = targets.ndim == 1
-    if not concatenated and targets.shape[0] != batch:
-        raise ValueError(f"{_NAME}: targets must have {batch} rows (the batch axis of "
-                         f"log_probs); got shape {tuple(targets.shape)}")
-
-    static_inputs = _static_lengths("input_lengths", input_lengths)
-    static_targets = _static_lengths("target_lengths", target_lengths)
-    input_lengths = _length_array(xp, "input_lengths", input_lengths, static_inputs, batch,
-                                  unbatched, device)
-    target_lengths = _length_array(xp, "target_lengths", target_lengths, static_targets, batch,
-                                   unbatched, device)
-    if static_inputs is not None and max(static_inputs, default=0) > steps:
-        raise ValueError(f"{_NAME}: input_lengths must be at most T = {steps} (the time axis "
-                         f"of log_probs); got {static_inputs}")
-    if concatenated:
-        total = targets.shape[0]
-        if static_targets is not None:
-            if sum(static_targets) != total:
-                raise ValueError(f"{_NAME}: target_lengths must sum to the length of the "
-                                 f"concatenated targets ({total}); got {static_targets}")
-            max_length = max(static_targets, default=0)
-        else:
-            max_length = min(total, steps)
+    (xp, log_probs, targets, input_lengths, target_lengths, blank, zero_infinity, unbatched,
+     max_length, device) = ctc_inputs(_NAME, log_probs, targets, input_lengths, target_lengths,
+                                      blank, zero_infinity, reduction, sample_weight, where)
+    steps, batch, dtype = log_probs.shape[0], log_probs.shape[1], log_probs.dtype
+    if targets.ndim == 1:  # concatenated
         targets = _padded_targets(xp, targets, target_lengths, max_length, device)
-    else:
-        max_length = targets.shape[1]
-        if static_targets is not None and max(static_targets, default=0) > max_length:
-            raise ValueError(f"{_NAME}: target_lengths must be at most S = {max_length} (the "
-                             f"label axis of targets); got {static_targets}")
 
     states = 2 * max_length + 1
     blanks = xp.full((batch, max_length), blank, dtype=targets.dtype, device=device)

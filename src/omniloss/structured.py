@@ -14,21 +14,9 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from omniloss._dispatch import get_namespace
 from omniloss._primitives import clamp, gather_classes, log_softmax
 from omniloss._reduction import reduce, weighting_args
-from omniloss._validation import (
-    as_float,
-    check_array,
-    check_index_dtype,
-    check_int,
-    check_positive,
-    check_reduction,
-    check_same_shape,
-    check_weighting,
-    float_dtype,
-    shape_of,
-)
+from omniloss._validation import adaptive_softmax, feature_pairs, shape_of
 
 Array = Any
 
@@ -83,50 +71,16 @@ def perceptual_loss(input_features: Sequence[Array], target_features: Sequence[A
         Array(1.5, dtype=array_api_strict.float64)
     """
     name = "perceptual_loss"
-    for argument, features in (("input_features", input_features),
-                               ("target_features", target_features)):
-        if not isinstance(features, list | tuple):
-            raise TypeError(f"{name}: {argument} must be a non-empty list or tuple of feature "
-                            f"maps; got {type(features).__name__}")
-        if not features:
-            raise ValueError(f"{name}: {argument} must be a non-empty list or tuple of feature "
-                             f"maps; got an empty {type(features).__name__}")
-    layers = len(input_features)
-    if len(target_features) != layers:
-        raise ValueError(f"{name}: target_features must have one feature map per layer of "
-                         f"input_features ({layers}); got {len(target_features)}")
-    if weights is None:
-        layer_weights = [1.0] * layers
-    else:
-        if not isinstance(weights, list | tuple):
-            raise TypeError(f"{name}: weights must be None or a list or tuple of {layers} "
-                            f"numbers (one per layer); got {type(weights).__name__}")
-        if len(weights) != layers:
-            raise ValueError(f"{name}: weights must hold {layers} numbers (one per layer of "
-                             f"input_features); got {len(weights)}")
-        layer_weights = [check_positive(name, f"weights[{i}]", w, allow_zero=True)
-                         for i, w in enumerate(weights)]
-    check_reduction(name, reduction)
-    xp = get_namespace(*input_features, *target_features, sample_weight, where, name=name)
-    named = {f"input_features[{i}]": x for i, x in enumerate(input_features)}
-    named.update({f"target_features[{i}]": y for i, y in enumerate(target_features)})
-    for argument, x in named.items():
-        check_array(name, argument, x)
-    dtype = float_dtype(name, xp, **named)
-    check_weighting(name, xp, sample_weight, where)
-    batch = shape_of(input_features[0])[:1]
+    xp, pairs, layer_weights = feature_pairs(name, input_features, target_features, weights,
+                                             reduction, sample_weight, where)
     total = None
-    for i, (x, y) in enumerate(zip(input_features, target_features, strict=True)):
-        check_same_shape(name, **{f"input_features[{i}]": x, f"target_features[{i}]": y})
+    for layer_weight, (x, y) in zip(layer_weights, pairs, strict=True):
         shape = shape_of(x)
-        if not shape or shape[:1] != batch:
-            raise ValueError(f"{name}: input_features[{i}] must have the batch axis of "
-                             f"input_features[0] {batch} first; got shape {shape}")
-        difference = as_float(xp, x, dtype) - as_float(xp, y, dtype)
+        difference = x - y
         squared = difference * difference
         if len(shape) > 1:
             squared = xp.mean(squared, axis=tuple(range(1, len(shape))))
-        layer = layer_weights[i] * squared
+        layer = layer_weight * squared
         total = layer if total is None else total + layer
     return reduce(xp, total, reduction, sample_weight, where, name=name)
 
@@ -188,64 +142,17 @@ def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
         Array(1.64791843, dtype=array_api_strict.float64)
     """
     name = "adaptive_log_softmax_loss"
-    xp = get_namespace(input, target, head_weight, head_bias, sample_weight, where,
-                       *(w for pair in _pairs(name, tail_weights) for w in pair), name=name)
-    check_array(name, "input", input)
-    check_array(name, "target", target)
-    check_index_dtype(name, xp, "target", target)
-    check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
-    div_value = check_positive(name, "div_value", div_value)
-    cutoffs = _cutoffs(name, cutoffs)
-    if input.ndim != target.ndim + 1 or target.ndim > 1:
-        raise ValueError(f"{name}: input must have shape (N, F) with target (N,), or (F,) with "
-                         f"a 0-d target; got input {shape_of(input)} and target "
-                         f"{shape_of(target)}")
-    if target.ndim == 1 and shape_of(input)[0] != shape_of(target)[0]:
-        raise ValueError(f"{name}: target must have the batch size of input "
-                         f"{shape_of(input)[0]}; got {shape_of(target)}")
-    features = shape_of(input)[-1]
-    if features is None:
-        raise ValueError(f"{name}: input must have a static feature size (last axis); got "
-                         f"shape {shape_of(input)}")
-    clusters = len(cutoffs)
-    if len(tail_weights) != clusters:
-        raise ValueError(f"{name}: tail_weights must have one (proj, out) pair per cutoff "
-                         f"({clusters}); got {len(tail_weights)}")
-    shortlist = cutoffs[0]
-    head_size = shortlist + clusters
-    _check_shape(name, "head_weight", head_weight, (head_size, features))
-    if head_bias is not None:
-        _check_shape(name, "head_bias", head_bias, (head_size,))
-    for i, (proj, out) in enumerate(tail_weights):
-        hidden = int(features // div_value ** (i + 1))
-        _check_shape(name, f"tail_weights[{i}][0] (div_value={div_value})", proj,
-                     (hidden, features))
-        size = cutoffs[i + 1] - cutoffs[i] if i + 1 < clusters else shape_of(out)[0]
-        if size is not None and size < 1:
-            raise ValueError(f"{name}: tail_weights[{i}][1] must have at least one row (the "
-                             f"last cluster's classes); got shape {shape_of(out)}")
-        _check_shape(name, f"tail_weights[{i}][1]", out, (size, hidden))
-    last_size = shape_of(tail_weights[-1][1])[0]
-    if last_size is None:
-        raise ValueError(f"{name}: tail_weights[{clusters - 1}][1] must have a static number "
-                         f"of rows (the last cluster's classes); got shape "
-                         f"{shape_of(tail_weights[-1][1])}")
-    n_classes = cutoffs[-1] + last_size
-    bounds = [*cutoffs, n_classes]
-    named = {f"tail_weights[{i}][{j}]": w for i, pair in enumerate(tail_weights)
-             for j, w in enumerate(pair)}
-    dtype = float_dtype(name, xp, input=input, head_weight=head_weight, head_bias=head_bias,
-                        **named)
-
-    rows = as_float(xp, input, dtype)
+    xp, rows, head_weight, head_bias, tail_weights, bounds = adaptive_softmax(
+        name, input, target, head_weight, tail_weights, cutoffs, head_bias, div_value, reduction,
+        sample_weight, where)
+    shortlist = bounds[0]
     labels = target
     if target.ndim == 0:
         rows = xp.expand_dims(rows, axis=0)
         labels = xp.expand_dims(labels, axis=0)
-    head = _linear(xp, rows, as_float(xp, head_weight, dtype))
+    head = _linear(xp, rows, head_weight)
     if head_bias is not None:
-        head = head + as_float(xp, head_bias, dtype)
+        head = head + head_bias
     head_log_probs = log_softmax(xp, head, axis=1)
     in_shortlist = (labels >= 0) & (labels < shortlist)
     shortlist_index = clamp(xp, labels, min=0, max=shortlist - 1)
@@ -253,9 +160,8 @@ def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
                         math.nan)
     for i, (proj, out) in enumerate(tail_weights):
         low, high = bounds[i], bounds[i + 1]
-        projected = _linear(xp, rows, as_float(xp, proj, dtype))
-        cluster_log_probs = log_softmax(xp, _linear(xp, projected, as_float(xp, out, dtype)),
-                                        axis=1)
+        projected = _linear(xp, rows, proj)
+        cluster_log_probs = log_softmax(xp, _linear(xp, projected, out), axis=1)
         local_index = clamp(xp, labels - low, min=0, max=high - low - 1)
         cluster_log_prob = (gather_classes(xp, cluster_log_probs, local_index, axis=1)
                             + head_log_probs[:, shortlist + i])
@@ -264,32 +170,3 @@ def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
     if target.ndim == 0:
         loss = xp.squeeze(loss, axis=0)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
-
-
-def _cutoffs(name: str, cutoffs: Any) -> list[int]:
-    """``cutoffs`` as a list of Python ints: ``TypeError`` unless a list or tuple of ints,
-    ``ValueError`` unless non-empty, positive and strictly increasing."""
-    expected = "a non-empty list or tuple of unique, increasing positive ints"
-    if not isinstance(cutoffs, list | tuple):
-        raise TypeError(f"{name}: cutoffs must be {expected}; got {type(cutoffs).__name__}")
-    values = [check_int(name, f"cutoffs[{i}]", c) for i, c in enumerate(cutoffs)]
-    if not values or values != sorted(set(values)) or values[0] <= 0:
-        raise ValueError(f"{name}: cutoffs must be {expected}; got {cutoffs!r}")
-    return values
-
-
-def _pairs(name: str, tail_weights: Any) -> list[tuple[Array, Array]]:
-    """``tail_weights`` as a list of ``(proj, out)`` pairs: ``TypeError`` otherwise."""
-    if not isinstance(tail_weights, list | tuple) or not all(
-            isinstance(pair, list | tuple) and len(pair) == 2 for pair in tail_weights):
-        raise TypeError(f"{name}: tail_weights must be a list or tuple of (proj, out) weight "
-                        f"pairs; got {type(tail_weights).__name__}")
-    return [(proj, out) for proj, out in tail_weights]
-
-
-def _check_shape(name: str, argument: str, x: Array, expected: tuple[int | None, ...]) -> None:
-    shape = shape_of(x)
-    if len(shape) != len(expected) or any(
-            a is not None and b is not None and a != b for a, b in zip(shape, expected,
-                                                                        strict=True)):
-        raise ValueError(f"{name}: {argument} must have shape {expected}; got {shape}")
