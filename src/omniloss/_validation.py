@@ -21,6 +21,7 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 import array_api_compat
+import numpy as np
 
 from omniloss._dispatch import _PYTHON_SCALAR_TYPES, _is_python_scalar, get_namespace
 
@@ -44,35 +45,74 @@ def check_flag(name: str, argument: str, value: Any) -> bool:
     """``value`` as a ``bool``; ``TypeError`` unless it is ``bool`` or NumPy's ``bool_``."""
     if type(value) is bool:
         return value
-    if type(value).__name__ == "bool_" and type(value).__module__ == "numpy":
+    if isinstance(value, np.bool_):
         return bool(value)
     raise TypeError(f"{name}: {argument} must be a bool (True or False); got {_given(value)}")
 
 
-def _scalar(name: str, argument: str, value: Any, expected: str, integral: bool) -> Any:
-    """A Python or NumPy scalar or 0-d array as a Python ``float`` (``int`` if ``integral``)."""
-    if type(value).__name__ in ("bool", "bool_"):
-        raise TypeError(f"{name}: {argument} must be {expected}, not a bool; got {value!r}")
+class _Range(NamedTuple):
+    """What a numeric option must be: its kind and bounds (open at an end if asked)."""
+
+    kind: str
+    minimum: float | None = None
+    maximum: float | None = None
+    above_minimum: bool = False
+    below_maximum: bool = False
+
+    def text(self) -> str:
+        """``"a real number >= 0"``, ``"an int in [0, 1]"``, ...: for the error message."""
+        kind, low, high = self.kind, self.minimum, self.maximum
+        if low is not None and high is not None:
+            return (f"{kind} in {'(' if self.above_minimum else '['}{low:g}, "
+                    f"{high:g}{')' if self.below_maximum else ']'}")
+        if low is not None:
+            return f"{kind} {'>' if self.above_minimum else '>='} {low:g}"
+        if high is not None:
+            return f"{kind} {'<' if self.below_maximum else '<='} {high:g}"
+        return kind
+
+    def check(self, name: str, argument: str, number: float, value: Any) -> None:
+        """``ValueError`` unless ``number`` lies in the range."""
+        low, high = self.minimum, self.maximum
+        below = low is not None and (number <= low if self.above_minimum else number < low)
+        above = high is not None and (number >= high if self.below_maximum else number > high)
+        if below or above:
+            raise ValueError(f"{name}: {argument} must be {self.text()}; got {value!r}")
+
+
+def _scalar(name: str, argument: str, value: Any, expected: _Range, integral: bool) -> Any:
+    """A Python or NumPy scalar or 0-d array as a Python ``float`` (``int`` if ``integral``).
+
+    Python ``int`` and ``float`` take a fast path: every loss checks its options on every call.
+    """
+    kind = type(value)
+    if kind is int:
+        return value if integral else float(value)
+    if kind is float and not integral and value == value:
+        return value
+    if kind.__name__ in ("bool", "bool_"):
+        raise TypeError(f"{name}: {argument} must be {expected.text()}, not a bool; got "
+                        f"{value!r}")
     number: Any
     if isinstance(value, numbers.Real):
         number = value
     elif getattr(value, "shape", None) == () and hasattr(value, "dtype"):
         dtype = str(value.dtype)
         if "bool" in dtype or "complex" in dtype:
-            raise TypeError(f"{name}: {argument} must be {expected}; got a 0-d array of dtype "
-                            f"{dtype}")
+            raise TypeError(f"{name}: {argument} must be {expected.text()}; got a 0-d array of "
+                            f"dtype {dtype}")
         number = value.item() if hasattr(value, "item") else float(value)
     else:
-        raise TypeError(f"{name}: {argument} must be {expected}; got {_given(value)}")
+        raise TypeError(f"{name}: {argument} must be {expected.text()}; got {_given(value)}")
     if integral:
         if not isinstance(number, numbers.Integral):
             if isinstance(number, float) and number.is_integer():
                 raise TypeError(f"{name}: {argument} must be an int; got the float {value!r}")
-            raise TypeError(f"{name}: {argument} must be {expected}; got {value!r}")
+            raise TypeError(f"{name}: {argument} must be {expected.text()}; got {value!r}")
         return int(number)
     real = float(number)
     if math.isnan(real):
-        raise ValueError(f"{name}: {argument} must be {expected}, not NaN; got {value!r}")
+        raise ValueError(f"{name}: {argument} must be {expected.text()}, not NaN; got {value!r}")
     return real
 
 
@@ -81,42 +121,26 @@ def check_number(name: str, argument: str, value: Any, *, minimum: float | None 
                  below_maximum: bool = False) -> float:
     """``value`` as a Python ``float`` in ``[minimum, maximum]`` (open at an end with
     ``above_minimum`` / ``below_maximum``); infinities pass unless a bound excludes them."""
-    expected = _range_text("a real number", minimum, maximum, above_minimum, below_maximum)
+    if type(value) is float and value == value and (  # the common case (not NaN): fast
+            (minimum is None or (value > minimum if above_minimum else value >= minimum))
+            and (maximum is None or (value < maximum if below_maximum else value <= maximum))):
+        return value
+    expected = _Range("a real number", minimum, maximum, above_minimum, below_maximum)
     number: float = _scalar(name, argument, value, expected, integral=False)
-    _check_range(name, argument, number, value, expected, minimum, maximum, above_minimum,
-                 below_maximum)
+    expected.check(name, argument, number, value)
     return number
 
 
 def check_int(name: str, argument: str, value: Any, *, minimum: int | None = None,
               maximum: int | None = None) -> int:
     """``value`` as a Python ``int`` in ``[minimum, maximum]`` (a float is a ``TypeError``)."""
-    expected = _range_text("an int", minimum, maximum, False, False)
-    number = _scalar(name, argument, value, expected, integral=True)
-    _check_range(name, argument, number, value, expected, minimum, maximum, False, False)
-    return int(number)
-
-
-def _range_text(kind: str, minimum: float | None, maximum: float | None, above_minimum: bool,
-                below_maximum: bool) -> str:
-    """``"a real number >= 0"``, ``"an int in [0, 1]"``, ...: what a range check expects."""
-    if minimum is not None and maximum is not None:
-        return (f"{kind} in {'(' if above_minimum else '['}{minimum:g}, "
-                f"{maximum:g}{')' if below_maximum else ']'}")
-    if minimum is not None:
-        return f"{kind} {'>' if above_minimum else '>='} {minimum:g}"
-    if maximum is not None:
-        return f"{kind} {'<' if below_maximum else '<='} {maximum:g}"
-    return kind
-
-
-def _check_range(name: str, argument: str, number: float, value: Any, expected: str,
-                 minimum: float | None, maximum: float | None, above_minimum: bool,
-                 below_maximum: bool) -> None:
-    below = minimum is not None and (number <= minimum if above_minimum else number < minimum)
-    above = maximum is not None and (number >= maximum if below_maximum else number > maximum)
-    if below or above:
-        raise ValueError(f"{name}: {argument} must be {expected}; got {value!r}")
+    if type(value) is int and (minimum is None or value >= minimum) and (
+            maximum is None or value <= maximum):  # the common case, fast
+        return value
+    expected = _Range("an int", minimum, maximum)
+    number: int = _scalar(name, argument, value, expected, integral=True)
+    expected.check(name, argument, number, value)
+    return number
 
 
 def check_positive(name: str, argument: str, value: Any, *, allow_zero: bool = False) -> float:
@@ -157,7 +181,7 @@ def check_reduction(name: str, reduction: Any, choices: Sequence[str] = REDUCTIO
 
 def check_array(name: str, argument: str, x: Any) -> None:
     """``TypeError`` unless ``x`` is an array (not ``None``, not a Python scalar)."""
-    if x is None or _is_python_scalar(x) or not hasattr(x, "shape"):
+    if x is None or type(x) in _PYTHON_SCALAR_TYPES or not hasattr(x, "shape"):
         raise TypeError(f"{name}: {argument} must be an array; got {x!r}")
 
 
@@ -215,16 +239,18 @@ def as_float(xp: ModuleType, x: Any, dtype: Any) -> Any:
     return x if x.dtype == dtype else xp.astype(x, dtype)
 
 
-def check_real_dtype(name: str, xp: ModuleType, argument: str, x: Any) -> None:
-    """``TypeError`` unless ``x`` is a Python number (not bool) or a boolean, integer or
-    floating array."""
+def check_real_dtype(name: str, xp: ModuleType, argument: str, x: Any, *,
+                     allow_bool: bool = False) -> None:
+    """``TypeError`` unless ``x`` is a Python number (not bool) or an integer or floating array
+    (or a boolean one, with ``allow_bool``: 0/1 labels)."""
     if _is_python_scalar(x):
         if isinstance(x, bool | complex):
             raise TypeError(f"{name}: {argument} must be a real number or array; got {x!r}")
         return
-    if not is_dtype(xp, x.dtype, ("bool", "integral", "real floating")):
-        raise TypeError(f"{name}: {argument} must be a boolean, integer or floating array; got "
-                        f"dtype {x.dtype}")
+    kinds = ("bool", "integral", "real floating") if allow_bool else ("integral", "real floating")
+    if not is_dtype(xp, x.dtype, kinds):
+        expected = "a boolean, integer or floating" if allow_bool else "an integer or floating"
+        raise TypeError(f"{name}: {argument} must be {expected} array; got dtype {x.dtype}")
 
 
 def float_pair(name: str, input: Any, target: Any, reduction: str, sample_weight: Any = None,
@@ -239,14 +265,17 @@ def float_pair(name: str, input: Any, target: Any, reduction: str, sample_weight
     """
     xp = get_namespace(input, target, *floating.values(), sample_weight, where, name=name)
     check_array(name, "input", input)
-    check_real_dtype(name, xp, "target", target)
-    floating_target = not _is_python_scalar(target) and is_dtype(xp, target.dtype,
-                                                                 "real floating")
+    scalar_target = type(target) in _PYTHON_SCALAR_TYPES
+    floating_target = not scalar_target and is_dtype(xp, target.dtype, "real floating")
+    if not floating_target:
+        check_real_dtype(name, xp, "target", target, allow_bool=True)
     dtype = float_dtype(name, xp, input=input, target=target if floating_target else None,
                         **floating)
-    check_same_shape(name, input=input, target=target)
+    if not scalar_target and target.shape != input.shape:
+        check_same_shape(name, input=input, target=target)
     check_reduction(name, reduction)
-    check_weighting(name, xp, sample_weight, where)
+    if sample_weight is not None or where is not None:
+        check_weighting(name, xp, sample_weight, where)
     return xp, as_float(xp, input, dtype), as_float(xp, target, dtype)
 
 
@@ -451,8 +480,8 @@ def class_scores(name: str, input: Any, target: Any, axis: Any, reduction: Any,
     dtype = float_dtype(name, xp, input=input, target=None if is_index else target, **per_class)
     ignore_index = check_ignore_index(name, ignore_index, is_index)
     classes = input.shape[axis]
-    vectors = tuple(class_vector(name, argument, xp, x, classes, dtype)
-                    for argument, x in per_class.items())
+    vectors = tuple([class_vector(name, argument, xp, x, classes, dtype)
+                     for argument, x in per_class.items()])
     return ClassScores(xp, as_float(xp, input, dtype), axis, is_index, ignore_index, vectors)
 
 
