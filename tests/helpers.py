@@ -194,6 +194,25 @@ def torch_peer(fn: Callable[..., Any], **kwargs: Any) -> Peer:
         lambda *a: fn(*a, **kwargs), args, argnums)
 
 
+def torch_weighted_peer(fn: Callable[..., Any], reduction: str, **options: Any) -> Peer:
+    """``fn``'s torch unreduced loss (``reduction="none"``) times ``w * m``, then summed, or
+    divided by ``sum(w * m)`` broadcast to the loss's shape for ``"mean"``: the composition a
+    torch user writes for ``sample_weight`` ``w`` and mask ``m`` (the peer's last two
+    arguments)."""
+    import torch
+
+    def weighted(*args: Any) -> Any:
+        *inputs, w, m = args
+        unreduced = fn(*inputs, reduction="none", **options)
+        loss = unreduced * w * m
+        if reduction == "none":
+            return loss
+        mass = torch.broadcast_to(w * m, unreduced.shape).sum()
+        return loss.sum() if reduction == "sum" else loss.sum() / mass
+
+    return torch_peer(weighted)
+
+
 def jax_peer(fn: Callable[..., Any], **kwargs: Any) -> Peer:
     """Run ``fn(*arrays, **kwargs)`` in JAX (``jax.grad`` for the gradients)."""
     return lambda args, argnums: BACKENDS["jax"].value_and_grad(

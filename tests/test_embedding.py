@@ -16,6 +16,7 @@ from tests.helpers import (
     jax_peer,
     keras_peer,
     torch_peer,
+    torch_weighted_peer,
 )
 
 REDUCTIONS = ["mean", "sum", "none"]
@@ -421,22 +422,6 @@ def test_cosine_similarity_where_matches_optax(backend, reduction):
                  jax_peer(peer), [x, y, keep], argnums=(0, 1))
 
 
-def _torch_weighted(fn, reduction: str, **options):
-    """``fn``'s (torch) unreduced loss weighted by ``w``, masked by ``m``, then reduced."""
-    import torch
-
-    def weighted(*args):
-        *inputs, w, m = args
-        unreduced = fn(*inputs, reduction="none", **options)
-        loss = unreduced * w * m
-        if reduction == "none":
-            return loss
-        mass = torch.broadcast_to(w * m, unreduced.shape).sum()
-        return loss.sum() if reduction == "sum" else loss.sum() / mass
-
-    return torch_peer(weighted)
-
-
 def _contrastive_none(x1, x2, y, *, reduction, margin=1.0):
     import torch
 
@@ -468,7 +453,7 @@ def test_sample_weight_and_where_match_torch(backend, name, reduction):
     weight = _rng(22).uniform(0.5, 2.0, size=samples)
     mask = np.arange(samples) % 3 != 1
     peer = (_margin_softmax_weighted(reduction) if reference is None
-            else _torch_weighted(reference, reduction, **options))
+            else torch_weighted_peer(reference, reduction, **options))
 
     def ours(*args):
         *arrays, w, m = args
@@ -480,7 +465,7 @@ def test_sample_weight_and_where_match_torch(backend, name, reduction):
 
 
 def _margin_softmax_weighted(reduction: str):
-    """CosFace (s=64, m=0.35) in torch, weighted like :func:`_torch_weighted`."""
+    """CosFace (s=64, m=0.35) in torch, weighted like :func:`tests.helpers.torch_weighted_peer`."""
     from torch.nn import functional
 
     def weighted(cosine, target, w, m):

@@ -13,6 +13,7 @@ from tests.helpers import (
     check_traced,
     keras_peer,
     torch_peer,
+    torch_weighted_peer,
 )
 
 REDUCTIONS = ["mean", "sum", "none"]
@@ -463,23 +464,6 @@ def test_sample_weight_matches_keras(backend, name, dtype):
                  [scores, target, weight], argnums=(0, 2))
 
 
-def _torch_weighted(fn, reduction: str, **options):
-    """torch's ``reduction="none"`` loss weighted by ``w``, masked by ``m``, then reduced:
-    ``sum(w * m * l) / sum(w * m)`` for ``"mean"``, ``w * m`` broadcast to the loss's shape."""
-    import torch
-
-    def weighted(*args):
-        *inputs, w, m = args
-        unreduced = fn(*inputs, reduction="none", **options)
-        loss = unreduced * w * m
-        if reduction == "none":
-            return loss
-        mass = torch.broadcast_to(w * m, unreduced.shape).sum()
-        return loss.sum() if reduction == "sum" else loss.sum() / mass
-
-    return torch_peer(weighted)
-
-
 def _ours_weighted(name: str, reduction: str, **options):
     def weighted(*args):
         *inputs, w, m = args
@@ -518,7 +502,7 @@ def test_sample_weight_and_where_match_torch(backend, name, reduction):
     mask = np.arange(weight.size).reshape(shape) % 3 != 1
     argnums = (0, len(inputs))
     check_parity(backend, _ours_weighted(name, reduction),
-                 _torch_weighted(getattr(functional, name), reduction),
+                 torch_weighted_peer(getattr(functional, name), reduction),
                  [*inputs, weight, mask], argnums=argnums)
 
 
@@ -536,7 +520,7 @@ def test_multi_margin_class_weight_with_sample_weight(backend, reduction, p):
     mask = np.array([True, True, False, True, True, True])
     ours = _ours_weighted("multi_margin_loss", reduction, p=p,
                           weight=backend.asarray(class_weight))
-    peer = _torch_weighted(functional.multi_margin_loss, reduction, p=p,
+    peer = torch_weighted_peer(functional.multi_margin_loss, reduction, p=p,
                            weight=torch.from_numpy(class_weight))
     check_parity(backend, ours, peer, [scores, target, weight, mask], argnums=(0, 2))
 

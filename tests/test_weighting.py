@@ -258,12 +258,17 @@ def test_per_sample_weight_broadcasts(backend, name):
                      what=f"{name} {reduction}: scalar weight")
 
 
+def _weighted_case(name: str, seed: int) -> tuple[Case, np.ndarray, np.ndarray, np.ndarray]:
+    """The loss's case, its unreduced loss, and random weights and mask of that shape."""
+    unreduced = _unreduced(name)
+    rng = np.random.default_rng(seed)
+    return (_case(name), unreduced, rng.uniform(0.5, 2.0, size=unreduced.shape),
+            rng.uniform(size=unreduced.shape) > 0.3)
+
+
 @pytest.mark.parametrize("name", LOSSES)
 def test_gradient_of_sum_wrt_sample_weight_is_the_loss(grad_backend, name):
-    case = _case(name)
-    unreduced = _unreduced(name)
-    weight = np.random.default_rng(3).uniform(0.5, 2.0, size=unreduced.shape)
-    mask = np.random.default_rng(4).uniform(size=unreduced.shape) > 0.3
+    case, unreduced, weight, mask = _weighted_case(name, seed=3)
     converted = _convert(grad_backend, case.args)
     options = _convert(grad_backend, case.kwargs)
     fn = getattr(ol, name)
@@ -276,10 +281,7 @@ def test_gradient_of_sum_wrt_sample_weight_is_the_loss(grad_backend, name):
 
 @pytest.mark.parametrize("name", LOSSES)
 def test_weighted_loss_traces(tracing_backend, name):
-    case = _case(name)
-    unreduced = _unreduced(name)
-    weight = np.random.default_rng(5).uniform(0.5, 2.0, size=unreduced.shape)
-    mask = np.random.default_rng(6).uniform(size=unreduced.shape) > 0.3
+    case, _, weight, mask = _weighted_case(name, seed=5)
     fn = getattr(ol, name)
     options = _convert(tracing_backend, case.kwargs)
     arrays = [a for a in case.args if isinstance(a, np.ndarray)]
