@@ -30,7 +30,8 @@ def _make_tests_session(backend: str) -> None:
         """Run the test suite with the ``xp`` fixture restricted to one backend."""
         session.install("-r", f"backends/{backend}.txt", "-r", "tests/requirements.txt")
         session.install("-e", ".")
-        session.run("pytest", "-q", *session.posargs,
+        # one worker per core (pytest-xdist): the sessions are CPU-bound and single-threaded
+        session.run("pytest", "-q", "-n", "auto", *session.posargs,
                     env={"OMNILOSS_BACKENDS": _fixture_name(backend)})
 
 
@@ -45,7 +46,8 @@ def parity(session: nox.Session) -> None:
     session.install(*requirements, "-r", "tests/requirements.txt")
     session.install("-e", ".")
     session.run("omniloss", "check")
-    session.run("pytest", "-q", "tests/test_parity.py", "tests/test_cli.py", *session.posargs)
+    session.run("pytest", "-q", "-n", "auto", "tests/test_parity.py", "tests/test_cli.py",
+                *session.posargs)
 
 
 @nox.session
