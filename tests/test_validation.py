@@ -116,3 +116,14 @@ def test_numpy_scalar_and_0d_array_options(backend, name, option, default, annot
         value = backend.to_numpy(function(*args32, **{**kwargs, option: form}))
         assert value.dtype == expected.dtype, f"{name}({option}={form!r}) is {value.dtype}"
         np.testing.assert_array_equal(value, expected, err_msg=f"{name}({option}={form!r})")
+
+
+PAIRS = ["l1_loss", "mse_loss", "huber_loss", "logistic_loss", "soft_margin_loss",
+         "hinge_loss", "hinge_embedding_loss", "binary_cross_entropy_with_logits"]
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_none_target_is_type_error(backend, name):
+    """A ``None`` target names the argument (it was an AttributeError from ``.dtype``)."""
+    x = backend.asarray(np.ones((3, 4)))
+    assert_raises_named(TypeError, name, "target", lambda: getattr(ol, name)(x, None))

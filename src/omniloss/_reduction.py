@@ -66,9 +66,8 @@ def reduce(xp: ModuleType, loss: Array, reduction: str, sample_weight: Array | N
     shape = shape_of(loss)
     check_broadcastable(name, "sample_weight", sample_weight, shape)
     check_broadcastable(name, "where", where, shape)
-    if sample_weight is not None and (type(sample_weight) in (int, float)
-                                      or sample_weight.dtype != loss.dtype):
-        sample_weight = as_float(xp, sample_weight, loss.dtype)
+    if sample_weight is not None:
+        sample_weight = as_float(xp, sample_weight, loss.dtype)  # unchanged if already so
     weighted = _masked(xp, loss if sample_weight is None else loss * sample_weight, where)
     if reduction == "none":
         return weighted
@@ -111,7 +110,7 @@ def _broadcast_total(xp: ModuleType, part: Array, loss: Array) -> Array:
 
 def _static(shape: tuple[int | None, ...]) -> tuple[int, ...] | None:
     """``shape`` if every size is known (``None`` under ``tf.function`` with an unknown size)."""
-    return None if None in shape else tuple(d for d in shape if d is not None)
+    return None if None in shape else shape  # type: ignore[return-value]
 
 
 def _size(xp: ModuleType, x: Array) -> Any:

@@ -247,6 +247,8 @@ def check_real_dtype(name: str, xp: ModuleType, argument: str, x: Any, *,
         if isinstance(x, bool | complex):
             raise TypeError(f"{name}: {argument} must be a real number or array; got {x!r}")
         return
+    if x is None:
+        raise TypeError(f"{name}: {argument} must be a real number or array; got None")
     kinds = ("bool", "integral", "real floating") if allow_bool else ("integral", "real floating")
     if not is_dtype(xp, x.dtype, kinds):
         expected = "a boolean, integer or floating" if allow_bool else "an integer or floating"
@@ -266,7 +268,8 @@ def float_pair(name: str, input: Any, target: Any, reduction: str, sample_weight
     xp = get_namespace(input, target, *floating.values(), sample_weight, where, name=name)
     check_array(name, "input", input)
     scalar_target = type(target) in _PYTHON_SCALAR_TYPES
-    floating_target = not scalar_target and is_dtype(xp, target.dtype, "real floating")
+    floating_target = (target is not None and not scalar_target
+                       and is_dtype(xp, target.dtype, "real floating"))
     if not floating_target:
         check_real_dtype(name, xp, "target", target, allow_bool=True)
     dtype = float_dtype(name, xp, input=input, target=target if floating_target else None,
