@@ -81,6 +81,19 @@ class Call:
         return f"{self.function}-{self.argument}-{self.mistake}"
 
 
+UNMATCHED = 11
+"""A length no axis of any example case has: an array of it broadcasts against nothing."""
+
+WEIGHTING_MISTAKES: dict[str, dict[str, Any]] = {
+    "sample_weight": {"string": "abc", "list": [1.0, 2.0],
+                      "complex": np.ones(UNMATCHED, dtype=np.complex128),
+                      "unbroadcastable": np.ones(UNMATCHED)},
+    "where": {"string": "abc", "list": [True, False], "float_mask": np.ones(UNMATCHED),
+              "unbroadcastable": np.ones(UNMATCHED, dtype=bool)},
+}
+"""The mistakes made with ``sample_weight`` and ``where`` (every loss takes both)."""
+
+
 def _array_mistakes(array: np.ndarray, n_arrays: int, annotation: str,
                     required: bool) -> Iterator[tuple[str, Any]]:
     """The spoiled versions of one NumPy array argument."""
@@ -143,7 +156,10 @@ def calls(function: str) -> list[Call]:
     for argument, parameter in parameters.items():
         if parameter.kind is not parameter.KEYWORD_ONLY and argument in names[:len(case.args)]:
             continue
-        if argument in ("sample_weight", "where"):
+        if argument in WEIGHTING_MISTAKES:
+            for mistake, spoiled in WEIGHTING_MISTAKES[argument].items():
+                result.append(Call(function, argument, mistake, case.args,
+                                   {**case.kwargs, argument: spoiled}))
             continue
         annotation = str(parameter.annotation)
         value = case.kwargs.get(argument, parameter.default)
