@@ -1286,30 +1286,6 @@ def test_fused_class_index_kernels_equal_the_portable(grad_backend, case, layout
                  what=f"{case} gradient")
 
 
-@pytest.mark.parametrize("shape, weight_shape", [((4, 3), (3,)), ((4, 3), (4, 1)),
-                                                 ((4, 3), (4, 3)), ((5,), ())], ids=str)
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_fused_bce_with_logits_equals_the_portable(grad_backend, shape, weight_shape, reduction,
-                                                   monkeypatch):
-    from omniloss import _primitives
-
-    def loss(x, y, w, pw):
-        return ol.binary_cross_entropy_with_logits(x, y, weight=w, pos_weight=pw,
-                                                   reduction=reduction)
-
-    args = [_logits(shape, np.float64), _rng(5).uniform(size=shape),
-            _rng(6).uniform(0.5, 2.0, size=weight_shape),
-            _rng(7).uniform(0.5, 2.0, size=weight_shape)]
-    results = []
-    for native in (True, False):
-        monkeypatch.setattr(_primitives, "use_native_kernels", native)
-        results.append(grad_backend.value_and_grad(loss, args, (0, 1)))
-    (native_value, native_grads), (portable_value, portable_grads) = results
-    assert_close(native_value, portable_value, rtol=1e-12, atol=1e-14, what="value")
-    for native_grad, portable_grad in zip(native_grads, portable_grads, strict=True):
-        assert_close(native_grad, portable_grad, rtol=1e-12, atol=1e-14, what="gradient")
-
-
 def _central_difference(fn, x: np.ndarray, step: float = 1e-6) -> np.ndarray:
     gradient = np.zeros_like(x)
     for i in range(x.size):

@@ -37,6 +37,7 @@ targets, ``sample_weight`` and numeric options take that dtype and never change 
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 from typing import Any
 
@@ -48,6 +49,7 @@ from omniloss._primitives import (
     log_sigmoid,
     log_softmax,
     logsumexp_parts,
+    sigmoid_cross_entropy,
     softmax,
     softplus,
     stop_gradient,
@@ -211,6 +213,13 @@ def _log1mexp(xp: ModuleType, log_p: Array) -> tuple[Array, Array]:
     return xp.where(near_zero, near, far), below_one
 
 
+def _plus_log(xp: ModuleType, log_term: Array, weight: Array) -> Array:
+    """``log_term + log(weight)``, ``-inf`` where ``weight <= 0`` (for comparisons only)."""
+    positive = weight > 0
+    logged = log_term + xp.log(xp.where(positive, weight, xp.ones_like(weight)))
+    return xp.where(positive, logged, xp.full_like(logged, -math.inf))
+
+
 def _focal_factor(xp: ModuleType, log_one_minus: Array, positive: Array, gamma: float) -> Array:
     """``(1 - p_t) ** gamma`` as ``exp(gamma * log(1 - p_t))``: finite gradients for every gamma.
 
@@ -220,26 +229,6 @@ def _focal_factor(xp: ModuleType, log_one_minus: Array, positive: Array, gamma: 
     safe = xp.where(positive, log_one_minus, xp.zeros_like(log_one_minus))
     limit = xp.zeros_like(safe) if gamma > 0 else xp.ones_like(safe)
     return xp.where(positive, xp.exp(gamma * safe), limit)
-
-
-def _bce_with_logits(xp: ModuleType, logits: Array, target: Array,
-                     pos_weight: Array | None) -> Array:
-    """``(1 - y) * x - (1 + (pw - 1) * y) * log_sigmoid(x)``: torch's elementwise form."""
-    # log_sigmoid first: NumPy then holds three full-size arrays at most, as the plain formula
-    log_probability = log_sigmoid(xp, logits)
-    if pos_weight is None:
-        return (1 - target) * logits - log_probability
-    return (1 - target) * logits - (1 + (pos_weight - 1) * target) * log_probability
-
-
-def _bce_with_logits_loss(xp: ModuleType, logits: Array, target: Array, *,
-                          weight: Array | None, pos_weight: Array | None,
-                          reduction: str) -> Array:
-    """torch's ``binary_cross_entropy_with_logits`` of validated arguments of one dtype."""
-    loss = _bce_with_logits(xp, logits, target, pos_weight)
-    if weight is not None:
-        loss = loss * weight
-    return reduce(xp, loss, reduction)
 
 
 def _kl_pointwise(xp: ModuleType, log_input: Array, target: Array, log_target: bool) -> Array:
@@ -329,7 +318,16 @@ def binary_cross_entropy_with_logits(input: Array, target: Array, *,
     """Binary cross-entropy on logits, in log-sigmoid form (finite for logits of any size).
 
     ``loss = -w * (pw * y * log_sigmoid(x) + (1 - y) * log_sigmoid(-x))``, computed as
-    ``w * ((1 - y) * x - (1 + (pw - 1) * y) * log_sigmoid(x))``.
+    ``w * (max(x, 0) - x * y + (1 + (pw - 1) * y) * log1p(exp(-|x|)))`` (``max(x, 0) - x * y``
+    is ``-pw * y * x`` where ``x < 0``), exact in float32 at every ``x`` for hard labels, values
+    and gradients.
+
+    This deliberately differs from torch, which computes ``(1 - y) * x - (1 + (pw - 1) * y) *
+    log_sigmoid(x)``: rounding ``log_sigmoid(x)`` before subtracting ``x`` loses 8e-3 of the
+    float32 value at ``x = -10, y = 0`` and gives 0 below ``x = -17`` (we give ``exp(x)`` to
+    float32 precision, as ``tf.nn.sigmoid_cross_entropy_with_logits`` and optax do); its gradient
+    there loses as much. In float64 the two agree to 1e-10 until ``x = -30``. So torch's fused
+    ``F.binary_cross_entropy_with_logits`` is not used.
 
     Args:
         input: logits ``x``, a floating array.
@@ -358,10 +356,10 @@ def binary_cross_entropy_with_logits(input: Array, target: Array, *,
     xp, x, y, (weight, pos_weight) = weighted_pair(name, input, target, reduction,
                                                    sample_weight, where, weight=weight,
                                                    pos_weight=pos_weight)
-    kernel = fused(xp, "binary_cross_entropy_with_logits", _bce_with_logits_loss)
-    return reduce_kernel(xp, lambda how: kernel(xp, x, y, weight=weight, pos_weight=pos_weight,
-                                                reduction=how),
-                         reduction, sample_weight, where, name=name)
+    loss = sigmoid_cross_entropy(xp, x, y, pos_weight)
+    if weight is not None:
+        loss = loss * weight
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
 @weighting_args(_PER_POSITION)
@@ -683,11 +681,16 @@ def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamm
     (no alpha factor when ``alpha < 0``).
 
     ``(1 - p_t) ** gamma`` is computed in log space, ``exp(gamma * log(1 - p_t))`` with
-    ``log(1 - p_t) = log((1 - y) * exp(log_sigmoid(x)) + y * exp(log_sigmoid(-x)))``, so
-    confident predictions give finite gradients for every ``gamma >= 0`` (torchvision's
-    ``(1 - p_t) ** gamma`` gives NaN at ``gamma < 1`` when ``1 - p_t`` rounds to 0) and the
-    factor keeps its accuracy when ``p_t`` is near 1 (torchvision forms ``1 - p_t`` by
-    subtraction).
+    ``log(1 - p_t) = m + log((1 - y) * exp(log_sigmoid(x) - m) + y * exp(log_sigmoid(-x) -
+    m))``, ``m`` the log-sigmoid of the larger weighted term, so confident predictions give
+    finite gradients for every ``gamma >= 0`` (torchvision's ``(1 - p_t) ** gamma`` gives NaN
+    at ``gamma < 1`` when ``1 - p_t`` rounds to 0), the factor keeps its accuracy when ``p_t``
+    is near 1 (torchvision forms ``1 - p_t`` by subtraction), and second derivatives are
+    finite: the sum in the log is at least the larger weight (1 for a hard label), never a
+    number that underflows (with ``m`` the larger log-sigmoid, ``log(exp(-45))`` has the second
+    derivative ``-1/exp(-45)**2``, which overflows float32 at ``44 < |x| < 88``; optax requires
+    a finite Hessian there). The cross-entropy is the exact form of
+    :func:`binary_cross_entropy_with_logits`.
 
     Args:
         input: logits, a floating array.
@@ -715,11 +718,15 @@ def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamm
     gamma = check_positive(name, "gamma", gamma, allow_zero=True)
     xp, x, y = float_pair(name, input, target, reduction, sample_weight, where)
     log_p, log_not_p = log_sigmoid(xp, x), log_sigmoid(xp, -x)
-    peak = xp.maximum(log_p, log_not_p)
-    mixture = (1 - y) * xp.exp(log_p - peak) + y * xp.exp(log_not_p - peak)
+    # log(1 - p_t) = log((1 - y) * p + y * (1 - p)), shifted by the log of the larger term
+    larger_first = _plus_log(xp, log_p, 1 - y) >= _plus_log(xp, log_not_p, y)
+    peak = xp.where(larger_first, log_p, log_not_p)
+    limit = math.log(xp.finfo(x.dtype).max) - 1  # exp of a term of weight 0 stays finite
+    mixture = ((1 - y) * xp.exp(clamp(xp, log_p - peak, max=limit))
+               + y * xp.exp(clamp(xp, log_not_p - peak, max=limit)))
     positive = mixture > 0
     log_one_minus = peak + xp.log(xp.where(positive, mixture, xp.ones_like(mixture)))
-    loss = _focal_factor(xp, log_one_minus, positive, gamma) * _bce_with_logits(xp, x, y, None)
+    loss = _focal_factor(xp, log_one_minus, positive, gamma) * sigmoid_cross_entropy(xp, x, y)
     if alpha >= 0:
         loss = (alpha * y + (1 - alpha) * (1 - y)) * loss
     return reduce(xp, loss, reduction, sample_weight, where, name=name)

@@ -43,9 +43,9 @@ from omniloss._primitives._portable import (
 __all__ = [
     "absolute", "arange_like", "checkpoint", "clamp", "class_mask", "fold", "fused",
     "gather_classes", "log_sigmoid", "log_softmax", "logsumexp", "logsumexp_parts", "reduce",
-    "reduce_all", "relu", "sigmoid", "smooth_l1", "softmax", "softplus", "split_maximum",
-    "split_minimum", "sqrt_zero_safe", "squared_error", "stop_gradient", "take_classes",
-    "use_native_kernels", "xlogx",
+    "reduce_all", "relu", "sigmoid", "sigmoid_cross_entropy", "smooth_l1", "softmax", "softplus",
+    "split_maximum", "split_minimum", "sqrt_zero_safe", "squared_error", "stop_gradient",
+    "take_classes", "use_native_kernels", "xlogx",
 ]
 
 use_native_kernels = True
@@ -99,7 +99,7 @@ def fused(xp: ModuleType, kernel: str, portable: Callable[..., Array]) -> Callab
     the backend's fused native kernel named ``kernel``.
 
     A whole loss that a backend runs as one native kernel (torch's ``F.cross_entropy``,
-    ``F.nll_loss``, ``F.binary_cross_entropy_with_logits``, ``F.triplet_margin_loss``;
+    ``F.nll_loss``, ``F.triplet_margin_loss``;
     TensorFlow's ``tf.nn.sparse_softmax_cross_entropy_with_logits``) is registered here by name. The
     native kernel takes the same arguments as ``portable``, the function holding the loss's one
     Array API implementation, and gives the same values and gradients; it calls ``portable``
@@ -107,7 +107,9 @@ def fused(xp: ModuleType, kernel: str, portable: Callable[..., Array]) -> Callab
     have none). The loss has already validated everything. A kernel that differs from the
     portable result anywhere is not registered: ``F.ctc_loss`` is 4-6x faster than our
     recursion on torch but gives NaN gradients for a class of log-probability ``-inf`` and
-    loses 6% of the gradient in float32 at extreme logits, where ours stays exact.
+    loses 6% of the gradient in float32 at extreme logits, where ours stays exact; nor is
+    ``F.binary_cross_entropy_with_logits``, which loses all of the float32 value at ``x < -17,
+    y = 0``.
     """
     if not use_native_kernels:
         return portable
@@ -191,6 +193,13 @@ def reduce(xp: ModuleType, loss: Array, reduction: str) -> Array:
     # _portable.reduce, inlined (every loss runs it) with this module's reduce_all
     if reduction not in ("mean", "sum") or loss.ndim == 0:
         return loss
+def sigmoid_cross_entropy(xp: ModuleType, x: Array, y: Array,
+                          pos_weight: Array | None = None) -> Array:
+    """``-(pw * y * log_sigmoid(x) + (1 - y) * log_sigmoid(-x))``, exact at every ``x`` for hard
+    labels (no backend has a native with those values and gradients)."""
+    return _portable.sigmoid_cross_entropy(xp, x, y, pos_weight, autodiff=_natives(xp).autodiff)
+
+
     return reduce_all(xp, loss, reduction=reduction)
 
 

@@ -1,6 +1,6 @@
 """Everything native to PyTorch: its elementwise kernels, its fused whole-loss kernels
-(``F.cross_entropy``, ``F.nll_loss``, ``F.binary_cross_entropy_with_logits``,
-``F.triplet_margin_loss``), ``detach``, ``checkpoint``, the tensor reductions, and int64 gathers.
+(``F.cross_entropy``, ``F.nll_loss``, ``F.triplet_margin_loss``), ``detach``, ``checkpoint``,
+the tensor reductions, and int64 gathers.
 """
 
 from __future__ import annotations
@@ -83,21 +83,6 @@ def build() -> Backend:
         return F.nll_loss(scores, gather_index(xp, target), weight=weight,
                           ignore_index=ignore_index, reduction=reduction)
 
-    def bce_with_logits(portable: Callable[..., Array], xp: ModuleType, logits: Array,
-                        target: Array, *, weight: Array | None, pos_weight: Array | None,
-                        reduction: str) -> Array:
-        # torch's kernel is not differentiable w.r.t. weight and pos_weight
-        if ((weight is not None and weight.requires_grad)
-                or (pos_weight is not None and pos_weight.requires_grad)):
-            return portable(xp, logits, target, weight=weight, pos_weight=pos_weight,
-                            reduction=reduction)
-        if weight is not None and reduction != "none" and weight.shape != logits.shape:
-            weight = weight.expand(logits.shape)  # the mean of a broadcast weight is over input
-        if target.shape != logits.shape:  # a 0-d target (a Python scalar)
-            target = target.expand(logits.shape)
-        return F.binary_cross_entropy_with_logits(logits, target, weight=weight,
-                                                  pos_weight=pos_weight, reduction=reduction)
-
     def triplet_margin_loss(portable: Callable[..., Array], xp: ModuleType, anchor: Array,
                             positive: Array, negative: Array, *, margin: float, p: float,
                             eps: float, swap: bool, reduction: str) -> Array:
@@ -131,6 +116,7 @@ def build() -> Backend:
         # non-reentrant
         checkpoint=lambda fn, *arrays: torch_checkpoint(fn, *arrays, use_reentrant=False),
         fused={"cross_entropy": cross_entropy, "nll_loss": nll_loss,
-               "binary_cross_entropy_with_logits": bce_with_logits,
                "triplet_margin_loss": triplet_margin_loss},
     )
+        # not F.binary_cross_entropy_with_logits: it loses the value at x << 0, y = 0 (see
+        # omniloss.binary_cross_entropy_with_logits)
