@@ -172,6 +172,13 @@ def log_sigmoid(xp: ModuleType, x: Array) -> Array:
     return _portable.log_sigmoid(xp, x, autodiff=natives.autodiff)
 
 
+def sigmoid_cross_entropy(xp: ModuleType, x: Array, y: Array,
+                          pos_weight: Array | None = None) -> Array:
+    """``-(pw * y * log_sigmoid(x) + (1 - y) * log_sigmoid(-x))``, exact at every ``x`` for hard
+    labels (no backend has a native with those values and gradients)."""
+    return _portable.sigmoid_cross_entropy(xp, x, y, pos_weight, autodiff=_natives(xp).autodiff)
+
+
 def sigmoid(xp: ModuleType, x: Array) -> Array:
     """``1 / (1 + exp(-x))`` that never overflows."""
     native = _natives(xp).sigmoid
@@ -193,13 +200,6 @@ def reduce(xp: ModuleType, loss: Array, reduction: str) -> Array:
     # _portable.reduce, inlined (every loss runs it) with this module's reduce_all
     if reduction not in ("mean", "sum") or loss.ndim == 0:
         return loss
-def sigmoid_cross_entropy(xp: ModuleType, x: Array, y: Array,
-                          pos_weight: Array | None = None) -> Array:
-    """``-(pw * y * log_sigmoid(x) + (1 - y) * log_sigmoid(-x))``, exact at every ``x`` for hard
-    labels (no backend has a native with those values and gradients)."""
-    return _portable.sigmoid_cross_entropy(xp, x, y, pos_weight, autodiff=_natives(xp).autodiff)
-
-
     return reduce_all(xp, loss, reduction=reduction)
 
 

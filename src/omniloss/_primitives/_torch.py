@@ -115,8 +115,8 @@ def build() -> Backend:
         stop_gradient=lambda x: x.detach(),
         # non-reentrant
         checkpoint=lambda fn, *arrays: torch_checkpoint(fn, *arrays, use_reentrant=False),
+        # not F.binary_cross_entropy_with_logits: it loses the value at x << 0, y = 0 (see
+        # omniloss.binary_cross_entropy_with_logits)
         fused={"cross_entropy": cross_entropy, "nll_loss": nll_loss,
                "triplet_margin_loss": triplet_margin_loss},
     )
-        # not F.binary_cross_entropy_with_logits: it loses the value at x << 0, y = 0 (see
-        # omniloss.binary_cross_entropy_with_logits)
