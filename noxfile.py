@@ -1,9 +1,9 @@
-"""nox sessions: one ``tests-<backend>`` per file in ``backends/``, ``parity``, ``lint``,
-``typecheck`` and ``bench``.
+"""nox sessions: one ``tests-<backend>`` per file in ``backends/``, ``parity``, ``compile``,
+``lint``, ``typecheck`` and ``bench``.
 
-``nox`` with no arguments runs the test matrix, the parity session, lint and typecheck. Sessions
-use pip in virtualenvs: the CPU build of torch 2.13.0 lies on this machine's disk, where pip finds
-it and uv does not.
+``nox`` with no arguments runs the test matrix, the parity session, lint and typecheck (not
+``compile``: it takes minutes). Sessions use pip in virtualenvs: the CPU build of torch 2.13.0
+lies on this machine's disk, where pip finds it and uv does not.
 """
 
 from __future__ import annotations
@@ -48,6 +48,16 @@ def parity(session: nox.Session) -> None:
     session.run("omniloss", "check")
     session.run("pytest", "-q", "-n", "auto", "tests/test_parity.py", "tests/test_cli.py",
                 *session.posargs)
+
+
+@nox.session
+def compile(session: nox.Session) -> None:
+    """``torch.compile(fullgraph=True)`` of every public function, ``dynamic=False`` and
+    ``True``, against eager values and gradients (the torch sessions compile one per family)."""
+    session.install("-r", "backends/torch.txt", "-r", "tests/requirements.txt")
+    session.install("-e", ".")
+    session.run("pytest", "-q", "-n", "auto", "tests/test_tracing.py", "-k", "torch_compile",
+                *session.posargs, env={"OMNILOSS_BACKENDS": "torch", "OMNILOSS_COMPILE_ALL": "1"})
 
 
 @nox.session

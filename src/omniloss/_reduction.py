@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any, TypeVar
 
-from omniloss._primitives import reduce_all
+from omniloss._primitives import dim, reduce_all
 from omniloss._validation import REDUCTIONS, as_float, check_broadcastable, shape_of
 
 Array = Any
@@ -53,10 +53,8 @@ def reduce(xp: ModuleType, loss: Array, reduction: str, sample_weight: Array | N
         if reduction == "batchmean":
             if loss.ndim == 0:
                 return loss
-            rows = loss.shape[0]
             total = reduce_all(xp, loss, reduction="sum")
-            return total / (rows if rows is not None
-                            else _size(xp, loss) / _size(xp, loss[0, ...]))
+            return total / dim(xp, loss, 0, dtype=total.dtype)
         if divisor is not None and reduction == "mean":
             return (reduce_all(xp, loss, reduction="sum")
                     / reduce_all(xp, divisor, reduction="sum"))
@@ -100,11 +98,12 @@ def _weight_mass(xp: ModuleType, sample_weight: Array | None, where: Array | Non
 def _broadcast_total(xp: ModuleType, part: Array, loss: Array) -> Array:
     """``sum(broadcast_to(part, loss.shape))`` without forming the broadcast array when the
     shapes are static: each entry of ``part`` is repeated ``loss.size / part.size`` times."""
-    if part.shape == loss.shape:
-        return xp.sum(part)
     full, own = _static(shape_of(loss)), _static(shape_of(part))
+    # unknown sizes (tf.function) may differ even where the static shapes read alike
     if full is None or own is None or math.prod(own) == 0:
         return xp.sum(part * xp.ones_like(loss))
+    if own == full:
+        return xp.sum(part)
     return xp.sum(part) * (math.prod(full) // math.prod(own))
 
 

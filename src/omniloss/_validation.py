@@ -24,6 +24,7 @@ import array_api_compat
 import numpy as np
 
 from omniloss._dispatch import _PYTHON_SCALAR_TYPES, _is_python_scalar, get_namespace
+from omniloss._primitives import index_dtype, values_now
 
 Array = Any
 
@@ -188,7 +189,8 @@ def check_array(name: str, argument: str, x: Any) -> None:
 _FLOAT_PROMOTION: dict[tuple[str, tuple[Any, ...]], Any] = {}
 """``result_type(*dtypes)`` of all-floating ``dtypes``, by namespace name: the dtype queries
 (``isdtype``, ``result_type``) cost microseconds, tens on JAX, and every loss makes them, so
-they are cached (also :func:`is_dtype`)."""
+they are cached (also :func:`is_dtype`). Both caches are lock-free: a miss computes a pure
+function of its key, so threads racing on it store equal values."""
 
 _DTYPE_KINDS: dict[tuple[str, Any, Any], bool] = {}
 
@@ -253,6 +255,13 @@ def check_real_dtype(name: str, xp: ModuleType, argument: str, x: Any, *,
     if not is_dtype(xp, x.dtype, kinds):
         expected = "a boolean, integer or floating" if allow_bool else "an integer or floating"
         raise TypeError(f"{name}: {argument} must be {expected} array; got dtype {x.dtype}")
+
+
+def real_as(name: str, xp: ModuleType, argument: str, x: Any, dtype: Any) -> Any:
+    """``x`` (a real Python number, or a boolean, integer or floating array: labels, masks,
+    targets) cast to floating ``dtype``; ``TypeError`` for any other dtype (complex, string)."""
+    check_real_dtype(name, xp, argument, x, allow_bool=True)
+    return as_float(xp, x, dtype)
 
 
 def float_pair(name: str, input: Any, target: Any, reduction: str, sample_weight: Any = None,
@@ -645,7 +654,7 @@ def margin_scores(name: str, input: Any, target: Any, weight: Any, reduction: An
     num_classes = input.shape[-1]
     check_class_weight(name, weight, num_classes)
     check_weighting(name, xp, sample_weight, where)
-    scores = as_float(xp, xp.reshape(input, (-1, num_classes)), dtype)
+    scores = as_float(xp, input if input.ndim == 2 else xp.reshape(input, (1, -1)), dtype)
     return xp, scores, xp.reshape(target, (-1,)), as_float(xp, weight, dtype)
 
 
@@ -661,8 +670,9 @@ def multilabel_ids(name: str, input: Any, target: Any, reduction: Any, sample_we
     check_same_shape(name, input=input, target=target)
     check_reduction(name, reduction)
     check_weighting(name, xp, sample_weight, where)
-    scores = as_float(xp, xp.reshape(input, (-1, input.shape[-1])), dtype)
-    return xp, scores, xp.reshape(target, (-1, target.shape[-1]))
+    if input.ndim == 1:  # one sample
+        input, target = xp.reshape(input, (1, -1)), xp.reshape(target, (1, -1))
+    return xp, as_float(xp, input, dtype), target
 
 
 def multilabel_logits(name: str, input: Any, target: Any, weight: Any, reduction: Any,
@@ -679,7 +689,7 @@ def multilabel_logits(name: str, input: Any, target: Any, weight: Any, reduction
     check_reduction(name, reduction)
     check_class_weight(name, weight, input.shape[-1])
     check_weighting(name, xp, sample_weight, where)
-    return (xp, as_float(xp, input, dtype), as_float(xp, target, dtype),
+    return (xp, as_float(xp, input, dtype), real_as(name, xp, "target", target, dtype),
             as_float(xp, weight, dtype))
 
 
@@ -694,7 +704,7 @@ def ranking_triple(name: str, input1: Any, input2: Any, target: Any, reduction: 
     check_reduction(name, reduction)
     check_weighting(name, xp, sample_weight, where)
     return (xp, as_float(xp, input1, dtype), as_float(xp, input2, dtype),
-            as_float(xp, target, dtype))
+            real_as(name, xp, "target", target, dtype))
 
 
 # Embeddings
@@ -731,7 +741,7 @@ def labelled_pairs(name: str, input1: Any, input2: Any, target: Any, reduction: 
     xp, (input1, input2) = embedding_arrays(name, reduction, sample_weight, where, target,
                                             input1=input1, input2=input2)
     check_pair_target(name, target, input1)
-    return xp, input1, input2, as_float(xp, target, input1.dtype)
+    return xp, input1, input2, real_as(name, xp, "target", target, input1.dtype)
 
 
 def cosine_pairs(name: str, input1: Any, input2: Any, target: Any, reduction: Any,
@@ -747,7 +757,7 @@ def cosine_pairs(name: str, input1: Any, input2: Any, target: Any, reduction: An
     check_reduction(name, reduction)
     check_weighting(name, xp, sample_weight, where)
     return (xp, as_float(xp, input1, dtype), as_float(xp, input2, dtype),
-            as_float(xp, target, dtype))
+            real_as(name, xp, "target", target, dtype))
 
 
 def vector_pair(name: str, input: Any, target: Any, axis: Any, reduction: Any,
@@ -761,7 +771,7 @@ def vector_pair(name: str, input: Any, target: Any, axis: Any, reduction: Any,
     axis = normalize_axis(name, axis, input.ndim)
     check_reduction(name, reduction)
     check_weighting(name, xp, sample_weight, where)
-    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype), axis
+    return xp, as_float(xp, input, dtype), real_as(name, xp, "target", target, dtype), axis
 
 
 def labelled_embeddings(name: str, embeddings: Any, labels: Any, reduction: Any,
@@ -771,6 +781,7 @@ def labelled_embeddings(name: str, embeddings: Any, labels: Any, reduction: Any,
     check_array(name, "embeddings", embeddings)
     check_array(name, "labels", labels)
     dtype = float_dtype(name, xp, embeddings=embeddings)
+    check_index_dtype(name, xp, "labels", labels)
     check_ndim(name, "embeddings", embeddings, (2,))
     batch = embeddings.shape[0]
     if batch == 0:
@@ -845,7 +856,7 @@ def mask_pair(name: str, input: Any, target: Any, axis: Any, reduction: Any,
     check_reduction(name, reduction)
     check_weighting(name, xp, sample_weight, where)
     axes = sum_axes(name, axis, input.ndim)
-    return xp, as_float(xp, input, dtype), as_float(xp, target, dtype), axes
+    return xp, as_float(xp, input, dtype), real_as(name, xp, "target", target, dtype), axes
 
 
 def box_pairs(name: str, boxes1: Any, boxes2: Any, eps: Any, reduction: Any,
@@ -895,12 +906,13 @@ def static_lengths(name: str, argument: str, lengths: Any) -> tuple[int, ...] | 
 def length_array(name: str, xp: ModuleType, argument: str, lengths: Any,
                  static: tuple[int, ...] | None, batch: int, unbatched: bool,
                  device: Any) -> Array:
-    """The lengths as an int64 array of shape ``(batch,)``, after checking their shape and dtype."""
+    """The lengths as an array of shape ``(batch,)`` in the namespace's index dtype (int64, or
+    int32 on JAX without x64), after checking their shape and dtype."""
     if static is not None:
         if len(static) != batch:
             raise ValueError(f"{name}: {argument} must hold {batch} lengths (one per sample); "
                              f"got {len(static)}")
-        return xp.asarray(static, dtype=xp.int64, device=device)
+        return xp.asarray(static, dtype=index_dtype(xp), device=device)
     if not is_dtype(xp, lengths.dtype, "integral"):
         raise TypeError(f"{name}: {argument} must be an integer array or a tuple of ints; "
                         f"got dtype {lengths.dtype}")
@@ -908,7 +920,8 @@ def length_array(name: str, xp: ModuleType, argument: str, lengths: Any,
     if tuple(lengths.shape) not in (((), (1,)) if unbatched else ((batch,),)):
         raise ValueError(f"{name}: {argument} must have {expected}; "
                          f"got shape {tuple(lengths.shape)}")
-    return xp.astype(xp.reshape(lengths, (batch,)), xp.int64)
+    # -1: the batch size may be unknown (tf.function)
+    return xp.astype(xp.reshape(lengths, (-1,)), index_dtype(xp))
 
 
 class CTCInputs(NamedTuple):
@@ -1215,5 +1228,72 @@ def gaussian_inputs(name: str, input: Any, target: Any, var: Any, reduction: Any
         var = match_variance(name, xp, shape_of(input), var)
     check_reduction(name, reduction)
     check_weighting(name, xp, sample_weight, where)
-    return (xp, as_float(xp, input, dtype), as_float(xp, target, dtype),
+    return (xp, as_float(xp, input, dtype), real_as(name, xp, "target", target, dtype),
             as_float(xp, var, dtype))
+
+
+# Class ids: the one rule for an id outside [0, C)
+
+
+def _first_bad_id(values: Any, n_classes: int, ignore_index: int | None, blank: int | None,
+                  unread: Any) -> int | None:
+    """The first (row-major) invalid id of the NumPy ``values``, or ``None``: one min/max pass,
+    the full test only when that finds an id outside ``[0, n_classes)`` (or with a ``blank``)."""
+    if values.size == 0 or (blank is None and values.min() >= 0 and values.max() < n_classes):
+        return None
+    bad = (values < 0) | (values >= n_classes)
+    if blank is not None:
+        bad |= values == blank
+    if ignore_index is not None:
+        bad &= values != ignore_index
+    if unread is not None:
+        bad &= ~unread
+    positions = np.flatnonzero(bad)
+    return int(values.reshape(-1)[positions[0]]) if positions.size else None
+
+
+def class_ids(name: str, xp: ModuleType, argument: str, ids: Array, n_classes: int | None, *,
+              ignore_index: int | None = None, blank: int | None = None,
+              unread: Array | None = None, note: str = "",
+              kind: str = "class id") -> tuple[Array, Array | None]:
+    """Apply the rule for class ids outside ``[0, n_classes)``: ``(ids, bad)``.
+
+    An id outside ``[0, n_classes)`` (or equal to ``blank``) that is not ``ignore_index`` and not
+    at an ``unread`` position (padding past a list's end) never gives a finite loss. Where the
+    ids can be read now (:func:`omniloss._primitives.values_now`: NumPy, array-api-strict, CPU
+    arrays outside tracing) it raises ``ValueError`` naming the first one, and returns
+    ``(ids, None)``. Otherwise (tracers, graph tensors, accelerators, Dask) nothing is read: it
+    returns the ids with every invalid one replaced by 0 (a safe gather) and the boolean mask
+    ``bad`` of those positions, for :func:`nan_where` on the unreduced loss. CTC's lengths
+    follow the same rule (``kind="length"``, ``n_classes`` one above the largest length).
+    """
+    if n_classes is None:  # an unknown class count under tf.function: nothing to compare with
+        return ids, None
+    values = values_now(xp, ids)
+    if values is not None:
+        mask = None if unread is None else values_now(xp, unread)
+        if unread is None or mask is not None:
+            first = _first_bad_id(values, n_classes, ignore_index, blank, mask)
+            if first is not None:
+                allowed = f"[0, {n_classes})" + ("" if blank is None
+                                                 else f" or equal to blank={blank}")
+                ignored = "" if ignore_index is None else f" (ignore_index={ignore_index})"
+                raise ValueError(f"{name}: {argument} holds {kind} {first} outside "
+                                 f"{allowed}{ignored}{note}")
+            return ids, None
+    info = xp.iinfo(ids.dtype)
+    bad = ids >= n_classes if n_classes <= info.max else xp.zeros_like(ids, dtype=xp.bool)
+    if info.min < 0:
+        bad = bad | (ids < 0)
+    if blank is not None:
+        bad = bad | (ids == blank)
+    if ignore_index is not None and info.min <= ignore_index <= info.max:
+        bad = bad & (ids != ignore_index)
+    if unread is not None:
+        bad = bad & ~unread
+    return xp.where(bad, xp.zeros_like(ids), ids), bad
+
+
+def nan_where(xp: ModuleType, loss: Array, bad: Array | None) -> Array:
+    """The unreduced ``loss`` with NaN where ``bad`` (from :func:`class_ids`) holds."""
+    return loss if bad is None else xp.where(bad, math.nan, loss)

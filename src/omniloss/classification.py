@@ -9,12 +9,10 @@ as in ``torch.nn.functional.cross_entropy``. A 1-D input is one sample's class s
 ``(C,)`` form, whose class axis is 0.
 
 Class indices are gathered, never expanded to one-hot. An ignored id (``ignore_index``) is
-replaced by class 0 before the gather and masked after it. Any other id outside ``[0, C)``
-behaves as the backend's gather does (no host-side check, so everything traces): on torch any
-id outside ``[0, C)`` raises ``RuntimeError`` (``torch.gather``), as torch's own
-``cross_entropy`` does; elsewhere a negative id counts from the end, and an id ``>= C`` raises
-``IndexError`` on NumPy and array-api-strict and ``InvalidArgumentError`` on TensorFlow (CPU)
-and gives NaN on JAX.
+replaced by class 0 before the gather and masked after it; an ``ignore_index`` the ids' dtype
+cannot hold (-100 in uint8) matches nothing. Any other id outside ``[0, C)`` follows the one
+rule of :func:`omniloss._validation.class_ids` (README, "Errors"): ``ValueError`` where the ids
+can be read now, NaN at its position under tracing, never a finite number.
 
 Log-probabilities always come from ``log_softmax`` / ``log_sigmoid`` (never ``log(softmax(x))``),
 so logits of magnitude 1e4 give finite losses and gradients.
@@ -41,9 +39,11 @@ import math
 from types import ModuleType
 from typing import Any
 
+from omniloss._boundary import reads_arrays
 from omniloss._primitives import (
     checkpoint,
     clamp,
+    dim,
     fused,
     gather_classes,
     log_sigmoid,
@@ -63,12 +63,14 @@ from omniloss._validation import (
     check_positive,
     check_real,
     check_smoothing,
+    class_ids,
     class_scores,
     distillation_pair,
     distribution_axis,
     divergence_pair,
     float_pair,
     linear_scores,
+    nan_where,
     shape_of,
     weighted_pair,
     zero_one_pair,
@@ -109,7 +111,7 @@ _PER_POSITION = ("one value per position, the input's shape without the class ax
 def _along(xp: ModuleType, vector: Array, axis: int, ndim: int) -> Array:
     """A ``(C,)`` array reshaped to broadcast along ``axis`` of an ``ndim``-dimensional array."""
     shape = [1] * ndim
-    shape[axis] = vector.shape[0]
+    shape[axis] = -1
     return xp.reshape(vector, tuple(shape))
 
 
@@ -122,9 +124,12 @@ def _index_targets(xp: ModuleType, target: Array, weight: Array | None, ignore_i
 
     ``valid`` marks the non-ignored positions, ``safe`` is the target with ignored ids replaced
     by class 0 (always a valid gather), ``class_weight`` is ``weight[target]`` (1 without a
-    weight) and 0 where ignored: torch's divisor of ``"mean"`` is its sum.
+    weight) and 0 where ignored: torch's divisor of ``"mean"`` is its sum. An ``ignore_index``
+    the ids' dtype cannot hold (-100 in uint8) matches no id.
     """
-    valid = target != ignore_index
+    info = xp.iinfo(target.dtype)
+    valid = (target != ignore_index if info.min <= ignore_index <= info.max
+             else xp.ones_like(target, dtype=xp.bool))
     safe = xp.where(valid, target, 0)
     if weight is None:
         return valid, safe, xp.astype(valid, dtype)
@@ -147,7 +152,7 @@ def _index_nll(xp: ModuleType, scores: Array, valid: Array, safe: Array,
         picked = (picked - xp.squeeze(peak, axis=axis)) - xp.squeeze(log_total, axis=axis)
     loss = -picked if weight is None else -class_weight * picked
     if label_smoothing:
-        n_classes = scores.shape[axis]
+        n_classes = dim(xp, scores, axis, dtype=scores.dtype)
         shifted = scores - peak if from_logits else scores
         weighted = shifted if weight is None else shifted * _along(xp, weight, axis, scores.ndim)
         uniform = -xp.sum(weighted, axis=axis)
@@ -165,7 +170,7 @@ def _probability_nll(xp: ModuleType, log_probs: Array, target: Array, *, axis: i
     Smoothing mixes the target with the uniform distribution: ``t * (1 - eps) + eps / C``.
     """
     if label_smoothing:
-        n_classes = log_probs.shape[axis]
+        n_classes = dim(xp, log_probs, axis, dtype=log_probs.dtype)
         target = target * (1 - label_smoothing) + label_smoothing / n_classes
     product = log_probs * target
     if weight is not None:
@@ -191,6 +196,18 @@ def _index_cross_entropy(xp: ModuleType, logits: Array, target: Array, *, axis: 
     return _index_nll_loss(xp, logits, target, axis=axis, weight=weight,
                            ignore_index=ignore_index, label_smoothing=label_smoothing,
                            reduction=reduction, from_logits=True)
+
+
+def _index_kernel_loss(xp: ModuleType, kernel: Any, bad: Array | None, reduction: str,
+                       sample_weight: Array | None, where: Array | None, *, name: str,
+                       divisor: Any) -> Array:
+    """:func:`reduce_kernel` of a class-index kernel; with ``bad`` ids (from ``class_ids``, under
+    tracing) the kernel's unreduced loss, NaN there, reduced by :func:`reduce`."""
+    if bad is None:
+        return reduce_kernel(xp, kernel, reduction, sample_weight, where, name=name,
+                             divisor=divisor)
+    return reduce(xp, nan_where(xp, kernel("none"), bad), reduction, sample_weight, where,
+                  name=name, divisor=divisor())
 
 
 def _clipped_log_probabilities(xp: ModuleType, probabilities: Array, axis: int) -> Array:
@@ -241,6 +258,7 @@ def _kl_pointwise(xp: ModuleType, log_input: Array, target: Array, log_target: b
 # Cross-entropies
 
 
+@reads_arrays
 @weighting_args()
 def binary_cross_entropy(input: Array, target: Array, *, weight: Array | None = None,
                          reduction: str = "mean", sample_weight: Array | None = None,
@@ -308,6 +326,7 @@ def _floored_log1p_negative(xp: ModuleType, p: Array) -> Array:
     return clamp(xp, xp.where(below, logged, floor), min=_LOG_FLOOR)
 
 
+@reads_arrays
 @weighting_args()
 def binary_cross_entropy_with_logits(input: Array, target: Array, *,
                                      weight: Array | None = None,
@@ -362,6 +381,7 @@ def binary_cross_entropy_with_logits(input: Array, target: Array, *,
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args(_PER_POSITION)
 def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bool = True,
                   weight: Array | None = None, ignore_index: int = -100,
@@ -414,7 +434,8 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
     the kept examples, is ours with ``where``. With ``from_logits=False`` and class indices,
     keras's ``sparse_categorical_crossentropy`` clips before renormalising (this function
     renormalises first, as keras's ``categorical_crossentropy`` does), which differs once the
-    clip bites. optax returns NaN for an out-of-range label; here it is the backend's gather.
+    clip bites. optax returns NaN for an out-of-range label; here it is ``ValueError`` where the
+    ids can be read now and NaN under tracing (README, "Errors").
 
     Example:
         >>> import array_api_strict as xp
@@ -430,13 +451,17 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
     label_smoothing = check_smoothing(name, label_smoothing)
     from_logits = check_flag(name, "from_logits", from_logits)
     dtype = scores.dtype
+    bad = None
+    if is_index:
+        target, bad = class_ids(name, xp, "target", target, scores.shape[axis],
+                                ignore_index=ignore_index)
     if is_index and from_logits:
         kernel = fused(xp, "cross_entropy", _index_cross_entropy)
-        return reduce_kernel(
+        return _index_kernel_loss(
             xp, lambda how: kernel(xp, scores, target, axis=axis, weight=weight,
                                    ignore_index=ignore_index, label_smoothing=label_smoothing,
                                    reduction=how),
-            reduction, sample_weight, where, name=name,
+            bad, reduction, sample_weight, where, name=name,
             divisor=lambda: _index_targets(xp, target, weight, ignore_index, dtype)[2])
     log_probs = (log_softmax(xp, scores, axis=axis) if from_logits
                  else _clipped_log_probabilities(xp, scores, axis))
@@ -445,11 +470,13 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
                                 weight=weight, label_smoothing=label_smoothing)
         return reduce(xp, loss, reduction, sample_weight, where, name=name)
     valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, dtype)
-    loss = _index_nll(xp, log_probs, valid, safe, class_weight, axis=axis, weight=weight,
-                      label_smoothing=label_smoothing, from_logits=False)
+    loss = nan_where(xp, _index_nll(xp, log_probs, valid, safe, class_weight, axis=axis,
+                                    weight=weight, label_smoothing=label_smoothing,
+                                    from_logits=False), bad)
     return reduce(xp, loss, reduction, sample_weight, where, name=name, divisor=class_weight)
 
 
+@reads_arrays
 @weighting_args(_PER_POSITION)
 def nll_loss(input: Array, target: Array, *, axis: int = 1, weight: Array | None = None,
              ignore_index: int = -100, reduction: str = "mean",
@@ -483,14 +510,17 @@ def nll_loss(input: Array, target: Array, *, axis: int = 1, weight: Array | None
         name, input, target, axis, reduction, sample_weight, where, ignore_index=ignore_index,
         allow_probabilities=False, weight=weight)
     dtype = log_probs.dtype
+    target, bad = class_ids(name, xp, "target", target, log_probs.shape[axis],
+                            ignore_index=ignore_index)
     kernel = fused(xp, "nll_loss", _index_nll_loss)
-    return reduce_kernel(
+    return _index_kernel_loss(
         xp, lambda how: kernel(xp, log_probs, target, axis=axis, weight=weight,
                                ignore_index=ignore_index, reduction=how),
-        reduction, sample_weight, where, name=name,
+        bad, reduction, sample_weight, where, name=name,
         divisor=lambda: _index_targets(xp, target, weight, ignore_index, dtype)[2])
 
 
+@reads_arrays
 @weighting_args("one value per position: ``()``, ``(N,)`` or ``(N, d1, ..., dk)``, the "
                 "logits' shape without the class axis")
 def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
@@ -520,7 +550,9 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
         weight: optional per-class weights, shape ``(C,)``.
         ignore_index: class id whose positions contribute nothing (torch's ``None`` is -100).
         label_smoothing: ``eps`` in [0, 1].
-        chunk_size: rows per chunk; ``None`` computes the whole batch as one chunk.
+        chunk_size: rows per chunk; ``None`` computes the whole batch as one chunk, and so
+            does an unknown batch size (``tf.function`` with ``None`` for ``N``): the chunks
+            are a static loop.
 
     Defined by ``torch.nn.functional.linear_cross_entropy`` (torch 2.13, reference path
     ``options=None``; its chunked path, ``options=LinearCrossEntropyOptions(...)``, gives the
@@ -540,12 +572,13 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
      chunk_size) = linear_scores(name, input, linear_weight, target, linear_bias, weight,
                                  ignore_index, label_smoothing, chunk_size, reduction,
                                  sample_weight, where)
-    features, out_shape = input.shape[-1], shape_of(linear_weight)[:-1]
     batched = input.ndim == 2
     axis = 1 if batched else 0
     dtype = hidden.dtype
-    divisor = None  # torch's divisor of "mean": the class weights of the non-ignored targets
+    divisor = bad = None  # torch's divisor of "mean": the non-ignored targets' class weights
     if is_index:
+        target, bad = class_ids(name, xp, "target", target, projection.shape[0],
+                                ignore_index=ignore_index)
         valid, safe, divisor = _index_targets(xp, target, weight, ignore_index, dtype)
         labels = divisor
     else:
@@ -560,8 +593,13 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
             remaining = iter(options)
             chunk_bias = next(remaining) if bias is not None else None
             class_weights = next(remaining) if weight is not None else None
-            logits = xp.matmul(chunk, xp.matrix_transpose(xp.reshape(matrix, (-1, features))))
-            logits = xp.reshape(logits, (*chunk.shape[:-1], *out_shape))
+            if matrix.ndim == 2:
+                logits = xp.matmul(chunk, xp.matrix_transpose(matrix))
+            else:  # k-dimensional: (N, C * d1 * ... * dk) logits, then (N, C, d1, ..., dk)
+                flat = xp.reshape(matrix, (-1, dim(xp, matrix, -1)))
+                logits = xp.reshape(xp.matmul(chunk, xp.matrix_transpose(flat)),
+                                    (dim(xp, chunk, 0),
+                                     *(dim(xp, matrix, i) for i in range(matrix.ndim - 1))))
             if chunk_bias is not None:
                 logits = logits + chunk_bias
             if not is_index:
@@ -575,19 +613,22 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
         options = [x for x in (bias, weight) if x is not None]
         return checkpoint(xp, compute, part(hidden), projection, part(labels), *options)
 
+    # the chunks are a static loop: an unknown batch size (tf.function) is one chunk
     rows_total = input.shape[0] if batched else 0
     step = rows_total if chunk_size is None else chunk_size
-    if not batched or rows_total <= step:
+    if not batched or rows_total is None or rows_total <= step:
         loss = chunk_loss(None)
     else:
         loss = xp.concat([chunk_loss(slice(start, min(start + step, rows_total)))
                           for start in range(0, rows_total, step)], axis=0)
-    return reduce(xp, loss, reduction, sample_weight, where, name=name, divisor=divisor)
+    return reduce(xp, nan_where(xp, loss, bad), reduction, sample_weight, where, name=name,
+                  divisor=divisor)
 
 
 # Divergences
 
 
+@reads_arrays
 @weighting_args("the pointwise terms, the input's shape: a per-sample weight of a 2-D input "
                 "is ``(N, 1)``", reductions=_KL_REDUCTIONS)
 def kl_div(input: Array, target: Array, *, log_target: bool = False,
@@ -633,6 +674,7 @@ def kl_div(input: Array, target: Array, *, log_target: bool = False,
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args("one value per distribution, the input's shape without ``axis``")
 def js_divergence(input: Array, target: Array, *, axis: int = -1,
                   reduction: str = "mean", sample_weight: Array | None = None,
@@ -670,6 +712,7 @@ def js_divergence(input: Array, target: Array, *, axis: int = -1,
 # Focal and polynomial losses
 
 
+@reads_arrays
 @weighting_args()
 def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamma: float = 2.0,
                        reduction: str = "mean", sample_weight: Array | None = None,
@@ -732,6 +775,7 @@ def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamm
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args(_PER_POSITION)
 def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
                        alpha: float | Array | None = None, gamma: float = 2.0,
@@ -800,6 +844,8 @@ def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
         if alpha is not None and alpha_array is None:
             loss = alpha * loss
         return reduce(xp, loss, reduction, sample_weight, where, name=name)
+    target, bad = class_ids(name, xp, "target", target, scores.shape[axis],
+                            ignore_index=ignore_index)
     valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, dtype)
     picked = gather_classes(xp, log_probs, safe, axis=axis)
     log_one_minus, below_one = _log1mexp(xp, picked)
@@ -808,10 +854,11 @@ def softmax_focal_loss(input: Array, target: Array, *, axis: int = 1,
         loss = loss * take_classes(xp, alpha_array, safe)
     elif alpha is not None:
         loss = alpha * loss
-    loss = xp.where(valid, loss, xp.zeros_like(loss))
+    loss = nan_where(xp, xp.where(valid, loss, xp.zeros_like(loss)), bad)
     return reduce(xp, loss, reduction, sample_weight, where, name=name, divisor=class_weight)
 
 
+@reads_arrays
 @weighting_args(_PER_POSITION)
 def poly1_cross_entropy(input: Array, target: Array, *, axis: int = 1, epsilon: float = 2.0,
                         reduction: str = "mean", sample_weight: Array | None = None,
@@ -848,14 +895,16 @@ def poly1_cross_entropy(input: Array, target: Array, *, axis: int = 1, epsilon: 
     epsilon = check_real(name, "epsilon", epsilon)
     log_probs = log_softmax(xp, scores, axis=axis)
     if is_index:
+        target, bad = class_ids(name, xp, "target", target, scores.shape[axis])
         picked = gather_classes(xp, log_probs, target, axis=axis)
-        loss = -picked - epsilon * xp.expm1(picked)
+        loss = nan_where(xp, -picked - epsilon * xp.expm1(picked), bad)
     else:
         labels = as_float(xp, target, dtype)
         loss = -xp.sum(labels * (log_probs + epsilon * xp.expm1(log_probs)), axis=axis)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args("the pointwise terms, the input's shape: a per-sample weight of a 2-D input "
                 "is ``(N, 1)``", reductions=("batchmean", "mean", "sum", "none"))
 def distillation_loss(input: Array, teacher: Array, *, temperature: float = 1.0, axis: int = 1,
@@ -899,6 +948,7 @@ def distillation_loss(input: Array, teacher: Array, *, temperature: float = 1.0,
 # Losses on labels and margins
 
 
+@reads_arrays
 @weighting_args("one value per position: the input's shape without ``axis`` (multi-class) "
                 "or the input's shape (binary)")
 def zero_one_loss(input: Array, target: Array, *, axis: int = 1,
@@ -939,11 +989,19 @@ def zero_one_loss(input: Array, target: Array, *, axis: int = 1,
                                                    sample_weight, where)
     if classes_at is None:  # binary labels of the input's shape
         wrong = xp.where(labels > 0, scores <= 0, scores >= 0)
+        unknown = xp.isnan(scores)
     else:
-        wrong = xp.argmax(scores, axis=classes_at) != labels
-    return reduce(xp, xp.astype(wrong, scores.dtype), reduction, sample_weight, where, name=name)
+        labels, bad = class_ids(name, xp, "target", labels, scores.shape[classes_at])
+        predicted = xp.argmax(scores, axis=classes_at)
+        wrong = predicted != xp.astype(labels, predicted.dtype)
+        unknown = xp.any(xp.isnan(scores), axis=classes_at)
+        if bad is not None:
+            unknown = unknown | bad
+    loss = xp.where(unknown, math.nan, xp.astype(wrong, scores.dtype))
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args()
 def exponential_loss(input: Array, target: Array, *, reduction: str = "mean",
                      sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -969,6 +1027,7 @@ def exponential_loss(input: Array, target: Array, *, reduction: str = "mean",
     return reduce(xp, xp.exp(-y * f), reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args()
 def logistic_loss(input: Array, target: Array, *, reduction: str = "mean",
                   sample_weight: Array | None = None, where: Array | None = None) -> Array:

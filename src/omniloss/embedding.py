@@ -21,11 +21,13 @@ import math
 from types import ModuleType
 from typing import Any
 
+from omniloss._boundary import reads_arrays
 from omniloss._primitives import (
     arange_like,
+    binary_scale,
     clamp,
     class_mask,
-    fused,
+    dim,
     gather_classes,
     log_softmax,
     split_maximum,
@@ -33,18 +35,20 @@ from omniloss._primitives import (
     sqrt_zero_safe,
     stop_gradient,
 )
-from omniloss._reduction import reduce, reduce_kernel, weighting_args
+from omniloss._reduction import reduce, weighting_args
 from omniloss._validation import (
     angular_margin,
     check_choice,
     check_flag,
     check_positive,
     check_real,
+    class_ids,
     cosine_pairs,
     cosine_scores,
     embedding_arrays,
     labelled_embeddings,
     labelled_pairs,
+    nan_where,
     vector_pair,
 )
 
@@ -69,21 +73,31 @@ _ARCFACE_CLAMP = 1e-7
 
 
 def _p_norm(xp: ModuleType, x: Array, p: float) -> Array:
-    """``||x||_p`` over the last axis with torch's gradient (0 where ``x`` is the zero vector)."""
-    if p == 2:
-        return sqrt_zero_safe(xp, xp.sum(x * x, axis=-1))
+    """``||x||_p`` over the last axis with torch's gradient (0 where ``x`` is the zero vector).
+
+    For ``1 < p < inf``, ``s * ||x / s||_p`` with ``s`` a power of two near ``max |x|``
+    (:func:`~omniloss._primitives.binary_scale`): the powers never overflow or underflow (torch's
+    norm is ``inf`` for float32 differences near 1e20), and the numbers are otherwise unchanged.
+    """
     magnitude = x * xp.sign(x)
     if p == math.inf:
         return xp.max(magnitude, axis=-1)
     if p == 1:
         return xp.sum(magnitude, axis=-1)
+    scale = binary_scale(xp, x, axis=-1, keepdims=True)
+    x = x / scale
+    scale = xp.squeeze(scale, axis=-1)
+    if p == 2:
+        return scale * sqrt_zero_safe(xp, xp.sum(x * x, axis=-1))
+    magnitude = x * xp.sign(x)
     nonzero = magnitude > 0
     powered = xp.where(nonzero, xp.where(nonzero, magnitude, 1.0) ** p, 0.0)
     total = xp.sum(powered, axis=-1)
     positive = total > 0
-    return xp.where(positive, xp.where(positive, total, 1.0) ** (1.0 / p), 0.0)
+    return scale * xp.where(positive, xp.where(positive, total, 1.0) ** (1.0 / p), 0.0)
 
 
+@reads_arrays
 @weighting_args("one value per triplet, the embeddings' shape without the last (feature) "
                 "axis: ``(N,)`` for ``(N, D)`` embeddings")
 def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, *, margin: float = 1.0,
@@ -97,7 +111,10 @@ def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, *, marg
     distance is ``min(d(anchor, negative), d(positive, negative))`` (Balntas et al. 2016), its
     gradient split evenly on a tie as ``torch.min``. At the margin the gradient flows (torch's
     ``clamp_min``), and where a difference is the zero vector its norm has gradient 0 (torch's
-    norm).
+    norm). The norms are taken of the differences divided by a power of two near their largest
+    entry, so float32 differences near 1e20 or beyond give their distances; torch's norms
+    overflow to ``inf`` there and its loss is NaN (so torch's fused ``F.triplet_margin_loss`` is
+    not used; everywhere else the numbers are torch's).
 
     Args:
         anchor: embeddings ``(N, D)``, ``(D,)`` or ``(..., D)``.
@@ -125,24 +142,15 @@ def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, *, marg
     xp, (anchor, positive, negative) = embedding_arrays(
         name, reduction, sample_weight, where, anchor=anchor, positive=positive,
         negative=negative)
-    kernel = fused(xp, name, _triplet_margin_loss)
-    return reduce_kernel(
-        xp, lambda how: kernel(xp, anchor, positive, negative, margin=margin, p=p, eps=eps,
-                               swap=swap, reduction=how),
-        reduction, sample_weight, where, name=name)
-
-
-def _triplet_margin_loss(xp: ModuleType, anchor: Array, positive: Array, negative: Array, *,
-                         margin: float, p: float, eps: float, swap: bool,
-                         reduction: str) -> Array:
-    """torch's ``triplet_margin_loss`` of validated embeddings of one shape and dtype."""
     to_positive = _p_norm(xp, anchor - positive + eps, p)
     to_negative = _p_norm(xp, anchor - negative + eps, p)
     if swap:
         to_negative = split_minimum(xp, to_negative, _p_norm(xp, positive - negative + eps, p))
-    return reduce(xp, clamp(xp, margin + to_positive - to_negative, min=0.0), reduction)
+    loss = clamp(xp, margin + to_positive - to_negative, min=0.0)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args("one value per pair, shape ``(N,)`` (0-d for one pair of ``(D,)`` inputs)")
 def cosine_embedding_loss(input1: Array, input2: Array, target: Array, *, margin: float = 0.0,
                           reduction: str = "mean", sample_weight: Array | None = None,
@@ -151,8 +159,10 @@ def cosine_embedding_loss(input1: Array, input2: Array, target: Array, *, margin
 
     ``cos = sum(x1 * x2) / sqrt((sum(x1**2) + 1e-12) * (sum(x2**2) + 1e-12))`` over the feature
     axis, with torch's ``1e-12`` inside each squared norm: a zero vector has cosine 0 and finite
-    gradients. Labels other than 1 and -1 give 0. At ``cos == margin`` (``y == -1``) the gradient
-    flows, as torch's ``clamp_min``.
+    gradients. Each vector is first divided by a power of two ``s >= 1`` near its largest entry
+    (and ``1e-12`` by ``s**2``, the same function exactly), so float32 entries near 1e30 give
+    their cosine, where torch's squares overflow to NaN. Labels other than 1 and -1 give 0. At
+    ``cos == margin`` (``y == -1``) the gradient flows, as torch's ``clamp_min``.
 
     Args:
         input1: embeddings ``(N, D)``, or ``(D,)`` for one pair.
@@ -173,9 +183,14 @@ def cosine_embedding_loss(input1: Array, input2: Array, target: Array, *, margin
     margin = check_real(name, "margin", margin)
     xp, input1, input2, target = cosine_pairs(name, input1, input2, target, reduction,
                                               sample_weight, where)
+    # each vector divided by a power of two s >= 1 near its largest entry, 1e-12 by s**2
+    scale1 = binary_scale(xp, input1, axis=-1, keepdims=True, at_least_one=True)
+    scale2 = binary_scale(xp, input2, axis=-1, keepdims=True, at_least_one=True)
+    input1, input2 = input1 / scale1, input2 / scale2
+    scale1, scale2 = xp.squeeze(scale1, axis=-1), xp.squeeze(scale2, axis=-1)
     product = xp.sum(input1 * input2, axis=-1)
-    squared1 = xp.sum(input1 * input1, axis=-1) + _COSINE_EMBEDDING_EPS
-    squared2 = xp.sum(input2 * input2, axis=-1) + _COSINE_EMBEDDING_EPS
+    squared1 = xp.sum(input1 * input1, axis=-1) + _COSINE_EMBEDDING_EPS / scale1 / scale1
+    squared2 = xp.sum(input2 * input2, axis=-1) + _COSINE_EMBEDDING_EPS / scale2 / scale2
     cosine = product / xp.sqrt(squared1 * squared2)
     similar = xp.where(target == 1.0, 1.0 - cosine, 0.0)
     dissimilar = xp.where(target == -1.0, clamp(xp, cosine - margin, min=0.0), 0.0)
@@ -186,15 +201,20 @@ def _keras_unit(xp: ModuleType, x: Array, axis: int) -> Array:
     """``x / max(||x||, 1e-7)`` as Keras's ``normalize``: ``x * min(rsqrt(sum(x**2)), 1e7)``.
 
     Below the floor the scale is the constant ``1e7`` (no gradient through the norm), and a tie
-    sends the gradient through the norm, as ``tf.minimum``.
+    sends the gradient through the norm, as ``tf.minimum``. The norm is taken of ``x`` divided by
+    a power of two near its largest entry, so it neither overflows (keras's ``sum(x**2)`` is
+    ``inf`` for float32 entries near 1e20, and the cosine 0) nor underflows.
     """
-    squared = xp.sum(x * x, axis=axis, keepdims=True)
+    scale = binary_scale(xp, x, axis=axis, keepdims=True)  # ||x|| = scale * ||x / scale||
+    scaled = x / scale
+    squared = xp.sum(scaled * scaled, axis=axis, keepdims=True)
     nonzero = squared > 0
-    inverse = 1.0 / xp.sqrt(xp.where(nonzero, squared, 1.0))
+    root = xp.sqrt(xp.where(nonzero, squared, 1.0))
     cap = 1.0 / _KERAS_EPSILON
-    return x * xp.where(nonzero & (inverse <= cap), inverse, cap)
+    return xp.where(nonzero & (1.0 / (root * scale) <= cap), scaled / root, x * cap)
 
 
+@reads_arrays
 @weighting_args("one value per sample, ``input``'s shape without ``axis``: a per-sample "
                 "weight ``(N,)`` of an ``(N, D)`` input")
 def cosine_similarity_loss(input: Array, target: Array, *, axis: int = -1,
@@ -227,6 +247,7 @@ def cosine_similarity_loss(input: Array, target: Array, *, axis: int = -1,
     return reduce(xp, -similarity, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args("one value per pair, the inputs' shape without the last (feature) axis: "
                 "``(N,)`` for ``(N, D)`` inputs")
 def contrastive_loss(input1: Array, input2: Array, target: Array, *, margin: float = 1.0,
@@ -275,6 +296,7 @@ def contrastive_loss(input1: Array, input2: Array, target: Array, *, margin: flo
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args("one value per anchor, shape ``(B,)``: the weights align with ``embeddings``' "
                 'axis 0; ``"mean"`` divides by the weighted number of positive pairs, '
                 "``sum_i w[i] * P[i]``")
@@ -319,7 +341,7 @@ def ntxent_loss(embeddings: Array, labels: Array, *, temperature: float = 0.07,
     name = "ntxent_loss"
     temperature = check_positive(name, "temperature", temperature)
     xp, embeddings = labelled_embeddings(name, embeddings, labels, reduction, sample_weight, where)
-    batch, dtype = embeddings.shape[0], embeddings.dtype
+    batch, dtype = dim(xp, embeddings, 0), embeddings.dtype
     squared = xp.sum(embeddings * embeddings, axis=1, keepdims=True)
     floor = float(xp.finfo(dtype).eps)
     unit = embeddings / xp.sqrt(split_maximum(xp, squared, floor))
@@ -363,6 +385,7 @@ def _angular_target(xp: ModuleType, cosine: Array, margin: float, kind: str) -> 
     return (1.0 - 2.0 * parity) * chebyshev - 2.0 * interval
 
 
+@reads_arrays
 @weighting_args("one value per sample, shape ``(N,)``")
 def margin_softmax_loss(cosine: Array, target: Array, *, scale: float = 64.0,
                         margin: float = 0.5, kind: str = "arcface",
@@ -413,8 +436,10 @@ def margin_softmax_loss(cosine: Array, target: Array, *, scale: float = 64.0,
     scale = check_positive(name, "scale", scale)
     margin = angular_margin(name, margin, kind)
     xp, cosine = cosine_scores(name, cosine, target, reduction, sample_weight, where)
+    target, bad = class_ids(name, xp, "target", target, cosine.shape[1])
     target_cosine = _angular_target(xp, gather_classes(xp, cosine, target, axis=1), margin, kind)
-    is_target = class_mask(xp, target, cosine.shape[1], axis=1)
+    is_target = class_mask(xp, target, dim(xp, cosine, 1), axis=1)
     logits = scale * xp.where(is_target, xp.expand_dims(target_cosine, axis=1), cosine)
     log_probability = gather_classes(xp, log_softmax(xp, logits, axis=1), target, axis=1)
-    return reduce(xp, -log_probability, reduction, sample_weight, where, name=name)
+    return reduce(xp, nan_where(xp, -log_probability, bad), reduction, sample_weight, where,
+                  name=name)

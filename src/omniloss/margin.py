@@ -16,21 +16,26 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from omniloss._boundary import reads_arrays
 from omniloss._primitives import (
     clamp,
     class_mask,
+    dim,
     gather_classes,
     log_sigmoid,
+    take_along_axis,
     take_classes,
 )
 from omniloss._reduction import reduce, weighting_args
 from omniloss._validation import (
     check_choice,
     check_real,
+    class_ids,
     float_pair,
     margin_scores,
     multilabel_ids,
     multilabel_logits,
+    nan_where,
     normalize_axis,
     ranking_triple,
     shape_of,
@@ -61,6 +66,7 @@ def _hinge_margin(name: str, input: Array, target: Array, reduction: str,
     return xp, xp.where(violation >= 0, violation, 0.0)
 
 
+@reads_arrays
 @weighting_args()
 def hinge_loss(input: Array, target: Array, *, reduction: str = "mean",
                sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -95,6 +101,7 @@ def hinge_loss(input: Array, target: Array, *, reduction: str = "mean",
     return reduce(xp, margin, reduction, sample_weight, where, name="hinge_loss")
 
 
+@reads_arrays
 @weighting_args()
 def squared_hinge_loss(input: Array, target: Array, *, reduction: str = "mean",
                        sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -121,6 +128,7 @@ def squared_hinge_loss(input: Array, target: Array, *, reduction: str = "mean",
     return reduce(xp, margin * margin, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args("one value per sample, ``input``'s shape without ``axis``: a per-sample "
                 "weight ``(N,)`` of an ``(N, C)`` input")
 def categorical_hinge_loss(input: Array, target: Array, *, axis: int = -1,
@@ -156,6 +164,7 @@ def categorical_hinge_loss(input: Array, target: Array, *, axis: int = -1,
                   name=name)
 
 
+@reads_arrays
 @weighting_args()
 def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0,
                          reduction: str = "mean",
@@ -187,6 +196,7 @@ def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0,
     return reduce(xp, push + pull, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args()
 def soft_margin_loss(input: Array, target: Array, *, reduction: str = "mean",
                      sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -223,6 +233,7 @@ def _per_sample(xp: ModuleType, loss: Array, single: tuple[int | None, ...] | No
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args("one value per sample, shape ``(N,)`` (``target``'s shape for a 1-D "
                 "``input``)")
 def multi_margin_loss(input: Array, target: Array, *, p: int = 1, margin: float = 1.0,
@@ -262,20 +273,23 @@ def multi_margin_loss(input: Array, target: Array, *, p: int = 1, margin: float 
     margin = check_real(name, "margin", margin)
     xp, scores, classes, weight = margin_scores(name, input, target, weight, reduction,
                                                 sample_weight, where)
-    num_classes = scores.shape[-1]
+    num_classes = dim(xp, scores, -1)
+    classes, bad = class_ids(name, xp, "target", classes, scores.shape[-1])
     true_score = gather_classes(xp, scores, classes, axis=1)
     violation = margin - xp.expand_dims(true_score, axis=1) + scores
     hinge = xp.where(violation > 0, violation, 0.0)
     if p == 2:
         hinge = hinge * hinge
     others = ~class_mask(xp, classes, num_classes, axis=1)
-    loss = xp.sum(xp.where(others, hinge, 0.0), axis=1) / num_classes
+    loss = xp.sum(xp.where(others, hinge, 0.0), axis=1) / dim(xp, scores, -1, dtype=hinge.dtype)
     if weight is not None:
         loss = loss * take_classes(xp, weight, classes)
+    loss = nan_where(xp, loss, bad)
     single = shape_of(target) if input.ndim == 1 else None
     return _per_sample(xp, loss, single, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args("one value per sample, shape ``(N,)`` (0-d for a 1-D ``input``)")
 def multilabel_margin_loss(input: Array, target: Array, *, reduction: str = "mean",
                            sample_weight: Array | None = None,
@@ -287,8 +301,9 @@ def multilabel_margin_loss(input: Array, target: Array, *, reduction: str = "mea
         loss = sum_{j in Y} sum_{i not in Y} max(0, 1 - (x[j] - x[i])) / C
 
     ``target`` has ``input``'s shape and lists the true class ids, padded with -1: the first
-    negative entry ends the list (as in torch, a class listed twice counts twice). The list is
-    read without data-dependent shapes: a cumulative count of negative entries marks the valid
+    -1 ends the list (as in torch, a class listed twice counts twice); an id below -1 or ``>= C``
+    in the list is invalid (see the README's "Errors"). The list is read without
+    data-dependent shapes: a cumulative count of -1 entries marks the valid
     positions, and membership in ``Y`` comes from comparing ids, so the work is ``C x C`` per
     sample. Terms exactly at the margin have gradient 0, as in torch.
 
@@ -308,21 +323,26 @@ def multilabel_margin_loss(input: Array, target: Array, *, reduction: str = "mea
     """
     name = "multilabel_margin_loss"
     xp, scores, ids = multilabel_ids(name, input, target, reduction, sample_weight, where)
-    num_classes = scores.shape[-1]
-    ended = xp.cumulative_sum(xp.astype(ids < 0, xp.int32), axis=1)
+    num_classes = dim(xp, scores, -1)
+    ended = xp.cumulative_sum(xp.astype(ids == -1, xp.int32), axis=1)
     listed = ended == 0
+    ids, bad = class_ids(name, xp, "target", ids, scores.shape[-1], unread=~listed,
+                         note="; -1 ends a row's list")
     ids = xp.where(listed, ids, xp.zeros_like(ids))
     member = class_mask(xp, ids, num_classes, axis=2) & xp.expand_dims(listed, axis=2)
     is_true = xp.any(member, axis=1)
-    true_scores = xp.take_along_axis(scores, ids, axis=1)
+    true_scores = take_along_axis(xp, scores, ids, axis=1)
     violation = 1.0 - xp.expand_dims(true_scores, axis=2) + xp.expand_dims(scores, axis=1)
     counted = (xp.expand_dims(listed, axis=2) & xp.expand_dims(~is_true, axis=1)
                & (violation > 0))
-    loss = xp.sum(xp.where(counted, violation, 0.0), axis=(1, 2)) / num_classes
+    loss = (xp.sum(xp.where(counted, violation, 0.0), axis=(1, 2))
+            / dim(xp, scores, -1, dtype=violation.dtype))
+    loss = nan_where(xp, loss, None if bad is None else xp.any(bad, axis=1))
     single = () if input.ndim == 1 else None
     return _per_sample(xp, loss, single, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args("one value per sample, ``input``'s shape without the last (class) axis")
 def multilabel_soft_margin_loss(input: Array, target: Array, *, weight: Array | None = None,
                                 reduction: str = "mean", sample_weight: Array | None = None,
@@ -355,10 +375,11 @@ def multilabel_soft_margin_loss(input: Array, target: Array, *, weight: Array | 
     loss = -(target * log_sigmoid(xp, input) + (1.0 - target) * log_sigmoid(xp, -input))
     if weight is not None:
         loss = loss * weight
-    return reduce(xp, xp.sum(loss, axis=-1) / input.shape[-1], reduction, sample_weight, where,
-                  name=name)
+    return reduce(xp, xp.sum(loss, axis=-1) / dim(xp, input, -1, dtype=loss.dtype), reduction,
+                  sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args()
 def margin_ranking_loss(input1: Array, input2: Array, target: Array, *, margin: float = 0.0,
                         reduction: str = "mean", sample_weight: Array | None = None,

@@ -16,9 +16,18 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from omniloss._primitives import clamp, fold, logsumexp, stop_gradient
+from omniloss._boundary import reads_arrays
+from omniloss._primitives import (
+    clamp,
+    dim,
+    fold,
+    logsumexp,
+    stop_gradient,
+    take_along_axis,
+    take_classes,
+)
 from omniloss._reduction import reduce, weighting_args
-from omniloss._validation import ctc_inputs
+from omniloss._validation import class_ids, ctc_inputs, nan_where
 
 Array = Any
 
@@ -35,13 +44,13 @@ def _padded_targets(xp: ModuleType, targets: Array, target_lengths: Array,
     length of the rows before it; positions past the end are clamped to the last label (they lie
     beyond ``target_lengths[n]`` and are never read by the recursion).
     """
-    batch, total = target_lengths.shape[0], targets.shape[0]
+    total = targets.shape[0]
     offsets = xp.cumulative_sum(target_lengths) - target_lengths
     positions = (xp.expand_dims(offsets, axis=1)
-                 + xp.expand_dims(xp.arange(max_length, dtype=xp.int64, device=device), axis=0))
+                 + xp.expand_dims(xp.arange(max_length, dtype=offsets.dtype, device=device),
+                                  axis=0))
     positions = xp.clip(positions, 0, max(total - 1, 0))
-    gathered = xp.take(targets, xp.reshape(positions, (-1,)), axis=0)
-    return xp.reshape(gathered, (batch, max_length))
+    return take_classes(xp, targets, positions)
 
 
 def _advance(xp: ModuleType, alpha: Array, emission: Array, active: Array, skip: Array,
@@ -62,6 +71,7 @@ def _advance(xp: ModuleType, alpha: Array, emission: Array, active: Array, skip:
     return xp.where(xp.expand_dims(active, axis=1), advanced, alpha)
 
 
+@reads_arrays
 @weighting_args("one value per sequence, shape ``(N,)``, ``()`` unbatched; for "
                 '``"mean"`` they weigh each sequence\'s loss divided by its target length: '
                 "``sum(w * m * loss / max(target_lengths, 1)) / sum(w * m)``")
@@ -101,7 +111,8 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
             floating.
         targets: integer labels, padded ``(N, S)`` (only the first ``target_lengths[n]`` of row
             ``n`` are read), or all targets concatenated in 1-D (``(sum(target_lengths),)``). For
-            ``(T, C)`` input, ``(S,)`` or ``(1, S)``. Labels must not be ``blank``.
+            ``(T, C)`` input, ``(S,)`` or ``(1, S)``. Labels lie in ``[0, C)`` and are not
+            ``blank``.
         input_lengths: frames per sample, ``<= T``: an integer array of shape ``(N,)`` (``()``
             or ``(1,)`` unbatched), or a tuple/list of ``N`` ints (an int when unbatched).
         target_lengths: labels per sample, ``<= S``: same forms as ``input_lengths``.
@@ -110,19 +121,19 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
 
     Defined by ``torch.nn.functional.ctc_loss``, values and gradients, except:
 
-    * Length values are data, so they are checked (``0 <= input_lengths <= T``, ``0 <=
-      target_lengths <= S``, concatenated lengths summing to the size of ``targets``) only when
-      given as Python ints; torch raises on violations. As arrays, an input length above ``T``
-      counts as ``T``, a target length above ``S`` (padded) or above ``T`` (concatenated) gives
-      ``inf``, and negative lengths or labels outside ``[0, C)`` are undefined.
+    * Lengths and labels follow the class-id rule (README, "Errors"): ``ValueError`` where the
+      arrays can be read now (torch raises too), a NaN loss for the sequence under tracing, for
+      a length outside ``0 <= input_lengths <= T``, ``0 <= target_lengths <= S`` (the number of
+      concatenated targets), or a label outside ``[0, C)`` or equal to ``blank`` within its
+      target's length. Concatenated lengths summing to the size of ``targets`` are checked only
+      when given as Python ints; as arrays, a target length above ``T`` gives ``inf``.
     * An empty batch or ``T = 0`` is accepted (torch raises); float targets are refused (torch
       takes them).
     * A ``-inf`` log-probability (a masked class) on an active frame gets a zero gradient;
       torch's is NaN there (``exp(-inf) - exp(-inf + inf)``). One so large that ``exp``
       overflows (not a log-probability) gets NaN; torch's is ``inf``.
-    * With a blank inside a target (invalid for torch, not checked), the values agree but
-      torch's gradient on the last frame is not the derivative of its value (its backward
-      assumes the last two extended labels differ).
+    * A blank inside a target is refused (torch documents it as invalid but does not check;
+      its gradient then is not the derivative of its value).
     * Unreachable states hold the finite floor ``finfo.min / 4`` rather than ``-inf`` and a loss
       above ``finfo.max / 8`` counts as impossible: no effect in float32/64, but a float16 loss
       above 8188 reads as ``inf``.
@@ -144,26 +155,39 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
     (xp, log_probs, targets, input_lengths, target_lengths, blank, zero_infinity, unbatched,
      max_length, device) = ctc_inputs(_NAME, log_probs, targets, input_lengths, target_lengths,
                                       blank, zero_infinity, reduction, sample_weight, where)
-    steps, batch, dtype = log_probs.shape[0], log_probs.shape[1], log_probs.dtype
+    steps, batch, dtype = dim(xp, log_probs, 0), dim(xp, log_probs, 1), log_probs.dtype
+    if max_length is None:  # padded targets of unknown length S (tf.function)
+        max_length = dim(xp, targets, 1)
+    # lengths follow the class-id rule: 0 <= input_lengths <= T, 0 <= target_lengths <= S (the
+    # number of concatenated targets)
+    frames, labels = log_probs.shape[0], targets.shape[-1]
+    input_lengths, bad_inputs = class_ids(_NAME, xp, "input_lengths", input_lengths,
+                                          None if frames is None else frames + 1, kind="length")
+    target_lengths, bad_lengths = class_ids(_NAME, xp, "target_lengths", target_lengths,
+                                            None if labels is None else labels + 1,
+                                            kind="length")
     if targets.ndim == 1:  # concatenated
         targets = _padded_targets(xp, targets, target_lengths, max_length, device)
+    past_end = (xp.expand_dims(xp.arange(max_length, dtype=target_lengths.dtype, device=device),
+                               axis=0) >= xp.expand_dims(target_lengths, axis=1))
+    targets, bad = class_ids(_NAME, xp, "targets", targets, log_probs.shape[2], blank=blank,
+                             unread=past_end)
 
     states = 2 * max_length + 1
     blanks = xp.full((batch, max_length), blank, dtype=targets.dtype, device=device)
     extended = xp.reshape(xp.stack([blanks, targets], axis=2), (batch, 2 * max_length))
     extended = xp.concat(
         [extended, xp.full((batch, 1), blank, dtype=targets.dtype, device=device)], axis=1)
-    skip = xp.zeros((batch, min(2, states)), dtype=xp.bool, device=device)
-    if states > 2:
-        skip = xp.concat([skip, extended[:, 2:] != extended[:, :-2]], axis=1)
+    # y'_s != y'_{s-2}, False for s < 2 (compared with itself)
+    skip = extended != xp.concat([extended[:, :2], extended[:, :-2]], axis=1)
     # The log-probability of an unreachable state: finite (see _advance), far below any real
     # one, and twice it still finite.
     floor = float(xp.finfo(dtype).min) / 4
-    emissions = xp.take_along_axis(
-        log_probs, xp.broadcast_to(xp.expand_dims(extended, axis=0), (steps, batch, states)),
-        axis=2)
+    emissions = take_along_axis(
+        xp, log_probs,
+        xp.broadcast_to(xp.expand_dims(extended, axis=0), (steps, batch, states)), axis=2)
     emissions = clamp(xp, emissions, min=floor)
-    frames = xp.arange(steps, dtype=xp.int64, device=device)
+    frames = xp.arange(steps, dtype=input_lengths.dtype, device=device)
     active = xp.expand_dims(frames, axis=1) < xp.expand_dims(input_lengths, axis=0)
     unreached = xp.full((batch, 2), floor, dtype=dtype, device=device)
 
@@ -176,8 +200,8 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
 
     lengths = xp.clip(target_lengths, 0, max_length)
     last = xp.expand_dims(2 * lengths, axis=1)
-    end_blank = xp.take_along_axis(alpha, last, axis=1)[:, 0]
-    end_label = xp.take_along_axis(alpha, xp.clip(last - 1, 0, None), axis=1)[:, 0]
+    end_blank = take_along_axis(xp, alpha, last, axis=1)[:, 0]
+    end_label = take_along_axis(xp, alpha, xp.clip(last - 1, 0, None), axis=1)[:, 0]
     end_label = xp.where(lengths > 0, end_label, floor)
     nll = -logsumexp(xp, xp.stack([end_blank, end_label], axis=1), axis=1)
     impossible = (nll > -floor / 2) | (target_lengths > max_length)
@@ -194,6 +218,8 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
                                 frame_weight)
     correction = xp.sum(xp.sum(gradient_only, axis=2) * frame_weight, axis=0)
     loss = xp.where(impossible, 0.0 if zero_infinity else math.inf, nll + correction)
+    loss = nan_where(xp, loss, None if bad is None else xp.any(bad, axis=1))
+    loss = nan_where(xp, nan_where(xp, loss, bad_inputs), bad_lengths)
 
     if reduction == "mean":
         loss = loss / xp.astype(xp.clip(target_lengths, 1, None), dtype)

@@ -23,9 +23,11 @@ imported; ``import omniloss`` imports no framework.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import partial
 from types import ModuleType
+from typing import Any
 
 import array_api_compat
 
@@ -41,11 +43,12 @@ from omniloss._primitives._portable import (
 )
 
 __all__ = [
-    "absolute", "arange_like", "checkpoint", "clamp", "class_mask", "fold", "fused",
-    "gather_classes", "log_sigmoid", "log_softmax", "logsumexp", "logsumexp_parts", "reduce",
-    "reduce_all", "relu", "sigmoid", "sigmoid_cross_entropy", "smooth_l1", "softmax", "softplus",
-    "split_maximum", "split_minimum", "sqrt_zero_safe", "squared_error", "stop_gradient",
-    "take_classes", "use_native_kernels", "xlogx",
+    "absolute", "arange_like", "binary_scale", "checkpoint", "clamp", "class_mask", "dim", "fold",
+    "fused", "gather_classes", "index_dtype", "log_sigmoid", "log_softmax", "logsumexp",
+    "logsumexp_parts", "reduce", "reduce_all", "relu", "sigmoid", "sigmoid_cross_entropy",
+    "smooth_l1", "softmax", "softplus", "split_maximum", "split_minimum", "sqrt_zero_safe",
+    "squared_error", "stop_gradient", "take_along_axis", "take_classes", "use_native_kernels",
+    "values_now", "xlogx",
 ]
 
 use_native_kernels = True
@@ -71,21 +74,37 @@ def _build(xp: ModuleType) -> Backend:
         from omniloss._primitives import _numpy
 
         return _numpy.build()
-    if (array_api_compat.is_cupy_namespace(xp) or array_api_compat.is_dask_namespace(xp)
-            or array_api_compat.is_array_api_strict_namespace(xp)):
+    if array_api_compat.is_dask_namespace(xp):
+        from omniloss._primitives import _dask
+
+        return _dask.build()
+    if array_api_compat.is_array_api_strict_namespace(xp):
+        import numpy as np
+
+        # no autodiff; its arrays, on every device it emulates, hold NumPy arrays
+        return Backend(xp.__name__, autodiff=False, values_now=np.asarray)
+    if array_api_compat.is_cupy_namespace(xp):
         # nothing native but the capability: no autodiff
         return Backend(xp.__name__, autodiff=False)
     return PORTABLE
 
 
-_BACKENDS: dict[ModuleType, Backend] = {}
+_BACKENDS: dict[str, Backend] = {}
+_BACKENDS_LOCK = threading.RLock()
+"""Taken on a miss of ``_BACKENDS`` only (a hit is a plain lookup), so that each record is built
+once, even by threads meeting a new namespace together: a build imports the framework and makes
+its compiled functions (``jax.jit``). Reentrant, should a build ask for another record."""
 
 
 def _backend(xp: ModuleType) -> Backend:
     """``xp``'s record, built on the first call and kept."""
-    backend = _BACKENDS.get(xp)
+    # keyed by the namespace's name: torch.compile cannot compare modules as dictionary keys
+    backend = _BACKENDS.get(xp.__name__)
     if backend is None:
-        backend = _BACKENDS[xp] = _build(xp)
+        with _BACKENDS_LOCK:  # checked again: another thread may have built it meanwhile
+            backend = _BACKENDS.get(xp.__name__)
+            if backend is None:
+                backend = _BACKENDS[xp.__name__] = _build(xp)
     return backend
 
 
@@ -99,8 +118,8 @@ def fused(xp: ModuleType, kernel: str, portable: Callable[..., Array]) -> Callab
     the backend's fused native kernel named ``kernel``.
 
     A whole loss that a backend runs as one native kernel (torch's ``F.cross_entropy``,
-    ``F.nll_loss``, ``F.triplet_margin_loss``;
-    TensorFlow's ``tf.nn.sparse_softmax_cross_entropy_with_logits``) is registered here by name. The
+    ``F.nll_loss``; TensorFlow's ``tf.nn.sparse_softmax_cross_entropy_with_logits``) is
+    registered here by name. The
     native kernel takes the same arguments as ``portable``, the function holding the loss's one
     Array API implementation, and gives the same values and gradients; it calls ``portable``
     itself for the inputs it does not cover (a weight that needs a gradient: torch's kernels
@@ -109,11 +128,12 @@ def fused(xp: ModuleType, kernel: str, portable: Callable[..., Array]) -> Callab
     recursion on torch but gives NaN gradients for a class of log-probability ``-inf`` and
     loses 6% of the gradient in float32 at extreme logits, where ours stays exact; nor is
     ``F.binary_cross_entropy_with_logits``, which loses all of the float32 value at ``x < -17,
-    y = 0``.
+    y = 0``, nor ``F.triplet_margin_loss``, whose norms overflow float32 at differences near
+    1e20.
     """
     if not use_native_kernels:
         return portable
-    key = (xp, kernel, portable)
+    key = (xp.__name__, kernel, portable)
     function = _FUSED.get(key)
     if function is None:
         native = _backend(xp).fused.get(kernel)
@@ -121,7 +141,9 @@ def fused(xp: ModuleType, kernel: str, portable: Callable[..., Array]) -> Callab
     return function
 
 
-_FUSED: dict[tuple[ModuleType, str, Callable[..., Array]], Callable[..., Array]] = {}
+_FUSED: dict[tuple[str, str, Callable[..., Array]], Callable[..., Array]] = {}
+"""Lock-free: a miss looks the kernel up in the record (built once, under ``_BACKENDS_LOCK``) and
+wraps it in a ``partial``, so threads racing on a miss store functions that do the same."""
 
 
 def logsumexp(xp: ModuleType, x: Array, *, axis: Axis = None, keepdims: bool = False) -> Array:
@@ -245,18 +267,63 @@ def _gather_index(xp: ModuleType, index: Array) -> Array:
     return index
 
 
+def index_dtype(xp: ModuleType) -> Any:
+    """``xp``'s default index dtype: int64, or int32 on JAX without x64 (read at each call, as
+    the flag can change), so lengths and positions never need a truncating cast."""
+    return xp.__array_namespace_info__().default_dtypes()["indexing"]
+
+
+def values_now(xp: ModuleType, x: Array) -> Any:
+    """``x``'s values as a NumPy array when they can be read now, without a trace and without a
+    device sync (NumPy, array-api-strict, CPU arrays of torch, JAX and TensorFlow outside
+    tracing, ``torch.compile`` and ``torch.func``); ``None`` otherwise (tracers, graph tensors,
+    accelerators, Dask)."""
+    read = _backend(xp).values_now
+    return None if read is None else read(x)
+
+
 def gather_classes(xp: ModuleType, x: Array, index: Array, *, axis: int) -> Array:
     """``x`` at the class ``index`` of each position: ``x[..., index, ...]`` along ``axis``."""
     index = _gather_index(xp, index)
     native = _natives(xp).gather
     if native is not None:
         return native(x, index, axis)
-    return _portable.gather_classes(xp, x, index, axis=axis)
+    return _portable.gather_classes(xp, x, index, axis=axis, take_along_axis=_take_along_axis)
+
+
+def take_along_axis(xp: ModuleType, x: Array, indices: Array, *, axis: int) -> Array:
+    """The standard's ``xp.take_along_axis(x, indices, axis=axis)``, on every backend (Dask's
+    namespace lacks it), with ids of any integer dtype."""
+    return _take_along_axis(xp, x, _gather_index(xp, indices), axis=axis)
+
+
+def _take_along_axis(xp: ModuleType, x: Array, indices: Array, *, axis: int) -> Array:
+    native = _backend(xp).take_along_axis
+    if native is not None:
+        return native(x, indices, axis)
+    return _portable.take_along_axis(xp, x, indices, axis=axis)
 
 
 def take_classes(xp: ModuleType, vector: Array, index: Array) -> Array:
     """``vector[index]``: a per-class ``(C,)`` array read at class ids of any shape."""
-    return _portable.take_classes(xp, vector, _gather_index(xp, index))
+    return _portable.take_classes(xp, vector, _gather_index(xp, index), dim=dim)
+
+
+def dim(xp: ModuleType, x: Array, axis: int, *, dtype: Any = None) -> Any:
+    """The size of ``x``'s axis ``axis``: the Python int when the shape knows it (no op at all),
+    else a 0-d array read at run time (TensorFlow under ``tf.function`` with an unknown size),
+    of ``dtype`` when given (to divide a floating array by it), an integer dtype otherwise.
+
+    Every loss reads a size that may be unknown through this.
+    """
+    size = x.shape[axis]
+    if size is not None:
+        return size
+    native = _backend(xp).dim
+    if native is None:
+        return size
+    size = native(x, axis)
+    return size if dtype is None else xp.astype(size, dtype)
 
 
 def sqrt_zero_safe(xp: ModuleType, x: Array) -> Array:
@@ -265,6 +332,14 @@ def sqrt_zero_safe(xp: ModuleType, x: Array) -> Array:
     if native is not None:
         return native(x)
     return _portable.sqrt_zero_safe(xp, x)
+
+
+def binary_scale(xp: ModuleType, x: Array, *, axis: Axis = None, keepdims: bool = False,
+                 at_least_one: bool = False) -> Array:
+    """The power of two at or below ``max(|x|, axis)`` (1 where 0 or not finite), a constant for
+    autodiff: ``s * f(x / s)`` computes a norm-like ``f`` without overflow or underflow."""
+    return _portable.binary_scale(xp, x, axis=axis, keepdims=keepdims, at_least_one=at_least_one,
+                                  stop_gradient=stop_gradient)
 
 
 def stop_gradient(xp: ModuleType, x: Array) -> Array:

@@ -28,6 +28,14 @@ class Backend:
     int64_gathers: bool = False
     """Whether the backend's gathers take int64 ids only (torch's ``gather``,
     ``take_along_dim``)."""
+    values_now: Callable[[Array], Any] | None = None
+    """An array's values as a NumPy array when they can be read now without a trace and without
+    a device sync (a CPU array outside any tracing or transform), else ``None``; the field left
+    ``None``: never (Dask, CuPy, unknown namespaces). Class-id checks read ids through it."""
+    dim: Callable[[Array, int], Array] | None = None
+    """The size of an axis the static shape leaves unknown (``None``), read at run time as a 0-d
+    integer array (TensorFlow's ``tf.shape(x)[axis]`` under ``tf.function``); the field left
+    ``None``: shapes are always static."""
     logsumexp: Callable[[Array, Axis, bool], Array] | None = None
     log_softmax: Callable[[Array, int], Array] | None = None
     softmax: Callable[[Array, int], Array] | None = None
@@ -38,6 +46,9 @@ class Backend:
     squared_error: Callable[[Array, Array, str], Array] | None = None
     smooth_l1: Callable[[Array, Array, float, str], Array] | None = None
     gather: Callable[[Array, Array, int], Array] | None = None
+    take_along_axis: Callable[[Array, Array, int], Array] | None = None
+    """The standard's ``take_along_axis`` where the namespace lacks it (Dask); not a fast path,
+    so ``use_native_kernels`` does not turn it off."""
     xlogx: Callable[[Array], Array] | None = None
     sqrt_zero_safe: Callable[[Array], Array] | None = None
     reduce_all: Callable[[ModuleType, Array, str], Array] | None = None

@@ -33,6 +33,17 @@ def _finite_peak(xp: ModuleType, x: Array, axis: Axis) -> Array:
     return xp.where(xp.isfinite(peak), peak, 0.0)
 
 
+def _shift(xp: ModuleType, x: Array, axis: Axis) -> Array:
+    """``max(x, axis)`` (dims kept), with 0 where it is ``-inf`` (all of ``x`` is ``-inf``).
+
+    A ``+inf`` maximum stays: ``x - peak`` is NaN there, so the whole row of a log-softmax with a
+    ``+inf`` logit is NaN, as torch's, JAX's and TensorFlow's kernels give (``x - logsumexp(x)``
+    would give ``-inf`` for the other entries: a finite-looking answer to an undefined softmax).
+    """
+    peak = xp.max(x, axis=axis, keepdims=True)
+    return xp.where(peak == -math.inf, 0.0, peak)
+
+
 def _sum_exp(xp: ModuleType, x: Array, peak: Array, axis: Axis) -> Array:
     """``sum(exp(x - peak), axis)`` (dims kept).
 
@@ -86,7 +97,7 @@ def logsumexp_parts(xp: ModuleType, x: Array, *, axis: int,
     full-size array less). Holding ``peak`` constant leaves every gradient exact for such
     expressions, whose derivative w.r.t. the shift is 0; it spares the backward pass of the max.
     """
-    peak = stop_gradient(xp, _finite_peak(xp, x, axis))
+    peak = stop_gradient(xp, _shift(xp, x, axis))
     return peak, xp.log(_sum_exp(xp, x, peak, axis))
 
 
@@ -94,9 +105,11 @@ def log_softmax(xp: ModuleType, x: Array, *, axis: int = -1) -> Array:
     """``(x - max) - log(sum(exp(x - max)))``: the log-probabilities of the softmax.
 
     Never ``log(softmax(x))``, and never ``x - logsumexp(x)`` either: rounding ``logsumexp`` to
-    the magnitude of the logits loses their low digits (3e-4 at logits of 1e4 in float32).
+    the magnitude of the logits loses their low digits (3e-4 at logits of 1e4 in float32). A row
+    holding ``+inf`` is NaN throughout (see ``_shift``), and so is a row of ``-inf``, as the
+    backends' kernels give.
     """
-    peak = _finite_peak(xp, x, axis)
+    peak = _shift(xp, x, axis)
     log_total = xp.log(_sum_exp(xp, x, peak, axis))
     shifted = x - peak
     shifted -= log_total
@@ -253,7 +266,13 @@ def xlogx(xp: ModuleType, x: Array) -> Array:
     return x * xp.log(xp.where(x == 0, xp.ones_like(x), x))
 
 
-def gather_classes(xp: ModuleType, x: Array, index: Array, *, axis: int) -> Array:
+def take_along_axis(xp: ModuleType, x: Array, indices: Array, *, axis: int) -> Array:
+    """The standard's ``xp.take_along_axis``: ``x`` read at ``indices`` along ``axis``."""
+    return xp.take_along_axis(x, indices, axis=axis)
+
+
+def gather_classes(xp: ModuleType, x: Array, index: Array, *, axis: int,
+                   take_along_axis: Callable[..., Array] = take_along_axis) -> Array:
     """``x`` at the class ``index`` of each position: ``x[..., index, ...]`` along ``axis``.
 
     ``index`` has the shape of ``x`` without ``axis``, in a dtype the backend's gathers take;
@@ -262,13 +281,23 @@ def gather_classes(xp: ModuleType, x: Array, index: Array, *, axis: int) -> Arra
     array-api-strict, torch, TensorFlow on CPU) and gives NaN on JAX.
     """
     expanded = xp.expand_dims(index, axis=axis)
-    return xp.squeeze(xp.take_along_axis(x, expanded, axis=axis), axis=axis)
+    return xp.squeeze(take_along_axis(xp, x, expanded, axis=axis), axis=axis)
 
 
-def take_classes(xp: ModuleType, vector: Array, index: Array) -> Array:
+def dim(xp: ModuleType, x: Array, axis: int) -> Any:
+    """``x.shape[axis]``: the static size of an axis, ``None`` where the shape does not know it
+    (the standard allows that; of our backends only TensorFlow under ``tf.function`` does, and
+    its record reads such a size at run time)."""
+    return x.shape[axis]
+
+
+def take_classes(xp: ModuleType, vector: Array, index: Array, *,
+                 dim: Callable[[ModuleType, Array, int], Any] = dim) -> Array:
     """``vector[index]``: a per-class ``(C,)`` array read at class ids of any shape."""
+    if index.ndim == 1:
+        return xp.take(vector, index, axis=0)
     flat = xp.take(vector, xp.reshape(index, (-1,)), axis=0)
-    return xp.reshape(flat, index.shape)
+    return xp.reshape(flat, tuple(dim(xp, index, axis) for axis in range(index.ndim)))
 
 
 def clamp(xp: ModuleType, x: Array, *, min: float | None = None,
@@ -322,6 +351,27 @@ def sqrt_zero_safe(xp: ModuleType, x: Array) -> Array:
     return xp.where(zero, 0.0, xp.sqrt(xp.where(zero, 1.0, x)))
 
 
+def binary_scale(xp: ModuleType, x: Array, *, axis: Axis = None, keepdims: bool = False,
+                 at_least_one: bool = False,
+                 stop_gradient: Callable[[ModuleType, Array], Array] = stop_gradient) -> Array:
+    """The power of two at or below ``max(|x|, axis)``, a constant for autodiff: 1 where that
+    maximum is 0 or not finite (and below 1 with ``at_least_one``).
+
+    Divide by it before squaring and multiply the root back: ``||x|| = s * ||x / s||`` never
+    overflows or underflows (``sum(x**2)`` overflows float32 at ``|x| > 1.8e19`` and underflows
+    to 0 at ``|x| < 1e-23``), and dividing by a power of two is exact, so the result is the same
+    number where nothing overflowed. Constant ``s``: ``s * f(x / s)`` is ``f``'s own function of
+    ``x``, so every gradient is exact. ``at_least_one`` scales large values only, for formulas
+    with an additive ``eps`` (divided by ``s**2`` then, which must not overflow).
+    """
+    peak = xp.max(xp.abs(stop_gradient(xp, x)), axis=axis, keepdims=keepdims)
+    usable = (peak > 0) & (peak < math.inf)
+    if at_least_one:
+        usable = usable & (peak >= 1)
+    exponent = xp.floor(xp.log2(xp.where(usable, peak, 1.0)))
+    return 2.0 ** exponent
+
+
 def arange_like(xp: ModuleType, stop: int, like: Array, *, dtype: Any = None) -> Array:
     """``xp.arange(stop)`` on the device of the array ``like`` (and of dtype ``dtype``)."""
     return xp.arange(stop, dtype=dtype, device=array_api_compat.device(like))
@@ -333,7 +383,9 @@ def class_mask(xp: ModuleType, index: Array, num_classes: int, *, axis: int) -> 
     Built by comparing class ids (no scatter, no floating one-hot), for the losses that must treat
     the target class apart inside a ``where``; it is a boolean array the size of the scores.
     """
-    classes = arange_like(xp, num_classes, index, dtype=index.dtype)
+    classes = arange_like(xp, num_classes, index)  # the default index dtype: any class count
+    if index.dtype != classes.dtype:
+        index = xp.astype(index, classes.dtype)
     shape = [1] * (index.ndim + 1)
     shape[axis] = num_classes
     return xp.reshape(classes, tuple(shape)) == xp.expand_dims(index, axis=axis)

@@ -4,6 +4,7 @@ reductions, ``tf.foldl``, ``tf.stop_gradient`` and ``tf.recompute_grad``."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from types import ModuleType
 
@@ -15,6 +16,7 @@ def build() -> Backend:
     """TensorFlow's record; imports tensorflow."""
     import numpy as np
     import tensorflow as tf
+    from tensorflow.python.framework.ops import EagerTensor
 
     from omniloss import _tensorflow as namespace
 
@@ -28,7 +30,7 @@ def build() -> Backend:
         if not x.dtype.is_floating or rank is None or not tf.executing_eagerly():
             return _portable.reduce_all(xp, x, reduction=reduction)
         axes = axes_by_rank.get(rank)
-        if axes is None:
+        if axes is None:  # lock-free: threads racing on a miss store equal constants
             axes = axes_by_rank[rank] = tf.constant(np.arange(rank, dtype=np.int32))
         return reducers[reduction](x, axis=axes)
 
@@ -78,10 +80,39 @@ def build() -> Backend:
             return total
         return total / reduce_all(namespace, tf.cast(valid, nll.dtype), "sum")
 
-    def fold(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[Array, ...],
-             constants: tuple[Array, ...]) -> Array:
+    def values_now(x: Array) -> Array | None:
+        # an EagerTensor on the CPU, outside tf.function (whose tensors are symbolic)
+        if not isinstance(x, EagerTensor) or "CPU" not in x.device.rpartition("device:")[2]:
+            return None
+        return x.numpy()
+
+    def fold_loop(xp: ModuleType, step: Callable[..., Array], init: Array,
+                  elems: tuple[Array, ...], constants: tuple[Array, ...]) -> Array:
         return tf.foldl(lambda carry, row: step(xp, carry, *row, *constants), elems,
                         initializer=init)
+
+    # One graph function per thread, made on the thread's first fold. The first time a tape
+    # differentiates a traced function holding a while loop, TensorFlow rewrites that function's
+    # graph to output the loop's intermediates; two threads doing it at once corrupt the graph
+    # they share (plain TensorFlow, two threads under tapes on a new tf.function of a tf.foldl:
+    # 29 of 30 runs fail, "Inputs and outputs constructed for the forward op of a While
+    # gradient don't match", SystemError, IndexError). A thread's own function shares nothing;
+    # it costs a trace per thread (and shape) and an attribute lookup per call. Only its own
+    # thread reads or writes it, so it needs no lock.
+    per_thread = threading.local()
+
+    def fold(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[Array, ...],
+             constants: tuple[Array, ...]) -> Array:
+        function = getattr(per_thread, "fold", None)
+        if function is None:
+            # A graph function, as on JAX: eagerly, tf.foldl would run its while_loop op by op
+            # in Python. Traced once per step function with relaxed shapes
+            # (reduce_retracing), so varying lengths do not retrace each call; inside an outer
+            # tf.function it is just a call. The step has no Python control flow on tensors, so
+            # AutoGraph has nothing to convert.
+            function = per_thread.fold = tf.function(fold_loop, reduce_retracing=True,
+                                                     autograph=False)
+        return function(xp, step, init, elems, constants)
 
     return Backend(
         "tensorflow",
@@ -98,13 +129,10 @@ def build() -> Backend:
         # tf.math.xlogy(x, x) has our gradient: 0 for x at 0 and x / y taken as 0 there
         xlogx=lambda x: tf.math.xlogy(x, x),
         reduce_all=reduce_all,
-        # A graph function, as on JAX: eagerly, tf.foldl would run its while_loop op by op in
-        # Python. Traced once per step function with relaxed shapes (reduce_retracing), so
-        # varying lengths do not retrace each call; inside an outer tf.function it is just a
-        # call. The step has no Python control flow on tensors, so AutoGraph has nothing to
-        # convert.
-        fold=tf.function(fold, reduce_retracing=True, autograph=False),
+        fold=fold,
         stop_gradient=tf.stop_gradient,
+        dim=lambda x, axis: tf.shape(x, out_type=tf.int64)[axis],
         checkpoint=lambda fn, *arrays: tf.recompute_grad(fn)(*arrays),
         fused={"cross_entropy": cross_entropy},
+        values_now=values_now,
     )

@@ -1,0 +1,186 @@
+"""Every public function traced with unknown sizes and compiled as one graph.
+
+- ``tf.function`` with an ``input_signature`` whose batch axis is ``None`` (axis 0 of every
+  array whose leading size is the batch size; for ``ctc_loss`` every axis but the classes: time,
+  batch and target length) gives the eager values and gradients, for the first case of every
+  function in ``omniloss._check.all_cases()``. The weighted cases run with every size unknown,
+  where the static shapes of ``sample_weight`` and the loss read alike even when they differ.
+- ``torch.compile(fullgraph=True)`` (no graph break) gives the eager values and gradients: one
+  function per family with the ``aot_eager`` backend here, every function with Inductor and
+  ``dynamic=False`` and ``True`` under ``OMNILOSS_COMPILE_ALL=1`` (``nox -s compile``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import omniloss
+from conftest import SELECTED
+from omniloss._check import Case, all_cases
+from tests.helpers import assert_close
+
+CASES = all_cases()
+
+# Functions whose every size may be unknown in their weighted case. The others need a static
+# size: the box coordinates (4), the class count of the id-taking losses (their class-id
+# check), the feature sizes of adaptive_log_softmax_loss and the channel count of prelu.
+ALL_UNKNOWN_WEIGHTED = [
+    name for name, maker in CASES.items()
+    if any("sample_weight" in case.kwargs for case in maker(np.random.default_rng(0)))
+    and name not in {"box_iou_loss", "generalized_box_iou_loss", "distance_box_iou_loss",
+                     "complete_box_iou_loss", "adaptive_log_softmax_loss", "cross_entropy",
+                     "nll_loss", "linear_cross_entropy", "softmax_focal_loss",
+                     "poly1_cross_entropy", "zero_one_loss", "multi_margin_loss",
+                     "multilabel_margin_loss", "margin_softmax_loss", "ctc_loss"}]
+
+# One function per family, compiled in every torch session (the nox ``compile`` session
+# compiles them all).
+COMPILED_IN_CI = ["mse_loss", "cross_entropy", "multi_margin_loss", "ntxent_loss", "dice_loss",
+                  "ctc_loss", "gan_discriminator_loss", "perceptual_loss", "softmax"]
+COMPILE_ALL = os.environ.get("OMNILOSS_COMPILE_ALL") == "1"
+# The torch sessions check the whole-graph capture (Dynamo and AOT autograd: a few seconds per
+# function); the compile session also generates Inductor's code (tens of seconds each on CPU).
+COMPILER = "inductor" if COMPILE_ALL else "aot_eager"
+
+
+def _first_case(name: str) -> Case:
+    return CASES[name](np.random.default_rng(0))[0]
+
+
+def _weighted_case(name: str) -> Case:
+    return next(case for case in CASES[name](np.random.default_rng(0))
+                if "sample_weight" in case.kwargs)
+
+
+def _arrays(value: Any) -> list[np.ndarray]:
+    """The NumPy arrays in ``value`` (an array, or lists and tuples of them), in order."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [a for item in value for a in _arrays(item)]
+    return []
+
+
+def _rebuild(value: Any, arrays: Any) -> Any:
+    """``value`` with each NumPy array replaced by the next of the iterator ``arrays``."""
+    if isinstance(value, np.ndarray):
+        return next(arrays)
+    if isinstance(value, list | tuple):
+        return type(value)(_rebuild(item, arrays) for item in value)
+    return value
+
+
+def _call(name: str, case: Case) -> tuple[list[np.ndarray], Callable[..., Any]]:
+    """The case's arrays, and ``fn(*arrays)`` calling the function with them in their places
+    (the Python values of the case stay Python values)."""
+    arrays = _arrays((case.args, list(case.kwargs.values())))
+    function = getattr(omniloss, name)
+
+    def call(*tensors: Any) -> Any:
+        remaining = iter(tensors)
+        args = _rebuild(case.args, remaining)
+        kwargs = {key: _rebuild(value, remaining) for key, value in case.kwargs.items()}
+        return function(*args, **kwargs)
+
+    return arrays, call
+
+
+def _unknown_batch(name: str, arrays: list[np.ndarray]) -> list[tuple[int | None, ...]]:
+    """The shapes with the batch axis unknown: axis 0 of every array whose leading size is the
+    first array's; for ``ctc_loss`` every axis but the classes of ``log_probs``."""
+    if name == "ctc_loss":
+        return [(None, None, a.shape[2]) if a.ndim == 3 else (None,) * a.ndim for a in arrays]
+    batch = arrays[0].shape[0]
+    return [(None, *a.shape[1:]) if a.ndim and a.shape[0] == batch else a.shape
+            for a in arrays]
+
+
+def _check_tf_function(name: str, case: Case,
+                       shapes: Callable[[list[np.ndarray]], list[tuple[int | None, ...]]]
+                       ) -> None:
+    """The function under ``tf.function`` with the ``shapes`` signature gives the eager value
+    and the eager gradients w.r.t. every floating array."""
+    import tensorflow as tf
+
+    arrays, call = _call(name, case)
+    floating = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+
+    def value_and_grads(*tensors: Any) -> tuple[Any, list[Any]]:
+        with tf.GradientTape() as tape:
+            tape.watch([tensors[i] for i in floating])
+            value = call(*tensors)
+            total = tf.reduce_sum(value)
+        grads = tape.gradient(total, [tensors[i] for i in floating])
+        return value, [tf.zeros_like(tensors[i]) if g is None else tf.convert_to_tensor(g)
+                       for i, g in zip(floating, grads, strict=True)]
+
+    signature = [tf.TensorSpec(shape, tf.as_dtype(a.dtype))
+                 for shape, a in zip(shapes(arrays), arrays, strict=True)]
+    assert any(None in spec.shape.as_list() for spec in signature), "no size left unknown"
+    tensors = [tf.constant(a) for a in arrays]
+    eager_value, eager_grads = value_and_grads(*tensors)
+    traced = tf.function(value_and_grads, input_signature=signature, autograph=False)
+    value, grads = traced(*tensors)
+    assert_close(value.numpy(), eager_value.numpy(), rtol=1e-10, atol=1e-12,
+                 what=f"{name}: traced value")
+    for i, grad, eager_grad in zip(floating, grads, eager_grads, strict=True):
+        assert_close(grad.numpy(), eager_grad.numpy(), rtol=1e-10, atol=1e-12,
+                     what=f"{name}: traced gradient of array {i}")
+
+
+tensorflow_only = pytest.mark.skipif("tensorflow" not in SELECTED,
+                                     reason="tensorflow is not a selected backend")
+torch_only = pytest.mark.skipif("torch" not in SELECTED,
+                                reason="torch is not a selected backend")
+
+
+@tensorflow_only
+@pytest.mark.parametrize("name", list(CASES))
+def test_tf_function_with_unknown_batch_size(name):
+    _check_tf_function(name, _first_case(name), lambda arrays: _unknown_batch(name, arrays))
+
+
+@tensorflow_only
+@pytest.mark.parametrize("name", ALL_UNKNOWN_WEIGHTED)
+def test_tf_function_with_every_size_unknown_weighted(name):
+    _check_tf_function(name, _weighted_case(name),
+                       lambda arrays: [(None,) * a.ndim for a in arrays])
+
+
+def _torch_value_and_grads(call: Callable[..., Any], arrays: list[np.ndarray]
+                           ) -> tuple[np.ndarray, list[np.ndarray]]:
+    import torch
+
+    tensors = [torch.from_numpy(a.copy()) for a in arrays]
+    floating = [t for t in tensors if t.is_floating_point()]
+    for tensor in floating:
+        tensor.requires_grad_(True)
+    value = call(*tensors)
+    if value.requires_grad:  # not zero_one_loss, whose gradient is 0 by definition
+        value.sum().backward()
+    return value.detach().numpy(), [
+        np.zeros(t.shape) if t.grad is None else t.grad.numpy() for t in floating]
+
+
+@torch_only
+@pytest.mark.parametrize("dynamic", [False, True] if COMPILE_ALL else [False])
+@pytest.mark.parametrize("name", list(CASES) if COMPILE_ALL else COMPILED_IN_CI)
+def test_torch_compile_fullgraph(name, dynamic):
+    import torch
+
+    arrays, call = _call(name, _first_case(name))
+    # eagerly first: the first call of a backend builds omniloss's caches under a lock, which
+    # torch.compile cannot trace
+    eager_value, eager_grads = _torch_value_and_grads(call, arrays)
+    torch._dynamo.reset()
+    compiled = torch.compile(call, fullgraph=True, dynamic=dynamic, backend=COMPILER)
+    value, grads = _torch_value_and_grads(compiled, arrays)
+    assert_close(value, eager_value, rtol=1e-10, atol=1e-12, what=f"{name}: compiled value")
+    for i, (grad, eager_grad) in enumerate(zip(grads, eager_grads, strict=True)):
+        assert_close(grad, eager_grad, rtol=1e-10, atol=1e-12,
+                     what=f"{name}: compiled gradient of floating array {i}")
