@@ -5,19 +5,26 @@ The library of an array is read from its type's module name (``torch``, ``jax``,
 Dask and array-api-strict go through array-api-compat; TensorFlow goes through our own namespace
 :mod:`omniloss._tensorflow`. The namespace is cached per array type, so a call costs a dictionary
 lookup per argument.
+
+Variables are read here too (:func:`variable_reader`): a ``tf.Variable`` or a ``keras.Variable``
+holds an array rather than being one, and the public functions read it at their boundary
+(:mod:`omniloss._boundary`).
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import array_api_compat
 
-__all__ = ["array_library", "get_namespace"]
+__all__ = ["array_library", "get_namespace", "is_array", "variable_reader"]
 
 _NAMESPACE_BY_TYPE: dict[type, ModuleType] = {}
 _LIBRARY_BY_TYPE: dict[type, str] = {}
+_READER_BY_TYPE: dict[type, Callable[[Any], Any] | None] = {}
 
 
 def array_library(x: Any) -> str:
@@ -40,11 +47,55 @@ def _is_python_scalar(x: Any) -> bool:
     return type(x) in _PYTHON_SCALAR_TYPES
 
 
+def variable_reader(kind: type) -> Callable[[Any], Any] | None:
+    """How to read the array a variable of type ``kind`` holds; ``None`` if ``kind`` is not a
+    variable type. Cached per type; a framework the caller has not imported is never imported.
+
+    - ``tf.Variable``, any subclass (distributed and mirrored variables, keras-on-TensorFlow's):
+      ``tf.convert_to_tensor``, a read a ``GradientTape`` records, so ``tape.gradient(loss,
+      variable)`` works;
+    - ``keras.Variable`` on any keras backend: its ``.value`` (read again if that is a
+      ``tf.Variable``; a JAX array; a torch ``Parameter``, whose gradient autograd keeps);
+    - a torch ``nn.Parameter`` is a ``Tensor``, an array: not a variable here.
+    """
+    if kind in _READER_BY_TYPE:
+        return _READER_BY_TYPE[kind]
+    reader: Callable[[Any], Any] | None = None
+    tensorflow, keras = sys.modules.get("tensorflow"), sys.modules.get("keras")
+    if tensorflow is not None and issubclass(kind, tensorflow.Variable):
+        reader = tensorflow.convert_to_tensor
+    elif keras is not None and issubclass(kind, keras.Variable):
+        reader = _read_keras_variable
+    _READER_BY_TYPE[kind] = reader
+    return reader
+
+
+def _read_keras_variable(variable: Any) -> Any:
+    value = variable.value
+    reader = variable_reader(type(value))
+    return value if reader is None else reader(value)
+
+
+def is_array(x: Any) -> bool:
+    """Whether ``x`` is an array of a library :func:`get_namespace` knows (NumPy scalars
+    included; Python scalars, ``None``, lists and variables are not)."""
+    if variable_reader(type(x)) is not None:
+        return False
+    try:
+        _namespace_of_type(x)
+    except TypeError:
+        return False
+    return True
+
+
 def _namespace_of_type(x: Any) -> ModuleType:
     kind = type(x)
     namespace = _NAMESPACE_BY_TYPE.get(kind)
     if namespace is None:
-        if array_library(x) == "tensorflow":
+        reader = variable_reader(kind)
+        if reader is not None:
+            namespace = _namespace_of_type(reader(x))
+        elif array_library(x) == "tensorflow":
             from omniloss import _tensorflow
 
             namespace = _tensorflow
@@ -58,11 +109,12 @@ def get_namespace(*arrays: Any, name: str = "get_namespace") -> ModuleType:
     """Return the Array API namespace shared by ``arrays``.
 
     Python scalars and ``None`` are skipped, so ``get_namespace(x, 0.5, None)`` is the namespace of
-    ``x``; with no array at all the NumPy namespace is returned.
+    ``x``; with no array at all the NumPy namespace is returned. A variable (``tf.Variable``,
+    ``keras.Variable``) gives the namespace of the array it holds.
 
     Args:
-        *arrays: arrays (NumPy, PyTorch, JAX, TensorFlow, array-api-strict, CuPy, Dask), Python
-            scalars or ``None``.
+        *arrays: arrays (NumPy, PyTorch, JAX, TensorFlow, array-api-strict, CuPy, Dask),
+            variables holding them, Python scalars or ``None``.
         name: the name of the calling function, used in error messages.
 
     Returns:

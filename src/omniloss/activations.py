@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from omniloss import _primitives
+from omniloss._boundary import reads_arrays
 from omniloss._dispatch import _is_python_scalar, get_namespace
 from omniloss._validation import as_float, check_real, float_dtype, normalize_axis, shape_of
 
@@ -51,6 +52,7 @@ def _floating(name: str, x: Array) -> tuple[ModuleType, Array]:
     return xp, as_float(xp, x, float_dtype(name, xp, x=x))
 
 
+@reads_arrays
 def identity(x: Array) -> Array:
     """The identity: ``x`` itself (gradient 1).
 
@@ -71,6 +73,7 @@ def identity(x: Array) -> Array:
     return _floating("identity", x)[1]
 
 
+@reads_arrays
 def sigmoid(x: Array) -> Array:
     """The logistic function ``1 / (1 + exp(-x))``, without overflow for any ``x``.
 
@@ -92,6 +95,7 @@ def sigmoid(x: Array) -> Array:
     return _primitives.sigmoid(xp, x)
 
 
+@reads_arrays
 def log_sigmoid(x: Array) -> Array:
     """``log(sigmoid(x)) = -softplus(-x)``, finite for every ``x`` (never ``log(sigmoid(x))``).
 
@@ -113,6 +117,7 @@ def log_sigmoid(x: Array) -> Array:
     return _primitives.log_sigmoid(xp, x)
 
 
+@reads_arrays
 def tanh(x: Array) -> Array:
     """The hyperbolic tangent.
 
@@ -134,6 +139,7 @@ def tanh(x: Array) -> Array:
     return xp.tanh(x)
 
 
+@reads_arrays
 def relu(x: Array) -> Array:
     """Rectified linear unit: ``max(x, 0)``, with gradient 0 at ``x = 0``; NaN stays NaN.
 
@@ -156,6 +162,7 @@ def relu(x: Array) -> Array:
     return _primitives.relu(xp, x)
 
 
+@reads_arrays
 def relu6(x: Array) -> Array:
     """``min(max(x, 0), 6)``, with gradient 0 at both kinks (``x = 0`` and ``x = 6``).
 
@@ -177,6 +184,7 @@ def relu6(x: Array) -> Array:
     return xp.where(x <= 0, 0.0, xp.where(x >= 6, 6.0, x))
 
 
+@reads_arrays
 def leaky_relu(x: Array, *, negative_slope: float = 0.01) -> Array:
     """``x`` where ``x > 0``, else ``negative_slope * x``; the gradient at 0 is the slope.
 
@@ -200,6 +208,7 @@ def leaky_relu(x: Array, *, negative_slope: float = 0.01) -> Array:
     return xp.where(x > 0, x, slope * x)
 
 
+@reads_arrays
 def prelu(x: Array, weight: Array | float) -> Array:
     """Parametric ReLU: ``x`` where ``x > 0``, else ``weight * x``, with a learnable slope.
 
@@ -252,6 +261,7 @@ def _channel_weight(xp: ModuleType, x: Array, weight: Array) -> Array:
     return xp.reshape(weight, (count,) + (1,) * (x.ndim - 2))
 
 
+@reads_arrays
 def elu(x: Array, *, alpha: float = 1.0) -> Array:
     """Exponential linear unit: ``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``.
 
@@ -283,6 +293,7 @@ def _swish(xp: ModuleType, x: Array, beta: float) -> Array:
     return x * _primitives.sigmoid(xp, beta * x)
 
 
+@reads_arrays
 def swish(x: Array, *, beta: float = 1.0) -> Array:
     """Swish: ``x * sigmoid(beta * x)``.
 
@@ -308,6 +319,7 @@ def swish(x: Array, *, beta: float = 1.0) -> Array:
     return _swish(xp, x, beta)
 
 
+@reads_arrays
 def silu(x: Array) -> Array:
     """Sigmoid linear unit: ``x * sigmoid(x)`` (``swish`` with ``beta = 1``).
 
@@ -329,6 +341,7 @@ def silu(x: Array) -> Array:
     return _swish(xp, x, 1.0)
 
 
+@reads_arrays
 def mish(x: Array) -> Array:
     """Mish: ``x * tanh(softplus(x))``, finite with finite gradients for every ``x``.
 
@@ -350,6 +363,7 @@ def mish(x: Array) -> Array:
     return x * xp.tanh(_primitives.softplus(xp, x))
 
 
+@reads_arrays
 def softplus(x: Array, *, beta: float = 1.0, threshold: float = 20.0) -> Array:
     """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``.
 
@@ -397,6 +411,7 @@ def _along_axis(name: str, x: Array, axis: int, primitive: Any) -> Array:
     return primitive(xp, x, axis=axis)
 
 
+@reads_arrays
 def softmax(x: Array, *, axis: int = -1) -> Array:
     """``exp(x) / sum(exp(x))`` along ``axis``, shifted by the maximum so nothing overflows.
 
@@ -419,6 +434,7 @@ def softmax(x: Array, *, axis: int = -1) -> Array:
     return _along_axis("softmax", x, axis, _primitives.softmax)
 
 
+@reads_arrays
 def log_softmax(x: Array, *, axis: int = -1) -> Array:
     """``x - logsumexp(x)`` along ``axis``: log-probabilities, never ``log(softmax(x))``.
 

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from omniloss._boundary import reads_arrays
 from omniloss._primitives import relu, softplus
 from omniloss._reduction import reduce, weighting_args
 from omniloss._validation import (
@@ -64,6 +65,7 @@ _GENERATOR_TERMS: dict[str, Callable[[ModuleType, Array], Array]] = {
 }
 
 
+@reads_arrays
 @weighting_args("``term(real) + term(fake)``, elementwise; ``real`` and ``fake`` must then "
                 "have one shape")
 def gan_discriminator_loss(real: Array, fake: Array, *, kind: str = "minimax",
@@ -113,6 +115,7 @@ def gan_discriminator_loss(real: Array, fake: Array, *, kind: str = "minimax",
                   name=name)
 
 
+@reads_arrays
 @weighting_args()
 def gan_generator_loss(fake: Array, *, kind: str = "non_saturating",
                        reduction: str = "mean", sample_weight: Array | None = None,
@@ -151,6 +154,7 @@ def gan_generator_loss(fake: Array, *, kind: str = "non_saturating",
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args("one value per sample, shape ``(N,)``")
 def gradient_penalty(gradients: Array, *, target: float = 1.0,
                      reduction: str = "mean", sample_weight: Array | None = None,
@@ -218,6 +222,7 @@ def gradient_penalty(gradients: Array, *, target: float = 1.0,
                   name=name)
 
 
+@reads_arrays
 @weighting_args()
 def loss_sensitive_gan_loss(real_loss: Array, fake_loss: Array, distance: Array, *,
                             lam: float = 1.0, reduction: str = "mean",

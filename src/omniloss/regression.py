@@ -14,6 +14,7 @@ import math
 from types import ModuleType
 from typing import Any
 
+from omniloss._boundary import reads_arrays
 from omniloss._dispatch import _is_python_scalar
 from omniloss._primitives import (
     absolute,
@@ -65,6 +66,7 @@ def _residual(name: str, input: Array, target: Array, reduction: str, sample_wei
     return xp, input - target
 
 
+@reads_arrays
 @weighting_args(inputs=_PAIR)
 def l1_loss(input: Array, target: Array, *, reduction: str = "mean",
             sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -86,6 +88,7 @@ def l1_loss(input: Array, target: Array, *, reduction: str = "mean",
     return reduce(xp, absolute(xp, residual), reduction, sample_weight, where, name="l1_loss")
 
 
+@reads_arrays
 @weighting_args(inputs=_PAIR)
 def mse_loss(input: Array, target: Array, *, reduction: str = "mean",
              sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -109,6 +112,7 @@ def mse_loss(input: Array, target: Array, *, reduction: str = "mean",
                          reduction, sample_weight, where, name="mse_loss")
 
 
+@reads_arrays
 @weighting_args("one value per sample, shape ``(N,)``: the weights align with axis 0, also "
                 'for ``"mean"``, the root of the weighted mean square')
 def rmse_loss(input: Array, target: Array, *, reduction: str = "mean",
@@ -169,6 +173,7 @@ def _along_samples(xp: ModuleType, x: Array | None, features: tuple[int, ...]) -
     return xp.reshape(x, (*shape_of(x), *features)) if x.ndim else x
 
 
+@reads_arrays
 @weighting_args(inputs=_PAIR)
 def smooth_l1_loss(input: Array, target: Array, *, beta: float = 1.0,
                    reduction: str = "mean",
@@ -197,6 +202,7 @@ def smooth_l1_loss(input: Array, target: Array, *, beta: float = 1.0,
                          reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args(inputs=_PAIR)
 def huber_loss(input: Array, target: Array, *, delta: float = 1.0,
                reduction: str = "mean",
@@ -227,6 +233,7 @@ def huber_loss(input: Array, target: Array, *, delta: float = 1.0,
     return reduce(xp, loss, reduction, sample_weight, where, name="huber_loss")
 
 
+@reads_arrays
 @weighting_args(inputs=_PAIR)
 def pseudo_huber_loss(input: Array, target: Array, *, delta: float = 1.0,
                       reduction: str = "mean",
@@ -259,6 +266,7 @@ def pseudo_huber_loss(input: Array, target: Array, *, delta: float = 1.0,
                   name="pseudo_huber_loss")
 
 
+@reads_arrays
 @weighting_args(inputs=_PAIR)
 def log_cosh_loss(input: Array, target: Array, *, reduction: str = "mean",
                   sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -284,6 +292,7 @@ def log_cosh_loss(input: Array, target: Array, *, reduction: str = "mean",
     return reduce(xp, loss, reduction, sample_weight, where, name="log_cosh_loss")
 
 
+@reads_arrays
 @weighting_args(inputs=_PAIR)
 def msle_loss(input: Array, target: Array, *, reduction: str = "mean",
               sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -311,6 +320,7 @@ def msle_loss(input: Array, target: Array, *, reduction: str = "mean",
     return reduce(xp, difference * difference, reduction, sample_weight, where, name="msle_loss")
 
 
+@reads_arrays
 @weighting_args(inputs=_PAIR)
 def mape_loss(input: Array, target: Array, *, reduction: str = "mean",
               sample_weight: Array | None = None, where: Array | None = None) -> Array:
@@ -340,6 +350,7 @@ def mape_loss(input: Array, target: Array, *, reduction: str = "mean",
     return reduce(xp, loss, reduction, sample_weight, where, name="mape_loss")
 
 
+@reads_arrays
 @weighting_args(inputs=_PAIR)
 def poisson_nll_loss(input: Array, target: Array, *, log_input: bool = True, full: bool = False,
                      eps: float = 1e-8, reduction: str = "mean",
@@ -387,6 +398,7 @@ def poisson_nll_loss(input: Array, target: Array, *, log_input: bool = True, ful
     return reduce(xp, loss, reduction, sample_weight, where, name="poisson_nll_loss")
 
 
+@reads_arrays
 @weighting_args(inputs=_PAIR)
 def gaussian_nll_loss(input: Array, target: Array, var: Array | float, *, full: bool = False,
                       eps: float = 1e-6, reduction: str = "mean",
@@ -432,6 +444,7 @@ def gaussian_nll_loss(input: Array, target: Array, var: Array | float, *, full: 
     return reduce(xp, loss, reduction, sample_weight, where, name="gaussian_nll_loss")
 
 
+@reads_arrays
 @weighting_args(inputs=_PAIR)
 def quantile_loss(input: Array, target: Array, *, quantile: float = 0.5,
                   reduction: str = "mean",
@@ -466,6 +479,7 @@ def quantile_loss(input: Array, target: Array, *, quantile: float = 0.5,
     return reduce(xp, loss, reduction, sample_weight, where, name="quantile_loss")
 
 
+@reads_arrays
 @weighting_args(inputs=_PAIR)
 def robust_loss(input: Array, target: Array, *, alpha: float = 1.0, scale: float = 1.0,
                 reduction: str = "mean",

@@ -30,6 +30,7 @@ import math
 from types import ModuleType
 from typing import Any
 
+from omniloss._boundary import reads_arrays
 from omniloss._primitives import split_maximum, split_minimum, stop_gradient
 from omniloss._reduction import reduce, weighting_args
 from omniloss._validation import box_pairs, check_positive, mask_pair, shape_of
@@ -60,6 +61,7 @@ _MASK_UNREDUCED = ("one value per index of the axes not in ``axis``, in their or
                    "``axis=None``")
 
 
+@reads_arrays
 @weighting_args(_MASK_UNREDUCED)
 def dice_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float = 0.0,
               reduction: str = "mean", sample_weight: Array | None = None,
@@ -98,6 +100,7 @@ def dice_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float =
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args(_MASK_UNREDUCED)
 def jaccard_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float = 0.0,
                  reduction: str = "mean", sample_weight: Array | None = None,
@@ -132,6 +135,7 @@ def jaccard_loss(input: Array, target: Array, *, axis: Axis = None, smooth: floa
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
+@reads_arrays
 @weighting_args(_MASK_UNREDUCED)
 def tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float = 0.5,
                  axis: Axis = None, reduction: str = "mean", sample_weight: Array | None = None,
@@ -231,6 +235,7 @@ class _BoxPair:
         return reduce(self.xp, loss, reduction, self.sample_weight, self.where, name=self.name)
 
 
+@reads_arrays
 @weighting_args(_BOX_UNREDUCED)
 def box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
                  reduction: str = "mean", sample_weight: Array | None = None,
@@ -262,6 +267,7 @@ def box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
     return pair.reduced(1 - intersection / (union + pair.eps))
 
 
+@reads_arrays
 @weighting_args(_BOX_UNREDUCED)
 def generalized_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
                              reduction: str = "mean", sample_weight: Array | None = None,
@@ -297,6 +303,7 @@ def generalized_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
     return pair.reduced(loss)
 
 
+@reads_arrays
 @weighting_args(_BOX_UNREDUCED)
 def distance_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
                           reduction: str = "mean", sample_weight: Array | None = None,
@@ -341,6 +348,7 @@ def _aspect_angle(xp: ModuleType, width: Array, height: Array) -> Array:
     return xp.where(point, xp.zeros_like(width), xp.atan2(width, safe_height))
 
 
+@reads_arrays
 @weighting_args(_BOX_UNREDUCED)
 def complete_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
                           reduction: str = "mean", sample_weight: Array | None = None,

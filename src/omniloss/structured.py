@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
+from omniloss._boundary import reads_arrays
 from omniloss._primitives import clamp, gather_classes, log_softmax
 from omniloss._reduction import reduce, weighting_args
 from omniloss._validation import adaptive_softmax, feature_pairs, shape_of
@@ -23,6 +24,7 @@ Array = Any
 __all__ = ["perceptual_loss", "adaptive_log_softmax_loss"]
 
 
+@reads_arrays
 @weighting_args("one value per sample, shape ``(N,)``")
 def perceptual_loss(input_features: Sequence[Array], target_features: Sequence[Array], *,
                     weights: Sequence[float] | None = None, reduction: str = "mean",
@@ -90,6 +92,7 @@ def _linear(xp: ModuleType, x: Array, weight: Array) -> Array:
     return xp.matmul(x, xp.matrix_transpose(weight))
 
 
+@reads_arrays
 @weighting_args("one value per row, shape ``(N,)``, ``()`` for a 0-d ``target``")
 def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
                               tail_weights: Sequence[tuple[Array, Array]], cutoffs: Sequence[int],
