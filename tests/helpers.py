@@ -171,9 +171,28 @@ class TensorFlowBackend(Backend):
         return self.lib().function(fn)
 
 
+class DaskBackend(Backend):
+    """Dask arrays over NumPy, the leading (batch) axis split in two chunks so every loss meets
+    chunked arrays; no autodiff, no tracing (a loss builds a lazy graph: what the tests compute)."""
+
+    name = module = "dask"
+
+    def asarray(self, a: Any) -> Any:
+        a = np.array(a)
+        chunks = (max(1, -(-a.shape[0] // 2)), *(-1,) * (a.ndim - 1)) if a.ndim else ()
+        return self.lib().from_array(a, chunks=chunks)
+
+    def lib(self) -> ModuleType:
+        return importlib.import_module("dask.array")
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        # the synchronous scheduler: the arrays are small, and pytest-xdist uses the cores
+        return np.asarray(x.compute(scheduler="synchronous") if hasattr(x, "compute") else x)
+
+
 BACKENDS: dict[str, Backend] = {
     b.name: b for b in (NumpyBackend(), StrictBackend(), TorchBackend(), JaxBackend(),
-                        TensorFlowBackend())
+                        TensorFlowBackend(), DaskBackend())
 }
 
 

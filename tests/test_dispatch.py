@@ -23,6 +23,7 @@ EXPECTED_NAMESPACE = {
     "torch": "array_api_compat.torch",
     "jax": "jax.numpy",
     "tensorflow": "omniloss._tensorflow",
+    "dask": "array_api_compat.dask.array",
 }
 
 

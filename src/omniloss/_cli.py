@@ -21,7 +21,7 @@ import numpy as np
 
 from omniloss._catalogue import CATALOGUE, is_implemented
 
-BACKENDS = ("numpy", "array_api_strict", "torch", "jax", "tensorflow")
+BACKENDS = ("numpy", "array_api_strict", "torch", "jax", "tensorflow", "dask")
 FLOAT64_TOLERANCE = 1e-9
 FLOAT32_TOLERANCE = 1e-4
 
@@ -40,9 +40,17 @@ def _converter(backend: str) -> Callable[[np.ndarray], Any]:
         jax.config.update("jax_enable_x64", True)
         jnp = importlib.import_module("jax.numpy")
         return lambda a: jnp.asarray(np.array(a))
+    if backend == "dask":
+        dask_array = importlib.import_module("dask.array")
+        return lambda a: dask_array.from_array(np.array(a), chunks=_halved_leading_axis(a))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     tf = importlib.import_module("tensorflow")
     return lambda a: tf.constant(np.array(a))
+
+
+def _halved_leading_axis(a: np.ndarray) -> tuple[int, ...]:
+    """Dask chunks splitting the leading (batch) axis in two, so the check meets chunked arrays."""
+    return (max(1, -(-a.shape[0] // 2)), *(-1,) * (a.ndim - 1)) if a.ndim else ()
 
 
 def _to_numpy(x: Any) -> np.ndarray:

@@ -1,0 +1,77 @@
+"""Dask: every public function returns a lazy Dask array that computes to NumPy's numbers.
+
+A call on Dask arrays only builds a graph: it computes nothing (no ``compute``, ``persist``,
+``float()`` or ``bool()`` of an array: the scheduler raises inside the call), and the result's
+shape and chunks are known before it runs. The inputs here are split in two along every axis
+(class axes included), more than the suite's Dask backend, which splits the batch axis.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import omniloss as ol
+from omniloss._catalogue import CATALOGUE, is_implemented
+from omniloss._check import all_cases
+from tests.helpers import assert_close, default_tolerance
+
+IMPLEMENTED = [entry.name for entry in CATALOGUE if is_implemented(entry.name)]
+
+
+class ComputedInsideTheCallError(Exception):
+    pass
+
+
+def _refuse(*args, **kwargs):
+    raise ComputedInsideTheCallError("the loss computed a Dask array while building its graph")
+
+
+def _convert(value, convert, dtype):
+    if isinstance(value, np.ndarray):
+        return convert(value.astype(dtype) if value.dtype.kind == "f" else value)
+    if isinstance(value, list | tuple):
+        return type(value)(_convert(v, convert, dtype) for v in value)
+    if isinstance(value, dict):
+        return {key: _convert(v, convert, dtype) for key, v in value.items()}
+    return value
+
+
+def _halved(a):
+    """``a`` as a Dask array in two chunks along every axis."""
+    import dask.array as da
+
+    return da.from_array(a, chunks=tuple(max(1, -(-size // 2)) for size in a.shape))
+
+
+def test_a_computation_inside_the_call_is_caught(dask_backend):
+    import dask
+
+    with dask.config.set(scheduler=_refuse), pytest.raises(ComputedInsideTheCallError):
+        float(ol.mse_loss(_halved(np.ones(4)), 0.0))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", IMPLEMENTED)
+def test_every_function_is_lazy_and_computes_to_numpy(dask_backend, name, dtype):
+    import dask
+    import dask.array as da
+
+    function = getattr(ol, name)
+    rtol, atol = default_tolerance(dtype)
+    for case in all_cases()[name](np.random.default_rng(0)):
+        what = f"{name} {case.label} in {np.dtype(dtype).name}"
+        expected = np.asarray(function(*_convert(case.args, np.array, dtype),
+                                       **_convert(case.kwargs, np.array, dtype)))
+        with dask.config.set(scheduler=_refuse):
+            out = function(*_convert(case.args, _halved, dtype),
+                           **_convert(case.kwargs, _halved, dtype))
+        assert isinstance(out, da.Array), f"{what}: result is {type(out)}"
+        assert out.shape == expected.shape, f"{what}: shape {out.shape} != {expected.shape}"
+        assert not any(math.isnan(c) for sizes in out.chunks for c in sizes), \
+            f"{what}: chunk sizes depend on the data: {out.chunks}"
+        value = out.compute(scheduler="synchronous")
+        assert value.dtype == expected.dtype, f"{what}: dtype {value.dtype}"
+        assert_close(value, expected, rtol=rtol, atol=atol, what=what)
