@@ -10,10 +10,10 @@ The package is laid out as array-api-extra's ``_delegation.py`` over ``_lib/_fun
 
 - ``_portable``: every primitive's one portable Array API implementation, and its contract
   (values, gradients at the kinks, the numerical trick); no backend is looked up there.
-- ``_numpy``, ``_torch``, ``_jax``, ``_tensorflow``: one module per backend, each building the
-  :class:`~omniloss._primitives._backend.Backend` record of everything native to it (elementwise
-  kernels, fused whole-loss kernels, reductions, ``fold``, ``stop_gradient``, ``checkpoint``,
-  and its capabilities: autodiff, int64-only gathers).
+- ``_numpy``, ``_torch``, ``_jax``, ``_tensorflow``, ``_dask``: one module per backend, each
+  building the :class:`~omniloss._primitives._backend.Backend` record of everything native to it
+  (elementwise kernels, fused whole-loss kernels, reductions, ``fold``, ``stop_gradient``,
+  ``checkpoint``, what its namespace lacks, and its capabilities: autodiff, int64-only gathers).
 - this module: the thin layer that picks. It resolves ``xp``'s record once (cached per namespace
   object) and runs the record's native where there is one, the portable function otherwise.
 

@@ -398,7 +398,8 @@ def fold(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[A
     Returns the last carry. The Array API has no loop construct. A Python loop is exact everywhere
     but unrolls into one graph node per step under tracing, so JAX runs ``jax.lax.scan`` and
     TensorFlow ``tf.foldl`` (a ``tf.while_loop``): a graph of one step whatever the length,
-    differentiable on both. Torch, NumPy and array-api-strict (and every backend when
+    differentiable on both; Dask runs this loop inside one task (a graph of steps would be tens
+    of tasks per step). Torch, NumPy and array-api-strict (and every backend when
     ``use_native_kernels`` is off) run this Python loop. ``step`` must be a module-level function
     (JAX caches the compiled loop by its identity; arrays it needs go in ``constants``, not in a
     closure) returning an array of ``init``'s shape and dtype.
