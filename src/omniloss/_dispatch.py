@@ -13,7 +13,9 @@ holds an array rather than being one, and the public functions read it at their 
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -23,8 +25,28 @@ import array_api_compat
 __all__ = ["array_library", "get_namespace", "is_array", "variable_reader"]
 
 _NAMESPACE_BY_TYPE: dict[type, ModuleType] = {}
+_NAMESPACE_LOCK = threading.RLock()
+"""Taken on a miss of ``_NAMESPACE_BY_TYPE`` only (a hit is a plain lookup), so that each type's
+namespace is found once, even by threads meeting a new type together: finding it may import
+(:mod:`omniloss._tensorflow`, array-api-compat's wrappers). Reentrant: a variable's namespace is
+that of the array it holds, found under the same lock."""
+
+
+def cache_lock(lock: threading.RLock) -> contextlib.AbstractContextManager[Any]:
+    """``lock``, for the miss path of a lazily built cache; no lock while ``torch.compile``
+    traces: its tracer cannot enter a lock (``fullgraph=True`` fails on one), and it traces
+    under its own global lock (``torch._dynamo.convert_frame.compile_lock``)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.compiler.is_compiling():
+        return contextlib.nullcontext()
+    return lock
+
 _LIBRARY_BY_TYPE: dict[type, str] = {}
+"""Lock-free: the name is read from the type alone, so threads racing on a miss store the same
+string."""
 _READER_BY_TYPE: dict[type, Callable[[Any], Any] | None] = {}
+"""Lock-free: the reader depends on the type alone (a variable's library is imported once its
+type exists), so threads racing on a miss store the same function."""
 
 
 def array_library(x: Any) -> str:
@@ -92,17 +114,23 @@ def _namespace_of_type(x: Any) -> ModuleType:
     kind = type(x)
     namespace = _NAMESPACE_BY_TYPE.get(kind)
     if namespace is None:
-        reader = variable_reader(kind)
-        if reader is not None:
-            namespace = _namespace_of_type(reader(x))
-        elif array_library(x) == "tensorflow":
-            from omniloss import _tensorflow
-
-            namespace = _tensorflow
-        else:
-            namespace = array_api_compat.array_namespace(x)
-        _NAMESPACE_BY_TYPE[kind] = namespace
+        with cache_lock(_NAMESPACE_LOCK):  # checked again: found by another thread meanwhile?
+            namespace = _NAMESPACE_BY_TYPE.get(kind)
+            if namespace is None:
+                namespace = _NAMESPACE_BY_TYPE[kind] = _find_namespace(x)
     return namespace
+
+
+def _find_namespace(x: Any) -> ModuleType:
+    """The namespace of ``x``'s type, found anew (``_namespace_of_type`` caches it)."""
+    reader = variable_reader(type(x))
+    if reader is not None:
+        return _namespace_of_type(reader(x))
+    if array_library(x) == "tensorflow":
+        from omniloss import _tensorflow
+
+        return _tensorflow
+    return array_api_compat.array_namespace(x)
 
 
 def get_namespace(*arrays: Any, name: str = "get_namespace") -> ModuleType:

@@ -31,6 +31,7 @@ from typing import Any
 
 import array_api_compat
 
+from omniloss._dispatch import cache_lock
 from omniloss._primitives import _portable
 from omniloss._primitives._backend import PORTABLE, Array, Axis, Backend
 from omniloss._primitives._portable import (
@@ -101,7 +102,7 @@ def _backend(xp: ModuleType) -> Backend:
     # keyed by the namespace's name: torch.compile cannot compare modules as dictionary keys
     backend = _BACKENDS.get(xp.__name__)
     if backend is None:
-        with _BACKENDS_LOCK:  # checked again: another thread may have built it meanwhile
+        with cache_lock(_BACKENDS_LOCK):  # checked again: built by another thread meanwhile?
             backend = _BACKENDS.get(xp.__name__)
             if backend is None:
                 backend = _BACKENDS[xp.__name__] = _build(xp)
