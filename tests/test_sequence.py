@@ -143,18 +143,20 @@ def test_blank_index(backend, blank):
 
 
 def test_target_containing_blank(backend):
-    # torch documents that targets must not contain the blank, but does not check: its
-    # recursion then allows a skip into that "label" whenever the label two states back
-    # differs. The values follow the same recursion. The gradients are compared only up to
-    # torch's shortcut: on the last frame its backward assigns (instead of log-adding) the
-    # alpha*beta of state 2L-1, assuming its class differs from the blank's at 2L, so with a blank
-    # as the last label torch's gradient there is off (by 0.5 in this batch); ours is the
-    # derivative of the value.
+    # torch documents that targets must not contain the blank, but does not check (its value
+    # and its gradient then disagree). Here a blank inside a target is an invalid class id
+    # (tests/test_class_ids.py): ValueError where the ids can be read now, NaN for that sequence
+    # otherwise (Dask); padding past a target's length is not read.
     log_probs, _, input_lengths, _ = _batch(np.float64)
     targets = np.array([[1, 0, 2, 0], [0, 0, 1, 2], [3, 0, 0, 4], [0, 1, 0, 1], [0, 2, 2, 2]])
-    args = [log_probs, targets, input_lengths, np.array([3, 2, 4, 4, 1])]
-    check_parity(backend, _ours(reduction="none"), _torch_ctc(reduction="none"), args,
-                 argnums=())
+    args = backend.convert([log_probs, targets, input_lengths, np.array([3, 2, 4, 4, 1])])
+    if backend.name == "dask":
+        value = backend.to_numpy(ol.ctc_loss(*args, reduction="none"))
+        assert np.isnan(value).all()  # every row holds a blank within its length
+        return
+    with pytest.raises(ValueError, match=r"ctc_loss: targets holds class id 0 outside "
+                                         r"\[0, \d+\) or equal to blank=0"):
+        ol.ctc_loss(*args, reduction="none")
 
 
 def test_edge_lengths(backend):
@@ -183,14 +185,27 @@ def test_empty_batch_and_no_frames(backend, reduction):
 
 
 def test_array_lengths_beyond_the_bounds(backend):
-    # torch raises; array lengths are data, so they are not checked: an input length above T
-    # counts as T, a padded target length above S is impossible (inf).
+    # torch raises; array lengths follow the class-id rule (tests/test_class_ids.py): an input
+    # length above T or a padded target length above S is a ValueError where the lengths can be
+    # read now, and NaN for that sequence otherwise (Dask), the other sequences unchanged.
     log_probs, targets, input_lengths, target_lengths = _batch(np.float64)
-    ours = ol.ctc_loss(*backend.convert([log_probs, targets, np.array([9, 6, 8, 8, 3]),
-                                         np.array([3, 2, 0, 5, 1])]), reduction="none")
+    steps, width = log_probs.shape[0], targets.shape[1]
+    inputs, labels = input_lengths.copy(), target_lengths.copy()
+    inputs[0], labels[3] = steps + 1, width + 1
+    args = backend.convert([log_probs, targets, inputs, labels])
+    if backend.name != "dask":
+        with pytest.raises(ValueError, match=rf"^ctc_loss: input_lengths holds length "
+                                             rf"{steps + 1} outside \[0, {steps + 1}\)"):
+            ol.ctc_loss(*args, reduction="none")
+        args[2] = backend.asarray(input_lengths)
+        with pytest.raises(ValueError, match=rf"^ctc_loss: target_lengths holds length "
+                                             rf"{width + 1} outside \[0, {width + 1}\)"):
+            ol.ctc_loss(*args, reduction="none")
+        return
     peer = _torch_ctc(reduction="none")(
         [log_probs, targets, input_lengths, target_lengths], ())[0]
-    np.testing.assert_allclose(backend.to_numpy(ours), [*peer[:3], np.inf, peer[4]], rtol=1e-10)
+    ours = backend.to_numpy(ol.ctc_loss(*args, reduction="none"))
+    np.testing.assert_allclose(ours, [np.nan, *peer[1:3], np.nan, peer[4]], rtol=1e-10)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -412,7 +412,9 @@ def margin_softmax_loss(cosine: Array, target: Array, *, scale: float = 64.0,
     included: ArcFace clamps the cosine before ``acos`` as the common implementations do
     (pytorch-metric-learning <= 0.9, pytorch-adacos), so at ``|cos| > 1 - 1e-7`` the target
     cosine is constant (gradient 0) and its value is ``cos(acos(1 - 1e-7) + m)``; CosFace needs no
-    clamp; SphereFace's polynomial has the finite slope ``m**2`` at ``cos = 1``.
+    clamp; SphereFace's polynomial has the finite slope ``m**2`` at ``cos = 1``. An infinite or
+    NaN cosine gives NaN in its row (as ``F.cross_entropy`` of an infinite logit), also at the
+    target class, whose clamp would make it finite.
 
     Args:
         cosine: cosine logits ``(N, C)`` in ``[-1, 1]``.
@@ -437,7 +439,9 @@ def margin_softmax_loss(cosine: Array, target: Array, *, scale: float = 64.0,
     margin = angular_margin(name, margin, kind)
     xp, cosine = cosine_scores(name, cosine, target, reduction, sample_weight, where)
     target, bad = class_ids(name, xp, "target", target, cosine.shape[1])
-    target_cosine = _angular_target(xp, gather_classes(xp, cosine, target, axis=1), margin, kind)
+    picked = gather_classes(xp, cosine, target, axis=1)
+    # + (picked - picked): 0, or NaN for an infinite cosine, which the clamps would make finite
+    target_cosine = _angular_target(xp, picked, margin, kind) + (picked - picked)
     is_target = class_mask(xp, target, dim(xp, cosine, 1), axis=1)
     logits = scale * xp.where(is_target, xp.expand_dims(target_cosine, axis=1), cosine)
     log_probability = gather_classes(xp, log_softmax(xp, logits, axis=1), target, axis=1)

@@ -17,7 +17,7 @@ from typing import Any
 from omniloss._boundary import reads_arrays
 from omniloss._primitives import clamp, gather_classes, log_softmax
 from omniloss._reduction import reduce, weighting_args
-from omniloss._validation import adaptive_softmax, feature_pairs, shape_of
+from omniloss._validation import adaptive_softmax, class_ids, feature_pairs, nan_where, shape_of
 
 Array = Any
 
@@ -149,7 +149,7 @@ def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
         name, input, target, head_weight, tail_weights, cutoffs, head_bias, div_value, reduction,
         sample_weight, where)
     shortlist = bounds[0]
-    labels = target
+    labels, bad = class_ids(name, xp, "target", target, bounds[-1])
     if target.ndim == 0:
         rows = xp.expand_dims(rows, axis=0)
         labels = xp.expand_dims(labels, axis=0)
@@ -172,4 +172,4 @@ def adaptive_log_softmax_loss(input: Array, target: Array, head_weight: Array,
     loss = -log_prob
     if target.ndim == 0:
         loss = xp.squeeze(loss, axis=0)
-    return reduce(xp, loss, reduction, sample_weight, where, name=name)
+    return reduce(xp, nan_where(xp, loss, bad), reduction, sample_weight, where, name=name)

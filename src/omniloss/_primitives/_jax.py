@@ -15,6 +15,7 @@ def build() -> Backend:
     import jax
     import jax.numpy as jnp
     import jax.scipy.special as special
+    import numpy as np
 
     def squared_error(a: Array, b: Array, reduction: str) -> Array:
         # XLA fuses the difference, the square and the sum into one pass (a vecdot would not)
@@ -74,6 +75,13 @@ def build() -> Backend:
                          magnitude - 0.5 * beta)
         return _portable.reduce(jnp, loss, reduction)
 
+    def values_now(x: Array) -> Array | None:
+        # a concrete array on the CPU (a tracer has no values; another device would sync)
+        if isinstance(x, jax.core.Tracer) or any(device.platform != "cpu"
+                                                 for device in x.sharding.device_set):
+            return None
+        return np.asarray(x)
+
     def scan(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[Array, ...],
              constants: tuple[Array, ...]) -> Array:
         def body(carry: Array, row: tuple[Array, ...]) -> tuple[Array, None]:
@@ -99,4 +107,5 @@ def build() -> Backend:
         fold=jax.jit(scan, static_argnums=(0, 1)),
         stop_gradient=jax.lax.stop_gradient,
         checkpoint=lambda fn, *arrays: jax.checkpoint(fn)(*arrays),
+        values_now=values_now,
     )

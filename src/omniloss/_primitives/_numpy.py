@@ -20,4 +20,4 @@ def build() -> Backend:
         total = np.add.reduce(x, axis=None)
         return total if reduction == "sum" else total / x.size
 
-    return Backend("numpy", autodiff=False, reduce_all=reduce_all)
+    return Backend("numpy", autodiff=False, reduce_all=reduce_all, values_now=lambda x: x)

@@ -1,6 +1,6 @@
 """Everything native to PyTorch: its elementwise kernels, its fused whole-loss kernels
-(``F.cross_entropy``, ``F.nll_loss``, ``F.triplet_margin_loss``), ``detach``, ``checkpoint``,
-the tensor reductions, and int64 gathers.
+(``F.cross_entropy``, ``F.nll_loss``), ``detach``, ``checkpoint``, the tensor reductions, and
+int64 gathers.
 """
 
 from __future__ import annotations
@@ -22,6 +22,15 @@ def build() -> Backend:
     def gather_index(xp: ModuleType, index: Array) -> Array:
         # torch's gathers and losses take int64 class ids only
         return index if index.dtype == xp.int64 else xp.astype(index, xp.int64)
+
+    def values_now(x: Array) -> Array | None:
+        # a plain CPU tensor outside torch.compile and the torch.func transforms (whose
+        # wrappers, like FakeTensor and other subclasses, hold no readable data)
+        if (type(x) is not torch.Tensor or x.device.type != "cpu"
+                or torch.compiler.is_compiling()
+                or torch._C._functorch.is_functorch_wrapped_tensor(x)):
+            return None
+        return x.numpy()
 
     def same_shape(a: Array, b: Array) -> tuple[Array, Array]:
         # torch's losses warn when the target broadcasts; a 0-d target expands without a copy
@@ -83,19 +92,10 @@ def build() -> Backend:
         return F.nll_loss(scores, gather_index(xp, target), weight=weight,
                           ignore_index=ignore_index, reduction=reduction)
 
-    def triplet_margin_loss(portable: Callable[..., Array], xp: ModuleType, anchor: Array,
-                            positive: Array, negative: Array, *, margin: float, p: float,
-                            eps: float, swap: bool, reduction: str) -> Array:
-        # torch's kernel takes (D,) and (N, D) embeddings only
-        if anchor.ndim > 2:
-            return portable(xp, anchor, positive, negative, margin=margin, p=p, eps=eps,
-                            swap=swap, reduction=reduction)
-        return F.triplet_margin_loss(anchor, positive, negative, margin=margin, p=p, eps=eps,
-                                     swap=swap, reduction=reduction)
-
     return Backend(
         "torch",
         int64_gathers=True,
+        values_now=values_now,
         logsumexp=logsumexp,
         log_softmax=lambda x, axis: F.log_softmax(x, dim=axis),
         softmax=lambda x, axis: F.softmax(x, dim=axis),
@@ -115,8 +115,7 @@ def build() -> Backend:
         stop_gradient=lambda x: x.detach(),
         # non-reentrant
         checkpoint=lambda fn, *arrays: torch_checkpoint(fn, *arrays, use_reentrant=False),
-        # not F.binary_cross_entropy_with_logits: it loses the value at x << 0, y = 0 (see
-        # omniloss.binary_cross_entropy_with_logits)
-        fused={"cross_entropy": cross_entropy, "nll_loss": nll_loss,
-               "triplet_margin_loss": triplet_margin_loss},
+        # not F.binary_cross_entropy_with_logits (it loses the value at x << 0, y = 0) nor
+        # F.triplet_margin_loss (its norms overflow float32 at differences near 1e20)
+        fused={"cross_entropy": cross_entropy, "nll_loss": nll_loss},
     )
