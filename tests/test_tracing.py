@@ -3,8 +3,8 @@
 - ``tf.function`` with an ``input_signature`` whose batch axis is ``None`` (axis 0 of every
   array whose leading size is the batch size; for ``ctc_loss`` every axis but the classes: time,
   batch and target length) gives the eager values and gradients, for the first case of every
-  function in ``omniloss._check.all_cases()``. The weighted cases run with every size unknown,
-  where the static shapes of ``sample_weight`` and the loss read alike even when they differ.
+  function in ``omniloss._check.all_cases()``; and with every size unknown, the weighted cases
+  whose ``sample_weight`` broadcasts (its static shape and the loss's read alike).
 - ``torch.compile(fullgraph=True)`` (no graph break) gives the eager values and gradients: one
   function per family with the ``aot_eager`` backend here, every function with Inductor and
   ``dynamic=False`` and ``True`` under ``OMNILOSS_COMPILE_ALL=1`` (``nox -s compile``).
@@ -26,17 +26,13 @@ from tests.helpers import assert_close
 
 CASES = all_cases()
 
-# Functions whose every size may be unknown in their weighted case. The others need a static
-# size: the box coordinates (4), the class count of the id-taking losses (their class-id
-# check), the feature sizes of adaptive_log_softmax_loss and the channel count of prelu.
-ALL_UNKNOWN_WEIGHTED = [
-    name for name, maker in CASES.items()
-    if any("sample_weight" in case.kwargs for case in maker(np.random.default_rng(0)))
-    and name not in {"box_iou_loss", "generalized_box_iou_loss", "distance_box_iou_loss",
-                     "complete_box_iou_loss", "adaptive_log_softmax_loss", "cross_entropy",
-                     "nll_loss", "linear_cross_entropy", "softmax_focal_loss",
-                     "poly1_cross_entropy", "zero_one_loss", "multi_margin_loss",
-                     "multilabel_margin_loss", "margin_softmax_loss", "ctc_loss"}]
+# Weighted cases whose sample_weight broadcasts against the unreduced loss, run with every size
+# unknown: their static shapes read alike ((None, None)) though the sizes differ. Every other
+# function traces with every size unknown too (measured), except the box losses (the static
+# coordinate axis of 4), adaptive_log_softmax_loss (static feature sizes) and prelu (a static
+# count of slopes): the checks of those shapes need the sizes.
+EVERY_SIZE_UNKNOWN = ["binary_cross_entropy", "kl_div", "distillation_loss", "logistic_loss",
+                      "hinge_loss", "squared_hinge_loss"]
 
 # One function per family, compiled in every torch session (the nox ``compile`` session
 # compiles them all).
@@ -146,7 +142,7 @@ def test_tf_function_with_unknown_batch_size(name):
 
 
 @tensorflow_only
-@pytest.mark.parametrize("name", ALL_UNKNOWN_WEIGHTED)
+@pytest.mark.parametrize("name", EVERY_SIZE_UNKNOWN)
 def test_tf_function_with_every_size_unknown_weighted(name):
     _check_tf_function(name, _weighted_case(name),
                        lambda arrays: [(None,) * a.ndim for a in arrays])
@@ -167,9 +163,23 @@ def _torch_value_and_grads(call: Callable[..., Any], arrays: list[np.ndarray]
         np.zeros(t.shape) if t.grad is None else t.grad.numpy() for t in floating]
 
 
+# Known graph breaks with symbolic sizes (dynamic=True), outside the losses' own formulas.
+SYMBOLIC_SIZE_BREAKS = {
+    "ctc_loss": "array-api-compat's torch clip calls isnan on a symbolic bound (max_length)",
+    "adaptive_log_softmax_loss": "its validation formats a symbolic size into an error label",
+}
+
+
+def _compiled_cases() -> list[Any]:
+    if not COMPILE_ALL:
+        return [pytest.param(name, False) for name in COMPILED_IN_CI]
+    return [pytest.param(name, dynamic, marks=[pytest.mark.xfail(
+        strict=True, reason=SYMBOLIC_SIZE_BREAKS[name])] if dynamic and
+        name in SYMBOLIC_SIZE_BREAKS else []) for name in CASES for dynamic in (False, True)]
+
+
 @torch_only
-@pytest.mark.parametrize("dynamic", [False, True] if COMPILE_ALL else [False])
-@pytest.mark.parametrize("name", list(CASES) if COMPILE_ALL else COMPILED_IN_CI)
+@pytest.mark.parametrize(("name", "dynamic"), _compiled_cases())
 def test_torch_compile_fullgraph(name, dynamic):
     import torch
 

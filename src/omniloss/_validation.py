@@ -917,7 +917,8 @@ def length_array(name: str, xp: ModuleType, argument: str, lengths: Any,
         raise TypeError(f"{name}: {argument} must be an integer array or a tuple of ints; "
                         f"got dtype {lengths.dtype}")
     expected = "shape () or (1,)" if unbatched else f"shape ({batch},)"
-    if tuple(lengths.shape) not in (((), (1,)) if unbatched else ((batch,),)):
+    sizes = tuple(lengths.shape)  # compared size by size: torch.compile's symbolic sizes
+    if not (sizes in ((), (1,)) if unbatched else len(sizes) == 1 and sizes[0] == batch):
         raise ValueError(f"{name}: {argument} must have {expected}; "
                          f"got shape {tuple(lengths.shape)}")
     # -1: the batch size may be unknown (tf.function)

@@ -251,11 +251,13 @@ def _channel_weight(xp: ModuleType, x: Array, weight: Array) -> Array:
     """``weight`` checked by torch's rules and shaped to broadcast along axis 1 of ``x``."""
     if weight.ndim > 1:
         raise ValueError(f"prelu: weight must be 0-d or 1-d; got shape {shape_of(weight)}")
+    if None in shape_of(weight):  # tf.function with an unknown size: the count is unknown
+        raise ValueError(f"prelu: weight must have a static shape; got {shape_of(weight)}")
     count = math.prod(weight.shape)
     if count == 1:
         return xp.reshape(weight, ())
     channels = x.shape[1] if x.ndim >= 2 else 1
-    if x.ndim == 0 or count != channels:
+    if x.ndim == 0 or (channels is not None and count != channels):
         raise ValueError(f"prelu: weight must have 1 element or one per channel of x (axis 1, "
                          f"{channels} for x of shape {shape_of(x)}); got {count}")
     return xp.reshape(weight, (count,) + (1,) * (x.ndim - 2))
