@@ -378,3 +378,20 @@ def test_ctc_lengths_out_of_range_are_nan_traced(tracing_backend):
                      case.kwargs)
     assert np.isnan(traced[[0, 2]]).all()
     np.testing.assert_allclose(traced[[1, 3]], valid[[1, 3]], rtol=1e-12)
+
+
+@pytest.mark.skipif("torch" not in SELECTED, reason="torch is not a selected backend")
+def test_invalid_id_is_nan_under_torch_func_vmap():
+    """torch.func's wrapped tensors hold no readable ids: NaN at the invalid position, as
+    under tracing, and the valid positions' values."""
+    import torch
+
+    logits = np.random.default_rng(0).normal(size=(3, 4, 5))
+    ids = np.array([[0, 1, 2, 3], [4, 0, 1, 7], [1, 1, 1, 1]])
+    mapped = torch.func.vmap(lambda x, y: ol.cross_entropy(x, y, reduction="none"))(
+        torch.from_numpy(logits), torch.from_numpy(ids)).numpy()
+    assert np.isnan(mapped[1, 3]) and np.isfinite(np.delete(mapped.reshape(-1), 7)).all()
+    valid = np.where(ids < 5, ids, 0)
+    expected = ol.cross_entropy(np.moveaxis(logits, 2, 1), valid, reduction="none")
+    np.testing.assert_allclose(np.delete(mapped.reshape(-1), 7),
+                               np.delete(expected.reshape(-1), 7), rtol=1e-12)
