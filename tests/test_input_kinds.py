@@ -315,6 +315,7 @@ _KERAS_PROBE = textwrap.dedent("""
     import json, sys
     import numpy as np
     import keras
+    import omniloss as ol
     from tests.test_input_kinds import NAMES, _case, _floating, _get, _map, _run
 
     backend = keras.backend.backend()
@@ -364,6 +365,10 @@ _KERAS_PROBE = textwrap.dedent("""
                     np.testing.assert_allclose(to_numpy(g), to_numpy(w), rtol=1e-12, atol=1e-14)
         except Exception as error:
             failures.append(f"{name}: {type(error).__name__}: {str(error)[:300]}")
+    variable = keras.Variable(np.ones(2))
+    held, plain = ol.get_namespace(variable), ol.get_namespace(keras.ops.ones(2))
+    if held is not plain:
+        failures.append(f"get_namespace: {held.__name__} for a variable, {plain.__name__} else")
     print(json.dumps({"backend": backend, "functions": len(NAMES), "failures": failures}))
 """)
 
@@ -371,13 +376,14 @@ _KERAS_PROBE = textwrap.dedent("""
 @pytest.mark.parametrize("keras_backend", ["tensorflow", "jax", "torch"])
 def test_keras_variables(keras_backend):
     """``keras.Variable`` for every array argument of every function, on one keras backend (run
-    in the session of that backend): the plain-array value, dtype and library, and gradients."""
+    in the session of that backend): the plain-array value, dtype and library, and gradients;
+    ``get_namespace`` of a variable is that of the arrays of its backend."""
     if keras_backend not in SELECTED:
         pytest.skip(f"{keras_backend} is not a selected backend")
     pytest.importorskip("keras")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "KERAS_BACKEND": keras_backend, "TF_CPP_MIN_LOG_LEVEL": "3",
-           "JAX_ENABLE_X64": "1"}
+           "JAX_ENABLE_X64": "1", "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu")}
     run = subprocess.run([sys.executable, "-c", _KERAS_PROBE], cwd=root, env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
@@ -472,3 +478,26 @@ def test_non_arrays_raise_named(name, backend):
             message = str(caught.value)
             assert message.startswith(f"{name}: {argument}"), message
             assert "must be" in message and "; got " in message, message
+
+
+_IMPORT_PROBE = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import omniloss as ol
+    x = np.ones((2, 3))
+    ol.mse_loss(x, x), ol.cross_entropy(x, np.array([0, 2])), ol.mse_loss(x, 0.5)
+    try:
+        ol.mse_loss(x, [1.0, 2.0])
+    except TypeError:
+        pass
+    print(json.dumps([m for m in ("torch", "jax", "tensorflow", "keras") if m in sys.modules]))
+""")
+
+
+@_selected("numpy")
+def test_reading_imports_no_framework():
+    """Reading the arguments (plain, a number, a rejected list) imports no framework."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    run = subprocess.run([sys.executable, "-c", _IMPORT_PROBE], cwd=root, capture_output=True,
+                         text=True, timeout=120, check=True)
+    assert json.loads(run.stdout) == []
