@@ -18,6 +18,7 @@ from omniloss._boundary import reads_arrays
 from omniloss._dispatch import _is_python_scalar
 from omniloss._primitives import (
     absolute,
+    binary_scale,
     smooth_l1,
     softplus,
     sqrt_zero_safe,
@@ -123,6 +124,9 @@ def rmse_loss(input: Array, target: Array, *, reduction: str = "mean",
     target))``. ``"none"`` gives one RMSE per sample, the root of the mean over every axis but
     axis 0 (a 1-d input gives ``|input - target|``), and ``"sum"`` sums those per-sample values.
 
+    The residuals are divided by a power of two near their largest magnitude before squaring and
+    the root multiplied back (:func:`~omniloss._primitives.binary_scale`), so float32 residuals
+    near 1e30 or 1e-30 give their RMSE, not ``inf`` or 0; elsewhere the numbers are unchanged.
     Where the mean square is exactly 0 the gradient is 0. ``sqrt(F.mse_loss(...))`` in torch
     (and any framework's ``sqrt``) gives NaN there, from ``inf * 0``; everywhere else the
     gradients are equal.
@@ -147,23 +151,33 @@ def rmse_loss(input: Array, target: Array, *, reduction: str = "mean",
     xp, input, target = float_pair(name, input, target, reduction, sample_weight, where)
     weighted = sample_weight is not None or where is not None
     if reduction == "mean" and not weighted:
-        return sqrt_zero_safe(xp, squared_error(xp, input, target, reduction="mean"))
+        residual = input - target
+        scale = binary_scale(xp, residual)
+        residual = residual / scale
+        return scale * sqrt_zero_safe(xp, squared_error(xp, residual, xp.zeros_like(scale),
+                                                        reduction="mean"))
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have a sample axis 0 for reduction={reduction!r}"
                          f"{' with sample_weight or where' if weighted else ''}; got shape ()")
     residual = input - target
-    square = residual * residual
     if reduction == "mean":  # the root of the weighted mean square, weights along axis 0
         samples = shape_of(input)[:1]
         check_broadcastable(name, "sample_weight", sample_weight, samples)
         check_broadcastable(name, "where", where, samples)
         features = (1,) * (input.ndim - 1)
-        return sqrt_zero_safe(xp, reduce(
-            xp, square, "mean", _along_samples(xp, sample_weight, features),
+        scale = binary_scale(xp, residual)
+        residual = residual / scale
+        return scale * sqrt_zero_safe(xp, reduce(
+            xp, residual * residual, "mean", _along_samples(xp, sample_weight, features),
             _along_samples(xp, where, features), name=name))
+    features = tuple(range(1, residual.ndim))  # one scale per sample
+    scale = binary_scale(xp, residual, axis=features, keepdims=True)
+    residual = residual / scale
+    square = residual * residual
     if residual.ndim > 1:
-        square = xp.mean(square, axis=tuple(range(1, residual.ndim)))
-    return reduce(xp, sqrt_zero_safe(xp, square), reduction, sample_weight, where, name=name)
+        square, scale = xp.mean(square, axis=features), xp.reshape(scale, residual.shape[:1])
+    return reduce(xp, scale * sqrt_zero_safe(xp, square), reduction, sample_weight, where,
+                  name=name)
 
 
 def _along_samples(xp: ModuleType, x: Array | None, features: tuple[int, ...]) -> Array | None:
@@ -242,7 +256,10 @@ def pseudo_huber_loss(input: Array, target: Array, *, delta: float = 1.0,
 
     A smooth Huber: about ``0.5 * r**2`` for small ``r`` and ``delta * |r|`` for large ``r``.
     For ``|r| < delta`` it is computed as ``r**2 / (1 + sqrt(1 + (r/delta)**2))``, which has no
-    cancellation, so tiny residuals keep full relative precision.
+    cancellation, so tiny residuals keep full relative precision; beyond, ``sqrt(1 + s**2)`` as
+    ``|s| * sqrt(1 + (1/s)**2)`` (``s = r / delta``), so a float32 residual near 1e30 gives
+    ``delta * |r|``, not ``inf`` (``s**2`` overflows at ``|s| > 1.8e19``). Each branch sees only
+    its own residuals, so no NaN reaches a gradient.
 
     Args:
         delta: the positive scale where the loss turns from quadratic to linear.
@@ -259,9 +276,13 @@ def pseudo_huber_loss(input: Array, target: Array, *, delta: float = 1.0,
     delta = check_positive("pseudo_huber_loss", "delta", delta)
     xp, residual = _residual("pseudo_huber_loss", input, target, reduction, sample_weight, where)
     scaled = residual / delta
-    square = scaled * scaled
-    root = xp.sqrt(1 + square)
-    loss = xp.where(square < 1, square / (1 + root), root - 1)
+    small = xp.abs(scaled) < 1
+    inside = xp.where(small, scaled, 0.0)
+    square = inside * inside
+    outside = xp.abs(xp.where(small, 1.0, scaled))
+    inverse = 1 / outside
+    loss = xp.where(small, square / (1 + xp.sqrt(1 + square)),
+                    outside * xp.sqrt(1 + inverse * inverse) - 1)
     return reduce(xp, delta * delta * loss, reduction, sample_weight, where,
                   name="pseudo_huber_loss")
 
@@ -479,6 +500,17 @@ def quantile_loss(input: Array, target: Array, *, quantile: float = 0.5,
     return reduce(xp, loss, reduction, sample_weight, where, name="quantile_loss")
 
 
+def _log1p_square(xp: ModuleType, z: Array, distance: float) -> Array:
+    """``log1p(z**2 / distance)`` that never overflows: ``2 log(|z| / sqrt(distance)) +
+    log1p(distance / z**2)`` for ``|z| > sqrt(distance)``, each branch fed only its own ``z``."""
+    root = math.sqrt(distance)
+    large = xp.abs(z) > root
+    inside = xp.where(large, 0.0, z)
+    outside = xp.abs(xp.where(large, z, root + 1))
+    return xp.where(large, 2 * xp.log(outside / root) + xp.log1p(distance / outside / outside),
+                    xp.log1p(inside * inside / distance))
+
+
 @reads_arrays
 @weighting_args(inputs=_PAIR)
 def robust_loss(input: Array, target: Array, *, alpha: float = 1.0, scale: float = 1.0,
@@ -492,7 +524,9 @@ def robust_loss(input: Array, target: Array, *, alpha: float = 1.0, scale: float
     ``alpha = +inf`` gives ``exp(0.5 (x/c)**2) - 1``. ``alpha = 1`` is pseudo-Huber
     (``sqrt((x/c)**2 + 1) - 1``) and ``alpha = -2`` Geman-McClure. It is computed as
     ``expm1(alpha/2 * log1p(...))``, so it stays accurate and continuous as ``alpha``
-    approaches 0 or 2.
+    approaches 0 or 2, and ``log1p(z**2 / d)`` as ``2 log(|z| / sqrt(d)) + log1p(d / z**2)`` for
+    ``|z| > sqrt(d)``, so a float32 residual near 1e30 gives its finite loss for ``alpha < 2``,
+    not ``inf`` (``z**2`` overflows at ``|z| > 1.8e19``).
 
     Args:
         alpha: the shape, a real number (``inf`` and ``-inf`` allowed); smaller is more robust.
@@ -513,17 +547,15 @@ def robust_loss(input: Array, target: Array, *, alpha: float = 1.0, scale: float
     scale = check_positive("robust_loss", "scale", scale)
     xp, residual = _residual("robust_loss", input, target, reduction, sample_weight, where)
     scaled = residual / scale
-    half_square = 0.5 * scaled * scaled
     if alpha == 2:
-        loss = half_square
+        loss = 0.5 * scaled * scaled
     elif alpha == 0:
-        loss = xp.log1p(half_square)
+        loss = _log1p_square(xp, scaled, 2.0)
     elif alpha == -math.inf:
-        loss = -xp.expm1(-half_square)
+        loss = -xp.expm1(-0.5 * scaled * scaled)
     elif alpha == math.inf:
-        loss = xp.expm1(half_square)
+        loss = xp.expm1(0.5 * scaled * scaled)
     else:
         distance = abs(alpha - 2)
-        loss = (distance / alpha) * xp.expm1(
-            (alpha / 2) * xp.log1p(scaled * scaled / distance))
+        loss = (distance / alpha) * xp.expm1((alpha / 2) * _log1p_square(xp, scaled, distance))
     return reduce(xp, loss, reduction, sample_weight, where, name="robust_loss")

@@ -16,8 +16,11 @@ The box losses take two arrays of ``(x1, y1, x2, y2)`` boxes of one shape ``(...
 leading shape, ``(4,)`` included) and give one loss per box pair, reduced by ``reduction``.
 Their numbers and gradients are those of ``torchvision.ops`` (whose default reduction is
 ``"none"``; ours is ``"mean"``), including the empty-batch ``"mean"`` of 0 and torch's gradient
-split 1/2 and 1/2 where two coordinates tie in a ``max``/``min``. ``sample_weight`` and ``where``
-broadcast against the per-pair losses (shape ``(...)``: the boxes' shape without the last axis).
+split 1/2 and 1/2 where two coordinates tie in a ``max``/``min``, except that float32
+coordinates near 1e20 and beyond give their finite losses, where torchvision's areas overflow to
+NaN (each pair is divided by a power of two near its largest coordinate first, an exact
+rescaling). ``sample_weight`` and ``where`` broadcast against the per-pair losses (shape
+``(...)``: the boxes' shape without the last axis).
 
 Dtypes: the result has the floating dtype of ``input`` (``boxes1``); the target (mask or
 ``boxes2``, floating, integer or boolean for masks) and ``sample_weight`` are cast to it, as
@@ -31,7 +34,13 @@ from types import ModuleType
 from typing import Any
 
 from omniloss._boundary import reads_arrays
-from omniloss._primitives import split_maximum, split_minimum, stop_gradient
+from omniloss._primitives import (
+    binary_scale,
+    clamp,
+    split_maximum,
+    split_minimum,
+    stop_gradient,
+)
 from omniloss._reduction import reduce, weighting_args
 from omniloss._validation import box_pairs, check_positive, mask_pair, shape_of
 
@@ -194,8 +203,22 @@ class _BoxPair:
         self.name, self.reduction = name, reduction
         self.sample_weight, self.where = sample_weight, where
         self.xp = xp
-        self.x1, self.y1, self.x2, self.y2 = xp.unstack(boxes1, axis=-1)
-        self.x1g, self.y1g, self.x2g, self.y2g = xp.unstack(boxes2, axis=-1)
+        # Coordinates divided by a power of two s >= 1 near the pair's largest (exact, and no
+        # change below 1): areas of float32 boxes near 1e30 stay finite. Every loss is a ratio
+        # of areas, with each eps added to an area divided by s**2: the same function exactly.
+        scale = xp.maximum(binary_scale(xp, boxes1, axis=-1, keepdims=True, at_least_one=True),
+                           binary_scale(xp, boxes2, axis=-1, keepdims=True, at_least_one=True))
+        self.x1, self.y1, self.x2, self.y2 = xp.unstack(boxes1 / scale, axis=-1)
+        self.x1g, self.y1g, self.x2g, self.y2g = xp.unstack(boxes2 / scale, axis=-1)
+        self.scale = xp.squeeze(scale, axis=-1)
+
+    def area_eps(self, eps: float) -> Array | float:
+        """``eps`` added to an area of the scaled boxes: ``eps / s**2``, at least the smallest
+        normal number (a degenerate pair's ``0 / (0 + eps)`` must stay 0, not become NaN)."""
+        if eps == 0:
+            return 0.0
+        tiny = self.xp.finfo(self.scale.dtype).smallest_normal
+        return clamp(self.xp, eps / self.scale / self.scale, min=tiny)
 
     def intersection_union(self) -> tuple[Array, Array]:
         """Intersection and union areas (torchvision's ``_loss_inter_union``)."""
@@ -218,9 +241,10 @@ class _BoxPair:
     def distance_iou_loss(self, eps: float) -> tuple[Array, Array]:
         """``(1 - IoU + rho**2 / c**2, IoU)`` (torchvision's ``_diou_iou_loss``)."""
         intersection, union = self.intersection_union()
-        iou = intersection / (union + eps)
+        area_eps = self.area_eps(eps)
+        iou = intersection / (union + area_eps)
         width, height = self.enclosing_extent()
-        diagonal_squared = width * width + height * height + eps
+        diagonal_squared = width * width + height * height + area_eps
         center_dx = (self.x2 + self.x1) / 2 - (self.x1g + self.x2g) / 2
         center_dy = (self.y2 + self.y1) / 2 - (self.y1g + self.y2g) / 2
         centers_squared = center_dx * center_dx + center_dy * center_dy
@@ -264,7 +288,7 @@ def box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
     """
     pair = _BoxPair("box_iou_loss", boxes1, boxes2, eps, reduction, sample_weight, where)
     intersection, union = pair.intersection_union()
-    return pair.reduced(1 - intersection / (union + pair.eps))
+    return pair.reduced(1 - intersection / (union + pair.area_eps(pair.eps)))
 
 
 @reads_arrays
@@ -298,7 +322,7 @@ def generalized_box_iou_loss(boxes1: Array, boxes2: Array, *, eps: float = 1e-7,
     intersection, union = pair.intersection_union()
     width, height = pair.enclosing_extent()
     enclosing_area = width * height
-    eps = pair.eps
+    eps = pair.area_eps(pair.eps)
     loss = 1 - intersection / (union + eps) + (enclosing_area - union) / (enclosing_area + eps)
     return pair.reduced(loss)
 

@@ -364,6 +364,12 @@ def binary_scale(xp: ModuleType, x: Array, *, axis: Axis = None, keepdims: bool 
     ``x``, so every gradient is exact. ``at_least_one`` scales large values only, for formulas
     with an additive ``eps`` (divided by ``s**2`` then, which must not overflow).
     """
+    axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+    reduced = {a % x.ndim for a in axes}
+    if any(x.shape[a] == 0 for a in reduced):  # no maximum of nothing: the scale 1
+        shape = tuple(1 if a in reduced else n for a, n in enumerate(x.shape)
+                      if keepdims or a not in reduced)
+        return xp.ones(shape, dtype=x.dtype, device=array_api_compat.device(x))
     peak = xp.max(xp.abs(stop_gradient(xp, x)), axis=axis, keepdims=keepdims)
     usable = (peak > 0) & (peak < math.inf)
     if at_least_one:
