@@ -184,8 +184,6 @@ def test_torch_compile_fullgraph(name, dynamic):
     import torch
 
     arrays, call = _call(name, _first_case(name))
-    # eagerly first: the first call of a backend builds omniloss's caches under a lock, which
-    # torch.compile cannot trace
     eager_value, eager_grads = _torch_value_and_grads(call, arrays)
     torch._dynamo.reset()
     compiled = torch.compile(call, fullgraph=True, dynamic=dynamic, backend=COMPILER)
