@@ -1,7 +1,7 @@
 """Thread safety: losses called from many threads at once, on every installed backend.
 
-Eight threads start together on cold caches (the namespace and backend-record caches emptied, so
-every backend's record is built while they run) and run several losses with gradients, every
+Eight threads start together on cold caches (omniloss's caches emptied, so every backend's
+record is built while they run) and run several losses with gradients, every
 installed backend in each thread, TensorFlow's ``ctc_loss`` under ``GradientTape`` included;
 every result must equal the single-thread one. Eight threads differentiate ``ctc_loss`` through
 a loop function none has run yet. And each cache whose builder imports or compiles is built once
@@ -21,7 +21,7 @@ import pytest
 
 import omniloss as ol
 from conftest import SELECTED
-from omniloss import _dispatch, _primitives
+from omniloss import _dispatch, _primitives, _validation
 from omniloss._check import all_cases
 from tests.helpers import BACKENDS, Backend
 
@@ -75,10 +75,13 @@ def _run_together(work: Callable[[int], Any]) -> list[Any]:
 
 @pytest.fixture
 def cold_caches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Empty namespace and backend-record caches for the test (the full ones come back after)."""
+    """Empty caches for the test (the full ones come back after): namespaces, backend records,
+    fused kernels, dtype queries."""
     monkeypatch.setattr(_dispatch, "_NAMESPACE_BY_TYPE", {})
     monkeypatch.setattr(_primitives, "_BACKENDS", {})
     monkeypatch.setattr(_primitives, "_FUSED", {})
+    monkeypatch.setattr(_validation, "_DTYPE_KINDS", {})
+    monkeypatch.setattr(_validation, "_FLOAT_PROMOTION", {})
 
 
 Results = dict[tuple[str, str], list[np.ndarray]]
@@ -159,7 +162,9 @@ def test_each_lazy_cache_built_once_by_eight_threads(
 
 @pytest.mark.skipif("torch" not in SELECTED, reason="torch is not a selected backend")
 def test_torch_compile_fullgraph_builds_cold_caches(cold_caches: None) -> None:
-    # the caches' locks are not entered while torch.compile traces (its tracer cannot)
+    # the caches' locks are not entered while torch.compile traces (its tracer cannot); the
+    # dtype caches are emptied too: dynamo cannot hash some other libraries' dtypes (a C
+    # __hash__) that other tests leave in them
     import torch
 
     rng = np.random.default_rng(0)
