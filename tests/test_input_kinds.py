@@ -412,27 +412,10 @@ def test_numpy_scalars(name, scalar):
     assert_close(got, want, rtol=1e-12, atol=1e-14, what=name)
 
 
-_VALUES_NOW = ("class-id checks read the values with NumPy (_primitives.values_now), which "
-               "array-api-strict refuses off its CPU device")
-_CLAMP = "_portable.clamp makes its bounds on the default device (xp.asarray without device=)"
-_STRICT_DEVICE_BUGS = {
-    **dict.fromkeys(["adaptive_log_softmax_loss", "cross_entropy", "ctc_loss",
-                     "linear_cross_entropy", "margin_softmax_loss", "multi_margin_loss",
-                     "multilabel_margin_loss", "nll_loss", "poly1_cross_entropy",
-                     "softmax_focal_loss", "zero_one_loss"], _VALUES_NOW),
-    **dict.fromkeys(["binary_cross_entropy", "box_iou_loss", "complete_box_iou_loss",
-                     "cosine_embedding_loss", "distance_box_iou_loss", "generalized_box_iou_loss",
-                     "hinge_embedding_loss", "margin_ranking_loss", "sigmoid_focal_loss",
-                     "triplet_margin_loss"], _CLAMP),
-}
-"""Known failures on a non-default device (reported, not ours to fix here): strict xfails, so
-the test fails as soon as one is fixed and the entry must go."""
 
 
 @_selected("array_api_strict")
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=_STRICT_DEVICE_BUGS[n]))
-    if n in _STRICT_DEVICE_BUGS else n for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_strict_device(name):
     """Arrays on array-api-strict's ``device1``: the result is there, with the same numbers."""
     import array_api_strict as xps

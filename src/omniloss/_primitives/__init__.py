@@ -82,8 +82,14 @@ def _build(xp: ModuleType) -> Backend:
     if array_api_compat.is_array_api_strict_namespace(xp):
         import numpy as np
 
-        # no autodiff; its arrays, on every device it emulates, hold NumPy arrays
-        return Backend(xp.__name__, autodiff=False, values_now=np.asarray)
+        cpu = xp.Device("CPU_DEVICE")
+
+        def values_now(x: Array) -> Any:
+            # its other devices stand for accelerators, where reading the values would sync
+            return np.asarray(x) if x.device == cpu else None
+
+        # no autodiff
+        return Backend(xp.__name__, autodiff=False, values_now=values_now)
     if array_api_compat.is_cupy_namespace(xp):
         # nothing native but the capability: no autodiff
         return Backend(xp.__name__, autodiff=False)

@@ -310,9 +310,9 @@ def clamp(xp: ModuleType, x: Array, *, min: float | None = None,
         return x
     clamped = x
     if min is not None:
-        clamped = xp.where(x < min, xp.asarray(min, dtype=x.dtype), clamped)
+        clamped = xp.where(x < min, min, clamped)
     if max is not None:
-        clamped = xp.where(clamped > max, xp.asarray(max, dtype=x.dtype), clamped)
+        clamped = xp.where(clamped > max, max, clamped)
     return xp.where(xp.isnan(x), x * 0, clamped)
 
 
