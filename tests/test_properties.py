@@ -25,10 +25,10 @@ from hypothesis.extra import numpy as hnp  # noqa: E402
 import omniloss as ol  # noqa: E402
 from tests.helpers import Backend, assert_close  # noqa: E402
 
-BUDGET = settings(max_examples=10, deadline=None, derandomize=True, database=None,
+BUDGET = settings(max_examples=6, deadline=None, derandomize=True, database=None,
                   suppress_health_check=[HealthCheck.function_scoped_fixture,
                                          HealthCheck.too_slow])
-"""Ten examples per property and backend: the file costs well under a minute per backend
+"""Six examples per property and backend: the file costs well under a minute per backend
 session."""
 
 DTYPES = st.sampled_from([np.float32, np.float64])
@@ -204,9 +204,9 @@ def test_generalized_box_iou_loss(backend, case):
 @BUDGET
 @given(st.data())
 def test_ctc_loss(backend, data):
-    """Small: ``T <= 5``, two sequences, three classes; logits of any size up to 1e4."""
+    """Small: ``T = 4``, two sequences, three classes; logits of any size up to 1e4."""
     dtype = data.draw(DTYPES)
-    steps = data.draw(st.sampled_from([2, 5]))
+    steps = 4  # one length: JAX compiles the scan per shape, 10 s a shape
     logits = data.draw(values(dtype, (steps, 2, 3), limit=1e4))
     log_probs = logits - np.log(np.sum(np.exp(logits.astype(np.float64)
                                               - logits.max(-1, keepdims=True)), axis=-1,
