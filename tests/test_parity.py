@@ -55,3 +55,28 @@ def backend_numpy():
     from tests.helpers import BACKENDS
 
     return BACKENDS["numpy"]
+
+
+_COMPILE_AFTER_OTHER_LIBRARIES = """
+import numpy as np, tensorflow as tf, jax.numpy as jnp, torch
+import omniloss as ol
+ol.cross_entropy(tf.ones((4, 3)), tf.zeros(4, dtype=tf.int32))
+ol.cross_entropy(jnp.ones((4, 3)), jnp.zeros(4, dtype=jnp.int32))
+compiled = torch.compile(ol.cross_entropy, fullgraph=True, backend="aot_eager")
+logits, labels = torch.tensor([[0.5, 1.0, -1.0]]), torch.tensor([2])
+assert torch.allclose(compiled(logits, labels), torch.nn.functional.cross_entropy(logits, labels))
+"""
+
+
+def test_torch_compile_after_other_libraries_in_one_process():
+    """A process that mixes libraries: ``torch.compile(fullgraph=True)`` after TensorFlow and JAX
+    calls (our caches then hold their dtypes, which torch.compile cannot hash)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("tensorflow")
+    pytest.importorskip("jax")
+    pytest.importorskip("torch")
+    run = subprocess.run([sys.executable, "-c", _COMPILE_AFTER_OTHER_LIBRARIES],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]

@@ -80,8 +80,7 @@ def cold_caches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_dispatch, "_NAMESPACE_BY_TYPE", {})
     monkeypatch.setattr(_primitives, "_BACKENDS", {})
     monkeypatch.setattr(_primitives, "_FUSED", {})
-    monkeypatch.setattr(_validation, "_DTYPE_KINDS", {})
-    monkeypatch.setattr(_validation, "_FLOAT_PROMOTION", {})
+    monkeypatch.setattr(_validation, "_DTYPE_ANSWERS", {})
 
 
 Results = dict[tuple[str, str], list[np.ndarray]]

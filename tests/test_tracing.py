@@ -120,7 +120,7 @@ def _check_tf_function(name: str, case: Case,
     assert any(None in spec.shape.as_list() for spec in signature), "no size left unknown"
     tensors = [tf.constant(a) for a in arrays]
     eager_value, eager_grads = value_and_grads(*tensors)
-    traced = tf.function(value_and_grads, input_signature=signature, autograph=False)
+    traced = tf.function(value_and_grads, input_signature=signature)
     value, grads = traced(*tensors)
     assert_close(value.numpy(), eager_value.numpy(), rtol=1e-10, atol=1e-12,
                  what=f"{name}: traced value")
@@ -192,3 +192,14 @@ def test_torch_compile_fullgraph(name, dynamic):
     for i, (grad, eager_grad) in enumerate(zip(grads, eager_grads, strict=True)):
         assert_close(grad, eager_grad, rtol=1e-10, atol=1e-12,
                      what=f"{name}: compiled gradient of floating array {i}")
+
+
+@tensorflow_only
+def test_autograph_calls_every_function_unconverted():
+    """``tf.function`` (AutoGraph on, its default) calls our functions as they are: they hold no
+    Python control flow on tensors, and converting them cost seconds per trace (10 s for
+    ``cross_entropy``, against 0.03 s unconverted)."""
+    from tensorflow.python.autograph.impl import api
+
+    assert [name for name in omniloss.__all__ if name != "get_namespace"
+            and not api.is_autograph_artifact(getattr(omniloss, name))] == []

@@ -154,4 +154,9 @@ def reads_arrays(function: Function) -> Function:
                     return read_all(args, kwargs)
         return function(*args, **kwargs)
 
+    # TensorFlow's AutoGraph calls a function carrying this attribute as it is, unconverted (its
+    # `is_autograph_artifact`). Our code has no Python control flow on tensor values, so there
+    # is nothing to convert, and converting it cost 10 s of tracing for cross_entropy under
+    # `tf.function` (0.03 s unconverted).
+    call.autograph_info__ = None  # type: ignore[attr-defined]
     return call  # type: ignore[return-value]

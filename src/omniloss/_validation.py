@@ -186,21 +186,40 @@ def check_array(name: str, argument: str, x: Any) -> None:
         raise TypeError(f"{name}: {argument} must be an array; got {x!r}")
 
 
-_FLOAT_PROMOTION: dict[tuple[str, tuple[Any, ...]], Any] = {}
-"""``result_type(*dtypes)`` of all-floating ``dtypes``, by namespace name: the dtype queries
-(``isdtype``, ``result_type``) cost microseconds, tens on JAX, and every loss makes them, so
-they are cached (also :func:`is_dtype`). Both caches are lock-free: a miss computes a pure
-function of its key, so threads racing on it store equal values."""
+class _DtypeAnswers:
+    """One namespace's cached dtype queries: ``isdtype`` answers by ``(dtype, kind)`` and the
+    ``result_type`` of all-floating dtypes. The queries cost microseconds, tens on JAX, and
+    every loss makes them.
 
-_DTYPE_KINDS: dict[tuple[str, Any, Any], bool] = {}
+    One object per namespace, not one dict for all: ``torch.compile`` rebuilds a global dict it
+    saw change, hashing its keys, and it cannot hash TensorFlow's dtypes; an object it does not
+    look into. Lock-free: a miss computes a pure function of its key, so threads racing on it
+    store equal values.
+    """
+
+    __slots__ = ("kinds", "promotions")
+
+    def __init__(self) -> None:
+        self.kinds: dict[tuple[Any, Any], bool] = {}
+        self.promotions: dict[tuple[Any, ...], Any] = {}
+
+
+_DTYPE_ANSWERS: dict[str, _DtypeAnswers] = {}
+
+
+def _answers(xp: ModuleType) -> _DtypeAnswers:
+    answers = _DTYPE_ANSWERS.get(xp.__name__)
+    if answers is None:
+        answers = _DTYPE_ANSWERS[xp.__name__] = _DtypeAnswers()
+    return answers
 
 
 def is_dtype(xp: ModuleType, dtype: Any, kind: str | tuple[str, ...]) -> bool:
     """``xp.isdtype(dtype, kind)``, cached per namespace, dtype and kind."""
-    key = (xp.__name__, dtype, kind)
-    result = _DTYPE_KINDS.get(key)
+    cache = _answers(xp).kinds
+    result = cache.get((dtype, kind))
     if result is None:
-        result = _DTYPE_KINDS[key] = xp.isdtype(dtype, kind)
+        result = cache[dtype, kind] = xp.isdtype(dtype, kind)
     return result
 
 
@@ -214,8 +233,8 @@ def float_dtype(name: str, xp: ModuleType, **arrays: Any) -> Any:
                     if x is not None and type(x) not in _PYTHON_SCALAR_TYPES])
     if not dtypes:
         return xp.asarray(0.0).dtype
-    key = (xp.__name__, dtypes)
-    promoted = _FLOAT_PROMOTION.get(key)
+    cache = _answers(xp).promotions
+    promoted = cache.get(dtypes)
     if promoted is None:
         for argument, x in arrays.items():
             if x is None or _is_python_scalar(x):
@@ -224,7 +243,7 @@ def float_dtype(name: str, xp: ModuleType, **arrays: Any) -> Any:
                 raise TypeError(
                     f"{name}: {argument} must be a floating-point array; got dtype {x.dtype}"
                 )
-        promoted = _FLOAT_PROMOTION[key] = xp.result_type(*dtypes)
+        promoted = cache[dtypes] = xp.result_type(*dtypes)
     return promoted
 
 
