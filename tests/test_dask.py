@@ -16,6 +16,7 @@ import pytest
 import omniloss as ol
 from omniloss._catalogue import CATALOGUE, is_implemented
 from omniloss._check import all_cases
+from omniloss._cli import _convert
 from tests.helpers import assert_close, default_tolerance
 
 IMPLEMENTED = [entry.name for entry in CATALOGUE if is_implemented(entry.name)]
@@ -27,16 +28,6 @@ class ComputedInsideTheCallError(Exception):
 
 def _refuse(*args, **kwargs):
     raise ComputedInsideTheCallError("the loss computed a Dask array while building its graph")
-
-
-def _convert(value, convert, dtype):
-    if isinstance(value, np.ndarray):
-        return convert(value.astype(dtype) if value.dtype.kind == "f" else value)
-    if isinstance(value, list | tuple):
-        return type(value)(_convert(v, convert, dtype) for v in value)
-    if isinstance(value, dict):
-        return {key: _convert(v, convert, dtype) for key, v in value.items()}
-    return value
 
 
 def _halved(a):
