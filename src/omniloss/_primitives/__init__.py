@@ -204,8 +204,12 @@ def log_sigmoid(xp: ModuleType, x: Array) -> Array:
 def sigmoid_cross_entropy(xp: ModuleType, x: Array, y: Array,
                           pos_weight: Array | None = None) -> Array:
     """``-(pw * y * log_sigmoid(x) + (1 - y) * log_sigmoid(-x))``, exact at every ``x`` for hard
-    labels (no backend has a native with those values and gradients)."""
-    return _portable.sigmoid_cross_entropy(xp, x, y, pos_weight, autodiff=_natives(xp).autodiff)
+    labels (torch's own kernel is not: its record has an exact one of its own)."""
+    natives = _natives(xp)
+    native = natives.sigmoid_cross_entropy
+    if native is not None:
+        return native(x, y, pos_weight)
+    return _portable.sigmoid_cross_entropy(xp, x, y, pos_weight, autodiff=natives.autodiff)
 
 
 def sigmoid(xp: ModuleType, x: Array) -> Array:

