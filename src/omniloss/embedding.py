@@ -79,11 +79,10 @@ def _p_norm(xp: ModuleType, x: Array, p: float) -> Array:
     (:func:`~omniloss._primitives.binary_scale`): the powers never overflow or underflow (torch's
     norm is ``inf`` for float32 differences near 1e20), and the numbers are otherwise unchanged.
     """
-    magnitude = x * xp.sign(x)
     if p == math.inf:
-        return xp.max(magnitude, axis=-1)
+        return xp.max(x * xp.sign(x), axis=-1)
     if p == 1:
-        return xp.sum(magnitude, axis=-1)
+        return xp.sum(x * xp.sign(x), axis=-1)
     scale = binary_scale(xp, x, axis=-1, keepdims=True)
     x = x / scale
     scale = xp.squeeze(scale, axis=-1)
