@@ -179,9 +179,11 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
     extended = xp.concat(
         [extended, xp.full((batch, 1), blank, dtype=targets.dtype, device=device)], axis=1)
     # y'_s != y'_{s-2}, False for s < 2 (compared with itself); every target empty (S = 0, a
-    # single blank state): nothing to skip, and no slice of two states to take
-    skip = (xp.zeros_like(extended, dtype=xp.bool) if max_length == 0
-            else extended != xp.concat([extended[:, :2], extended[:, :-2]], axis=1))
+    # single blank state, a static size): nothing to skip, and no slice of two states to take
+    if isinstance(max_length, int) and max_length == 0:
+        skip = xp.zeros_like(extended, dtype=xp.bool)
+    else:
+        skip = extended != xp.concat([extended[:, :2], extended[:, :-2]], axis=1)
     # The log-probability of an unreachable state: finite (see _advance), far below any real
     # one, and twice it still finite.
     floor = float(xp.finfo(dtype).min) / 4
