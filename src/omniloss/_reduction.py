@@ -19,13 +19,20 @@ against ``l``:
 Gradients flow to ``sample_weight``. Weights are cast to the loss's dtype (they never change it,
 as keras casts them) and are not checked by value (a check on values cannot trace): a negative
 weight is used as given.
+
+Inside :func:`keras_weights` (the keras ``Loss`` classes enter it), weights and masks follow
+keras's conventions instead: they align with the unreduced loss's *leading* axes (a per-sample
+weight of shape ``(N,)`` weights every element of sample ``n``), and keras's
+``"sum_over_batch_size"`` divides by the number of positions, not by the summed weights.
 """
 
 from __future__ import annotations
 
+import contextvars
 import math
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -36,6 +43,36 @@ Array = Any
 Function = TypeVar("Function", bound=Callable[..., Any])
 
 _ELEMENTWISE = "the elementwise loss, the input's shape"
+
+_KERAS: contextvars.ContextVar[bool | None] = contextvars.ContextVar("omniloss_keras_weights",
+                                                                     default=None)
+"""Inside :func:`keras_weights`: whether ``"mean"`` divides by the count (keras's
+``"sum_over_batch_size"``); ``None`` outside."""
+
+
+@contextmanager
+def keras_weights(count: bool) -> Iterator[None]:
+    """Within: ``sample_weight`` and ``where`` of lower rank than the unreduced loss align with
+    its leading axes (keras's per-sample weights; one trailing axis of size 1 beyond the loss's
+    rank is dropped, as keras does), and with ``count``, ``"mean"`` and ``"batchmean"`` divide
+    by the loss's own divisor over the unmasked positions, without the weights (keras's
+    ``"sum_over_batch_size"``: ``sum(w * l * m) / sum(m)``)."""
+    token = _KERAS.set(count)
+    try:
+        yield
+    finally:
+        _KERAS.reset(token)
+
+
+def _leading(xp: ModuleType, x: Array | None, ndim: int) -> Array | None:
+    """``x`` with trailing axes of size 1 until it has ``ndim`` axes (keras's alignment)."""
+    if x is None or not hasattr(x, "ndim"):
+        return x
+    if x.ndim == ndim + 1 and shape_of(x)[-1] == 1:
+        return xp.squeeze(x, axis=-1)
+    while x.ndim < ndim:
+        x = xp.expand_dims(x, axis=-1)
+    return x
 
 
 def reduce(xp: ModuleType, loss: Array, reduction: str, sample_weight: Array | None = None,
@@ -61,6 +98,10 @@ def reduce(xp: ModuleType, loss: Array, reduction: str, sample_weight: Array | N
         if loss.ndim == 0:  # its mean and sum are itself; a kernel would cost a call
             return loss
         return reduce_all(xp, loss, reduction=reduction)
+    count = _KERAS.get()
+    if count is not None:
+        sample_weight = _leading(xp, sample_weight, loss.ndim)
+        where = _leading(xp, where, loss.ndim)
     shape = shape_of(loss)
     check_broadcastable(name, "sample_weight", sample_weight, shape)
     check_broadcastable(name, "where", where, shape)
@@ -72,11 +113,14 @@ def reduce(xp: ModuleType, loss: Array, reduction: str, sample_weight: Array | N
     total = xp.sum(weighted)
     if reduction == "sum":
         return total
+    mass_weight = None if count else sample_weight  # keras's count leaves the weights out
     if divisor is not None:
-        mass = xp.sum(_masked(xp, divisor if sample_weight is None else divisor * sample_weight,
+        mass = xp.sum(_masked(xp, divisor if mass_weight is None else divisor * mass_weight,
                               where))
+    elif mass_weight is None and where is None:
+        mass = _broadcast_total(xp, xp.ones_like(total), loss)
     else:
-        mass = _broadcast_total(xp, _weight_mass(xp, sample_weight, where, loss.dtype), loss)
+        mass = _broadcast_total(xp, _weight_mass(xp, mass_weight, where, loss.dtype), loss)
     if reduction == "batchmean" and len(shape) > 1:  # the weighted number of samples
         mass = mass / _size(xp, loss[0, ...])
     empty = mass == 0

@@ -1,0 +1,227 @@
+"""``keras.losses.Loss`` classes for every loss, generated from the catalogue: the same numbers on
+each keras backend (JAX, torch, TensorFlow).
+
+Each loss has a class named as in :mod:`omniloss.torch` (``CrossEntropyLoss``, ``CTCLoss``,
+``GeneralizedBoxIoULoss``, ...), with the function's options and defaults, and, where keras has
+the loss with the same meaning, keras's name too (``MeanSquaredError``, ``Huber``,
+``CategoricalCrossentropy`` and ``SparseCategoricalCrossentropy`` with keras's defaults
+``from_logits=False, axis=-1``, ``Dice``, ...); ``omniloss list`` shows every name.
+
+They are called as keras calls a loss, ``loss(y_true, y_pred, sample_weight=None)``:
+
+- ``y_pred`` is the function's prediction (``input``, logits, boxes); ``y_true`` its target. A
+  loss of more arrays takes tuples: ``GaussianNLLLoss`` reads ``y_pred=(input, var)``,
+  ``CTCLoss`` reads ``y_true=(targets, input_lengths, target_lengths)`` and ``y_pred=log_probs``
+  (time-major, as ``ctc_loss``); a loss with no target (``GANGeneratorLoss``) takes
+  ``y_true=None``. Each class's docstring says which.
+- ``reduction`` takes keras's names with keras's meanings: ``"sum_over_batch_size"`` (the
+  default) and ``"mean"`` divide the weighted sum by the number of positions of the unreduced loss
+  (the function's own divisor where it has one: the non-ignored targets, torch's class weights;
+  ``"batchmean"`` losses by the number of samples), ``"mean_with_sample_weight"`` by the summed
+  weights (the function's ``"mean"``), ``"sum"``, and ``"none"``/``None``, which returns the
+  function's unreduced loss. Keras's classes of elementwise losses return one value per sample,
+  the mean over the last axis; so do this module's classes named as keras's (``MeanSquaredError``,
+  ``Huber``, ``BinaryCrossentropy``, ...), for ``"none"`` and ``"sum"``, while the others
+  (``MSELoss``) keep the function's elementwise loss. The means are the same either way.
+- ``sample_weight`` is the function's ``sample_weight``, aligned with the unreduced loss's leading
+  axes as keras aligns it (a weight per sample weights each of its elements); a keras mask on
+  ``y_pred`` is the function's ``where``.
+- Floating inputs are cast to the loss's ``dtype`` (float32 unless given, so under the
+  ``mixed_bfloat16`` policy the loss is computed in float32, as keras's losses are); integer class
+  ids and lengths keep their dtype. Inputs that are not the backend's tensors (NumPy arrays) are
+  converted to them, as keras does.
+- ``get_config``/``from_config`` carry every option (tensors as nested lists); each class is
+  registered with keras (package ``omniloss``), so a saved ``.keras`` model reloads without
+  ``custom_objects`` once this module is imported.
+
+Importing this module imports keras (and through it its backend), no other framework.
+
+>>> import numpy as np
+>>> from omniloss.keras import SparseCategoricalCrossentropy
+>>> loss = SparseCategoricalCrossentropy(from_logits=True)
+>>> value = loss(np.array([0, 2]), np.zeros((2, 3), dtype="float32"))
+>>> round(float(value), 4)
+1.0986
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, ClassVar
+
+import keras
+
+from omniloss._adapters import Spec, specs
+from omniloss._reduction import keras_weights
+
+__all__ = ["OmnilossLoss"]
+
+_NATIVE: set[type] = set()
+"""Types seen to be the keras backend's tensors (tracers included): one set lookup each."""
+
+_FLOAT_NAMES: dict[Any, str | None] = {}
+"""A dtype object's keras name where it is floating, else None."""
+
+
+def _float_name(dtype: Any) -> str | None:
+    try:
+        return _FLOAT_NAMES[dtype]
+    except KeyError:
+        name = keras.backend.standardize_dtype(dtype)
+        _FLOAT_NAMES[dtype] = name if "float" in name else None
+        return _FLOAT_NAMES[dtype]
+
+
+def _is_tensor(value: Any) -> bool:
+    return value is not None and not isinstance(value, (int, float))
+
+
+class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types are absent for mypy
+    """The base of every generated ``Loss``: options at construction, keras's call."""
+
+    spec: ClassVar[Spec]
+    keras_defaults: ClassVar[dict[str, Any]] = {}
+    sample_mean: ClassVar[bool] = False
+    """Keras's per-sample values (the mean over the last axis) for ``"none"`` and ``"sum"``."""
+
+    def __init__(self, *, reduction: str | None = "sum_over_batch_size", name: str | None = None,
+                 dtype: Any = None, **options: Any) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)  # keras checks reduction
+        values = self.spec.bind(type(self).__name__, options, self.keras_defaults)
+        own_mean = self.spec.options["reduction"]
+        mean = own_mean if own_mean in ("mean", "batchmean") else "mean"
+        ours = {"sum_over_batch_size": mean, "mean": mean, "mean_with_sample_weight": mean,
+                "sum": "sum"}
+        self._reduction = ours.get(reduction or "none", "none")
+        self._count = reduction in ("sum_over_batch_size", "mean")
+        self._compute: str = self.dtype
+        del values["reduction"]  # keras's reduction (above) stands for the function's
+        self._options = {name: keras.ops.convert_to_tensor(value)
+                         if name in self.spec.array_options and _is_tensor(value) else value
+                         for name, value in values.items()}
+        self._plain = self.spec.y_pred == self.spec.arrays[:1] and self.spec.y_true == \
+            self.spec.arrays[1:]
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        """The reduced loss (see the module's docstring for the conventions)."""
+        arrays = self._arrays(y_true, y_pred)
+        mask = getattr(y_pred, "_keras_mask", None)
+        reduction = self._reduction
+        if self.sample_mean and reduction != "mean":
+            reduction = "none"
+        if sample_weight is None and mask is None:
+            loss = self.spec.function(*arrays, reduction=reduction, **self._options)
+        else:
+            with keras_weights(self._count):
+                loss = self.spec.function(*arrays, reduction=reduction,
+                                          sample_weight=self._read(sample_weight, cast=False),
+                                          where=mask, **self._options)
+        if reduction == self._reduction:
+            return loss
+        per_sample = keras.ops.mean(loss, axis=-1)
+        return per_sample if self._reduction == "none" else keras.ops.sum(per_sample)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        """The unreduced loss (keras's ``Loss.call``)."""
+        return self.spec.function(*self._arrays(y_true, y_pred), reduction="none",
+                                  **self._options)
+
+    def _arrays(self, y_true: Any, y_pred: Any) -> list[Any]:
+        """The function's call arrays, in its order, from ``y_true`` and ``y_pred``."""
+        if self._plain:
+            return [self._read(y_pred), self._read(y_true)]
+        given = {**self._split("y_pred", self.spec.y_pred, y_pred),
+                 **self._split("y_true", self.spec.y_true, y_true)}
+        return [self._read(given[name]) for name in self.spec.arrays]
+
+    def _split(self, argument: str, names: tuple[str, ...], value: Any) -> dict[str, Any]:
+        if not names:
+            if value is not None:
+                raise TypeError(f"{type(self).__name__}: {argument} must be None (the loss reads "
+                                f"only {', '.join(self.spec.arrays)}); got {type(value).__name__}")
+            return {}
+        if len(names) == 1:
+            return {names[0]: value}
+        if not isinstance(value, (list, tuple)) or len(value) != len(names):
+            raise TypeError(f"{type(self).__name__}: {argument} must be a tuple "
+                            f"({', '.join(names)}); got {type(value).__name__}")
+        return dict(zip(names, value, strict=True))
+
+    def _read(self, value: Any, cast: bool = True) -> Any:
+        """``value`` as the backend's tensor, floating ones in the loss's dtype; numbers,
+        ``None`` and lists of them pass, items of lists are read."""
+        if type(value) not in _NATIVE:
+            if not _is_tensor(value):
+                return value
+            if isinstance(value, (list, tuple)):
+                return type(value)(self._read(item, cast) for item in value)
+            if not keras.ops.is_tensor(value):
+                value = keras.ops.convert_to_tensor(value)
+            _NATIVE.add(type(value))
+        if cast:
+            dtype = value.dtype
+            name = _FLOAT_NAMES[dtype] if dtype in _FLOAT_NAMES else _float_name(dtype)
+            if name is not None and name != self._compute:
+                return keras.ops.cast(value, self._compute)
+        return value
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras's config (name, reduction, dtype) and every option; tensors as nested lists."""
+        config: dict[str, Any] = {**super().get_config(), "dtype": self.dtype}
+        for name, value in self._options.items():
+            config[name] = (keras.ops.convert_to_numpy(value).tolist()
+                            if name in self.spec.array_options and _is_tensor(value) else value)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> OmnilossLoss:
+        """The loss :meth:`get_config` describes (JSON's lists read back as tuples where an
+        option holds no array)."""
+        options: dict[str, Any] = {
+            name: tuple(value) if isinstance(value, list) and name not in cls.spec.array_options
+            else value for name, value in config.items()}
+        return cls(**options)
+
+
+def _generate(spec: Spec, name: str, defaults: dict[str, Any],
+              sample_mean: bool = False) -> type[OmnilossLoss]:
+    pred = ", ".join(spec.y_pred)
+    true = ", ".join(spec.y_true) or "None"
+    y_pred = f"({pred})" if len(spec.y_pred) > 1 else pred
+    y_true = f"({true})" if len(spec.y_true) > 1 else true
+    call = f"loss(y_true={y_true}, y_pred={y_pred}, sample_weight=None)"
+    cls = type(name, (OmnilossLoss,), {
+        "spec": spec, "keras_defaults": defaults, "sample_mean": sample_mean,
+        "__module__": __name__, "__qualname__": name,
+        "__doc__": spec.doc(name, call, "``keras.losses.Loss``") + (
+            f"\nKeras's defaults: {defaults}.\n" if defaults else "") + (
+            '\nAs keras, ``"none"`` gives one value per sample (the mean over the last axis) and '
+            '``"sum"`` their sum.\n' if sample_mean else "")})
+    registered: type[OmnilossLoss] = keras.saving.register_keras_serializable(
+        package="omniloss", name=name)(cls)
+    return registered
+
+
+def _classes() -> dict[str, type[OmnilossLoss]]:
+    classes = {}
+    for spec in specs():
+        named = spec.entry.classes
+        assert named is not None  # specs() yields only the losses that have classes
+        classes[named.torch] = _generate(spec, named.torch, {})
+        for name in named.keras:
+            classes[name] = _generate(spec, name, dict(named.keras_defaults),
+                                      named.keras_sample_mean)
+    return classes
+
+
+_CLASSES = _classes()
+globals().update(_CLASSES)
+__all__ += sorted(_CLASSES)
+
+
+def __getattr__(name: str) -> type[OmnilossLoss]:
+    """Typed access to the generated classes (mypy sees them through this), and an error that
+    suggests the closest name."""
+    close = difflib.get_close_matches(name, _CLASSES, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise AttributeError(f"module 'omniloss.keras' has no attribute {name!r}{hint}")

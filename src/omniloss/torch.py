@@ -1,0 +1,89 @@
+"""``torch.nn.Module`` classes for every loss, generated from the catalogue.
+
+Each class is named as torch names the loss where torch has it (``CrossEntropyLoss``,
+``TripletMarginLoss``, ``CTCLoss``, ...) and in the same style elsewhere (``DiceLoss``,
+``GeneralizedBoxIoULoss``, ...); ``omniloss list`` shows every name. The constructor takes the
+function's options, keyword-only, with the function's defaults; an option given as a tensor
+(class ``weight``, ``pos_weight``, ``linear_bias``) is a registered buffer, so ``.to()``,
+``.half()`` and ``state_dict()`` carry it. ``forward`` takes the function's arrays, positional or
+by name, and ``sample_weight=`` and ``where=``; it returns ``omniloss.<function>(...)``, the same
+numbers and gradients, and runs under ``torch.compile``. Importing this module imports torch (and
+no other framework).
+
+>>> import torch
+>>> from omniloss.torch import CrossEntropyLoss
+>>> criterion = CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 1.0]), label_smoothing=0.1)
+>>> criterion
+CrossEntropyLoss(label_smoothing=0.1, weight=Tensor[3])
+>>> logits, labels = torch.zeros(4, 3, requires_grad=True), torch.tensor([0, 1, 2, 1])
+>>> loss = criterion(logits, labels)
+>>> loss.backward()
+>>> round(float(loss), 4)
+1.0986
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, ClassVar
+
+import torch
+
+from omniloss._adapters import Spec, specs
+
+__all__ = ["LossModule"]
+
+
+class LossModule(torch.nn.Module):  # type: ignore[misc]  # torch's types are absent for mypy
+    """The base of every generated module: options at construction, arrays at each call."""
+
+    spec: ClassVar[Spec]
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__()
+        values = self.spec.bind(type(self).__name__, options)
+        self._options: dict[str, Any] = {}
+        self._tensors: tuple[str, ...] = ()
+        for name, value in values.items():
+            if name in self.spec.array_options and value is not None and not isinstance(
+                    value, (int, float)):
+                self.register_buffer(name, torch.as_tensor(value))
+                self._tensors += (name,)
+            else:
+                self._options[name] = value
+
+    def forward(self, *arrays: Any, **named: Any) -> Any:
+        """``omniloss.<function>(*arrays, **named, **options)``: ``named`` holds arrays given
+        by name and ``sample_weight``/``where``."""
+        options = self._options
+        if self._tensors:  # read at each call: .to() and load_state_dict replace them
+            options = {**options, **{name: self._buffers[name] for name in self._tensors}}
+        return self.spec.function(*arrays, **named, **options)
+
+    def extra_repr(self) -> str:
+        """The options that differ from the function's defaults, and the tensors' shapes."""
+        shown = [f"{name}={value!r}" for name, value in self._options.items()
+                 if value != self.spec.options[name]]
+        shown += [f"{name}=Tensor{list(self.get_buffer(name).shape)}" for name in self._tensors]
+        return ", ".join(shown)
+
+
+def _generate(spec: Spec) -> type[LossModule]:
+    name = spec.entry.classes.torch  # type: ignore[union-attr]  # every spec has classes
+    call = f"module({', '.join(spec.arrays)}, sample_weight=None, where=None)"
+    return type(name, (LossModule,), {
+        "spec": spec, "__module__": __name__, "__qualname__": name,
+        "__doc__": spec.doc(name, call, "``torch.nn.Module``")})
+
+
+_CLASSES = {cls.__name__: cls for cls in map(_generate, specs())}
+globals().update(_CLASSES)
+__all__ += sorted(_CLASSES)
+
+
+def __getattr__(name: str) -> type[LossModule]:
+    """Typed access to the generated classes (mypy sees them through this), and an error that
+    suggests the closest name."""
+    close = difflib.get_close_matches(name, _CLASSES, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise AttributeError(f"module 'omniloss.torch' has no attribute {name!r}{hint}")
