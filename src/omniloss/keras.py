@@ -99,16 +99,14 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
         self._options = {name: keras.ops.convert_to_tensor(value)
                          if name in self.spec.array_options and _is_tensor(value) else value
                          for name, value in values.items()}
-        self._plain = self.spec.y_pred == self.spec.arrays[:1] and self.spec.y_true == \
-            self.spec.arrays[1:]
+        self._plain = len(self.spec.arrays) == 2 and self.spec.y_true == self.spec.arrays[1:]
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """The reduced loss (see the module's docstring for the conventions)."""
         arrays = self._arrays(y_true, y_pred)
         mask = getattr(y_pred, "_keras_mask", None)
-        reduction = self._reduction
-        if self.sample_mean and reduction != "mean":
-            reduction = "none"
+        per_sample = self.sample_mean and self._reduction != "mean"
+        reduction = "none" if per_sample else self._reduction
         if sample_weight is None and mask is None:
             loss = self.spec.function(*arrays, reduction=reduction, **self._options)
         else:
@@ -116,10 +114,10 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
                 loss = self.spec.function(*arrays, reduction=reduction,
                                           sample_weight=self._read(sample_weight, cast=False),
                                           where=mask, **self._options)
-        if reduction == self._reduction:
+        if not per_sample:
             return loss
-        per_sample = keras.ops.mean(loss, axis=-1)
-        return per_sample if self._reduction == "none" else keras.ops.sum(per_sample)
+        means = keras.ops.mean(loss, axis=-1)  # keras's one value per sample
+        return means if self._reduction == "none" else keras.ops.sum(means)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         """The unreduced loss (keras's ``Loss.call``)."""

@@ -1,0 +1,338 @@
+"""``omniloss.keras`` on the keras backend ``KERAS_BACKEND`` names: run as
+``python -m tests.keras_losses_probe`` (``tests/test_keras_losses.py`` runs it once per keras
+backend, each in that backend's session) and prints one JSON line: the backend, the number of
+classes checked, the fitted loss histories and every failure.
+
+It checks:
+
+- every class against its function on the first ``omniloss check`` case, for keras's
+  ``"sum_over_batch_size"``, ``"sum"`` and ``"none"``;
+- keras's reductions and ``sample_weight`` (per sample, and per time step on 3-d outputs)
+  against keras's own classes where keras has the loss with the same conventions;
+- ``model.fit`` 3 epochs with our loss against keras's own, with ``sample_weight``: the same
+  loss history; the model saved and reloaded (no ``custom_objects``) gives the same loss;
+- losses keras lacks: ``GeneralizedBoxIoULoss`` fitted, saved and reloaded; ``CTCLoss`` trained
+  through ``compute_loss`` and its config round-tripped;
+- the ``mixed_bfloat16`` policy: the loss is computed in float32, as keras's, in a fit too.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+
+import omniloss.keras as ok
+from omniloss._adapters import Spec, specs
+from omniloss._check import all_cases
+
+FAILURES: list[str] = []
+HISTORIES: dict[str, list[float]] = {}
+
+
+def _numpy(x: Any) -> np.ndarray:
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def _check(label: str, check: Callable[[], None]) -> None:
+    try:
+        check()
+    except Exception as error:
+        FAILURES.append(f"{label}: {type(error).__name__}: {str(error)[:600]}")
+
+
+def _close(got: Any, want: Any, rtol: float = 2e-5, atol: float = 1e-6) -> None:
+    np.testing.assert_allclose(_numpy(got), np.asarray(want), rtol=rtol, atol=atol)
+
+
+def _float32(value: Any) -> Any:
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+        return value.astype(np.float32)
+    if isinstance(value, list | tuple) and value and isinstance(value[0], np.ndarray | list |
+                                                                 tuple):
+        return type(value)(_float32(item) for item in value)
+    return value
+
+
+def _pack(names: tuple[str, ...], arrays: dict[str, Any]) -> Any:
+    if not names:
+        return None
+    return arrays[names[0]] if len(names) == 1 else tuple(arrays[n] for n in names)
+
+
+# Every class against its function
+
+
+def _every_class(spec: Spec) -> int:
+    named = spec.entry.classes
+    assert named is not None
+    signature = inspect.signature(spec.function)
+    cases = all_cases()[spec.entry.name](np.random.default_rng(0))
+    case = next(c for c in cases if not {"sample_weight", "where"} & set(c.kwargs))
+    given = {k: _float32(v) for k, v in signature.bind(*case.args, **case.kwargs).arguments.items()}
+    arrays = {k: given[k] for k in spec.arrays}
+    options = {k: v for k, v in given.items() if k in spec.options and k != "reduction"}
+    y_true, y_pred = _pack(spec.y_true, arrays), _pack(spec.y_pred, arrays)
+    own_mean = spec.options["reduction"] if spec.options["reduction"] == "batchmean" else "mean"
+    for name in (named.torch, *named.keras):
+        cls = getattr(ok, name)
+        mean_of_samples = name in named.keras and named.keras_sample_mean
+        for reduction, ours in (("sum_over_batch_size", own_mean), ("sum", "sum"),
+                                ("none", "none")):
+            def compare(cls: Any = cls, reduction: str = reduction, ours: str = ours,
+                        mean_of_samples: bool = mean_of_samples) -> None:
+                # the case's inputs are laid out for the function's defaults, not keras's
+                options_here = {**{k: spec.options[k] for k in cls.keras_defaults}, **options}
+                per_sample = mean_of_samples and reduction != "sum_over_batch_size"
+                want = spec.function(*(arrays[k] for k in spec.arrays),
+                                     reduction="none" if per_sample else ours, **options_here)
+                if per_sample:  # keras's one value per sample: the mean over the last axis
+                    want = np.mean(want, axis=-1)
+                    want = want.sum() if reduction == "sum" else want
+                got = cls(reduction=reduction, **options_here)(y_true, y_pred)
+                if not keras.ops.is_tensor(got):
+                    raise TypeError(f"not a {keras.backend.backend()} tensor: {type(got)}")
+                _close(got, want)
+            _check(f"{name} {reduction}", compare)
+    return 1 + len(named.keras)
+
+
+# Reductions and sample weights against keras's own classes
+
+
+def _against_keras() -> None:
+    rng = np.random.default_rng(1)
+    n, c = 8, 5
+    logits = rng.normal(size=(n, c)).astype("float32")
+    probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(logits))
+    one_hot = np.eye(c, dtype="float32")[rng.integers(0, c, n)]
+    labels = rng.integers(0, c, n)
+    ignored = labels.copy()
+    ignored[[1, 4]] = -100
+    binary = rng.integers(0, 2, (n, c)).astype("float32")
+    real = rng.normal(size=(n, c)).astype("float32")
+    positive = rng.uniform(0.1, 2.0, (n, c)).astype("float32")
+    sequences = rng.normal(size=(n, 3, c)).astype("float32"), rng.normal(size=(n, 3, c)).astype(
+        "float32")
+    losses = keras.losses
+    pairs: list[tuple[str, Any, Any, Any, Any]] = [
+        ("MeanSquaredError", ok.MeanSquaredError, losses.MeanSquaredError, real, logits),
+        ("MeanSquaredError 3-d", ok.MeanSquaredError, losses.MeanSquaredError, *sequences),
+        ("MeanAbsoluteError", ok.MeanAbsoluteError, losses.MeanAbsoluteError, real, logits),
+        ("Huber", lambda **k: ok.Huber(delta=0.7, **k), lambda **k: losses.Huber(delta=0.7, **k),
+         real, logits),
+        ("LogCosh", ok.LogCosh, losses.LogCosh, real, logits),
+        ("MeanSquaredLogarithmicError", ok.MeanSquaredLogarithmicError,
+         losses.MeanSquaredLogarithmicError, positive, positive[::-1]),
+        ("MeanAbsolutePercentageError", ok.MeanAbsolutePercentageError,
+         losses.MeanAbsolutePercentageError, positive, logits),
+        ("BinaryCrossentropy", ok.BinaryCrossentropy, losses.BinaryCrossentropy, binary,
+         probabilities),
+        ("Hinge", ok.Hinge, losses.Hinge, binary, logits),
+        ("SquaredHinge", ok.SquaredHinge, losses.SquaredHinge, binary, logits),
+        ("CategoricalCrossentropy", ok.CategoricalCrossentropy, losses.CategoricalCrossentropy,
+         one_hot, probabilities),
+        ("CategoricalCrossentropy logits", lambda **k: ok.CategoricalCrossentropy(
+            from_logits=True, label_smoothing=0.1, **k), lambda **k: losses.CategoricalCrossentropy(
+            from_logits=True, label_smoothing=0.1, **k), one_hot, logits),
+        ("SparseCategoricalCrossentropy", lambda **k: ok.SparseCategoricalCrossentropy(
+            from_logits=True, **k), lambda **k: losses.SparseCategoricalCrossentropy(
+            from_logits=True, **k), labels, logits),
+        ("SparseCategoricalCrossentropy ignored", lambda **k: ok.SparseCategoricalCrossentropy(
+            from_logits=True, **k), lambda **k: losses.SparseCategoricalCrossentropy(
+            from_logits=True, ignore_class=-100, **k), ignored, logits),
+        ("CategoricalHinge", ok.CategoricalHinge, losses.CategoricalHinge, one_hot, logits),
+        ("CosineSimilarity", ok.CosineSimilarity, losses.CosineSimilarity, real, logits),
+        # per sample (axis=None reduces the batch too, where a per-sample weight cannot apply)
+        ("Dice", lambda **k: ok.Dice(axis=(1,), **k), lambda **k: losses.Dice(axis=(1,), **k),
+         binary, probabilities),
+    ]
+    weights = {"per sample": rng.uniform(0.0, 2.0, n).astype("float32"), "none": None}
+    for label, ours, theirs, y_true, y_pred in pairs:
+        for reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight", "sum",
+                          "none", None):
+            for weighting, weight in weights.items():
+                if label.endswith("3-d") and weight is not None:
+                    weight = rng.uniform(0.0, 2.0, (n, 3)).astype("float32")  # per time step
+
+                def compare(ours: Any = ours, theirs: Any = theirs, y_true: Any = y_true,
+                            y_pred: Any = y_pred, reduction: Any = reduction,
+                            weight: Any = weight) -> None:
+                    got = ours(reduction=reduction)(y_true, y_pred, sample_weight=weight)
+                    want = theirs(reduction=reduction)(y_true, y_pred, sample_weight=weight)
+                    _close(got, want)
+                _check(f"{label} {reduction} {weighting} weights", compare)
+
+
+# Fitting against keras's own losses, saving, reloading
+
+
+def _model(units: int, activation: str | None = None) -> keras.Model:
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((6,))
+    hidden = keras.layers.Dense(16, activation="tanh")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(units, activation=activation)(hidden))
+
+
+def _fit(loss: Any, y: np.ndarray, units: int, weight: np.ndarray | None,
+         activation: str | None = None, start: list[np.ndarray] | None = None
+         ) -> tuple[keras.Model, list[float]]:
+    x = np.random.default_rng(2).normal(size=(len(y), 6)).astype("float32")
+    model = _model(units, activation)
+    if start is not None:
+        model.set_weights(start)
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss)
+    history = model.fit(x, y, sample_weight=weight, epochs=3, batch_size=16, shuffle=False,
+                        verbose=0)
+    return model, [float(v) for v in history.history["loss"]]
+
+
+def _fits(directory: str) -> None:
+    rng = np.random.default_rng(3)
+    n = 64
+    weight = rng.uniform(0.2, 2.0, n).astype("float32")
+    labels = rng.integers(0, 5, n)
+    cases: list[tuple[str, Any, Any, np.ndarray, int, str | None]] = [
+        ("MeanSquaredError", ok.MeanSquaredError(), keras.losses.MeanSquaredError(),
+         rng.normal(size=(n, 5)).astype("float32"), 5, None),
+        ("SparseCategoricalCrossentropy", ok.SparseCategoricalCrossentropy(from_logits=True),
+         keras.losses.SparseCategoricalCrossentropy(from_logits=True), labels, 5, None),
+        ("CategoricalCrossentropy", ok.CategoricalCrossentropy(label_smoothing=0.1),
+         keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+         np.eye(5, dtype="float32")[labels], 5, "softmax"),
+        ("BinaryCrossentropy", ok.BinaryCrossentropy(), keras.losses.BinaryCrossentropy(),
+         rng.integers(0, 2, (n, 3)).astype("float32"), 3, "sigmoid"),
+    ]
+    for label, ours, theirs, y, units, activation in cases:
+        def fit(ours: Any = ours, theirs: Any = theirs, y: np.ndarray = y, units: int = units,
+                activation: str | None = activation, label: str = label) -> None:
+            start = _model(units, activation).get_weights()
+            model, got = _fit(ours, y, units, weight, activation, start)
+            _, want = _fit(theirs, y, units, weight, activation, start)
+            HISTORIES[label] = got
+            np.testing.assert_allclose(got, want, rtol=1e-5)
+            if not got[-1] < got[0]:
+                raise AssertionError(f"did not train: {got}")
+            _round_trip(model, y, weight, type(ours), directory, label)
+        _check(f"fit {label}", fit)
+
+
+def _round_trip(model: keras.Model, y: np.ndarray, weight: np.ndarray | None, cls: type,
+                directory: str, label: str) -> None:
+    """Save, reload without ``custom_objects``, and evaluate: the same loss and loss class."""
+    x = np.random.default_rng(2).normal(size=(len(y), 6)).astype("float32")
+    path = os.path.join(directory, f"{label.replace(' ', '_')}.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    if type(loaded.loss) is not cls:
+        raise AssertionError(f"reloaded loss is {type(loaded.loss)}, not {cls}")
+    want = model.evaluate(x, y, sample_weight=weight, verbose=0)
+    np.testing.assert_allclose(loaded.evaluate(x, y, sample_weight=weight, verbose=0), want,
+                               rtol=1e-6)
+
+
+def _boxes(directory: str) -> None:
+    """``GeneralizedBoxIoULoss`` (keras has none): fit, save, reload."""
+    rng = np.random.default_rng(4)
+    corner = rng.uniform(0.0, 1.0, (64, 2))
+    y = np.concatenate([corner, corner + rng.uniform(0.5, 1.5, (64, 2))], 1).astype("float32")
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((6,))
+    boxes = keras.layers.Dense(4, kernel_initializer=keras.initializers.RandomNormal(0, 0.01),
+                               bias_initializer=keras.initializers.Constant([0, 0, 1, 1]))(inputs)
+    model = keras.Model(inputs, boxes)
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=ok.GeneralizedBoxIoULoss())
+    x = np.random.default_rng(2).normal(size=(64, 6)).astype("float32")
+    history = model.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    HISTORIES["GeneralizedBoxIoULoss"] = [float(v) for v in history]
+    if not (np.all(np.isfinite(history)) and history[-1] < history[0]):
+        raise AssertionError(f"did not train: {history}")
+    _round_trip(model, y, None, ok.GeneralizedBoxIoULoss, directory, "giou")
+
+
+class _CTCModel(keras.Model):  # type: ignore[misc]
+    """Frames in, log-probabilities out; the loss reads the lengths from ``y``."""
+
+    def __init__(self) -> None:
+        super().__init__(name="ctc_model")  # TF's scopes refuse the class's "_ctc_model"
+        self.dense = keras.layers.Dense(5)
+        self.ctc = ok.CTCLoss(zero_infinity=True)
+
+    def call(self, x: Any) -> Any:
+        return keras.ops.log_softmax(self.dense(x), axis=-1)
+
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None,
+                     sample_weight: Any = None, training: bool = True) -> Any:
+        return self.ctc(y, keras.ops.transpose(y_pred, (1, 0, 2)))  # time-major, as ctc_loss
+
+
+def _ctc() -> None:
+    """``CTCLoss`` (keras's ``CTC`` has other conventions): trains through ``compute_loss``,
+    and its config round-trips to the same value."""
+    rng = np.random.default_rng(5)
+    n, t = 32, 12
+    x = rng.normal(size=(n, t, 6)).astype("float32")
+    targets = rng.integers(1, 5, (n, 4))
+    y = (targets, np.full(n, t), rng.integers(1, 5, n))
+    keras.utils.set_random_seed(0)
+    model = _CTCModel()
+    model.compile(optimizer=keras.optimizers.SGD(0.5))
+    history = model.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    HISTORIES["CTCLoss"] = [float(v) for v in history]
+    if not (np.all(np.isfinite(history)) and history[-1] < history[0]):
+        raise AssertionError(f"did not train: {history}")
+    loss = model.ctc
+    again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(loss))
+    if type(again) is not ok.CTCLoss or again.get_config() != loss.get_config():
+        raise AssertionError(f"config did not round-trip: {again.get_config()}")
+    log_probs = keras.ops.transpose(model(x), (1, 0, 2))
+    _close(again(y, log_probs), _numpy(loss(y, log_probs)), rtol=0, atol=0)
+
+
+def _mixed_precision() -> None:
+    """Under ``mixed_bfloat16`` the loss's dtype is float32 and it is computed there; a fit
+    matches keras's own loss under the same policy."""
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        loss = ok.MeanSquaredError()
+        if loss.dtype != "float32":
+            raise AssertionError(f"dtype {loss.dtype}")
+        rng = np.random.default_rng(6)
+        y_pred = keras.ops.cast(rng.normal(size=(4, 3)), "bfloat16")
+        y_true = rng.normal(size=(4, 3)).astype("float32")
+        got = loss(y_true, y_pred)
+        if keras.backend.standardize_dtype(got.dtype) != "float32":
+            raise AssertionError(f"computed in {got.dtype}")
+        want = np.mean((_numpy(keras.ops.cast(y_pred, "float32")) - y_true) ** 2)
+        _close(got, want)
+        y = rng.normal(size=(64, 5)).astype("float32")
+        start = _model(5).get_weights()
+        _, ours = _fit(ok.MeanSquaredError(), y, 5, None, start=start)
+        _, theirs = _fit(keras.losses.MeanSquaredError(), y, 5, None, start=start)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+    finally:
+        keras.config.set_dtype_policy("float32")
+
+
+def main() -> None:
+    classes = 0
+    for spec in specs():
+        classes += _every_class(spec)
+    _against_keras()
+    with tempfile.TemporaryDirectory() as directory:
+        _fits(directory)
+        _check("GeneralizedBoxIoULoss fit", lambda: _boxes(directory))
+    _check("CTCLoss fit", _ctc)
+    _check("mixed_bfloat16", _mixed_precision)
+    print(json.dumps({"backend": keras.backend.backend(), "classes": classes,
+                      "histories": HISTORIES, "failures": FAILURES}))
+
+
+if __name__ == "__main__":
+    main()
