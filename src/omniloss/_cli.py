@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from omniloss._catalogue import CATALOGUE, is_implemented
+from omniloss._catalogue import CATALOGUE, Entry, is_implemented
 
 BACKENDS = ("numpy", "array_api_strict", "torch", "jax", "tensorflow", "dask")
 FLOAT64_TOLERANCE = 1e-9
@@ -85,14 +85,24 @@ def _relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
     return float(np.max(error, initial=0.0)) if not np.isnan(error).any() else float("inf")
 
 
+def _class_names(entry: Entry, quote: Callable[[str], str]) -> tuple[str, str]:
+    """The generated classes of a loss: its ``nn.Module``, its keras ``Loss`` names."""
+    if entry.classes is None:
+        return "-", "-"
+    keras = (entry.classes.torch, *entry.classes.keras)
+    return quote(entry.classes.torch), ", ".join(map(quote, keras))
+
+
 def installed_backends() -> list[str]:
     return [name for name in BACKENDS if importlib.util.find_spec(name) is not None]
 
 
 def list_catalogue(markdown: bool = False) -> int:
-    rows = [(f"`{e.name}`" if markdown else e.name, e.family, e.peer,
-             "yes" if is_implemented(e.name) else "no") for e in CATALOGUE]
-    _print_table(("function", "family", "defined by", "implemented"), rows, markdown=markdown)
+    quote = (lambda name: f"`{name}`") if markdown else (lambda name: name)
+    rows = [(quote(e.name), e.family, e.peer, "yes" if is_implemented(e.name) else "no",
+             *_class_names(e, quote)) for e in CATALOGUE]
+    _print_table(("function", "family", "defined by", "implemented", "omniloss.torch",
+                  "omniloss.keras"), rows, markdown=markdown)
     done = sum(row[3] == "yes" for row in rows)
     print(f"\n{done} of {len(rows)} implemented")
     return 0
