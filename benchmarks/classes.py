@@ -61,8 +61,9 @@ def _torch_rows(samples: int, calls: int) -> list[dict[str, Any]]:
     rows = []
     for weighted in (False, True):
         extra = {"sample_weight": weight} if weighted else {}
-        cls, fn = _interleaved(lambda: module(logits, labels, **extra),
-                               lambda: ol.cross_entropy(logits, labels, **extra), samples, calls)
+        cls, fn = _interleaved(lambda extra=extra: module(logits, labels, **extra),
+                               lambda extra=extra: ol.cross_entropy(logits, labels, **extra),
+                               samples, calls)
         rows.append({"framework": "torch", "class": "omniloss.torch.CrossEntropyLoss",
                      "weighted": weighted, "class_s": cls, "function_s": fn})
     return rows
@@ -79,14 +80,15 @@ def _keras_rows(samples: int, calls: int) -> list[dict[str, Any]]:
     loss = SparseCategoricalCrossentropy(from_logits=True)
     rows = []
     for weighted in (False, True):
-        def function() -> Any:  # the call the class makes
+        def function(weighted: bool = weighted) -> Any:  # the call the class makes
             if not weighted:
                 return ol.cross_entropy(logits, labels, axis=-1)
             with keras_weights(count=True):
                 return ol.cross_entropy(logits, labels, axis=-1, sample_weight=weight)
 
         extra = {"sample_weight": weight} if weighted else {}
-        cls, fn = _interleaved(lambda: loss(labels, logits, **extra), function, samples, calls)
+        cls, fn = _interleaved(lambda extra=extra: loss(labels, logits, **extra), function,
+                               samples, calls)
         rows.append({"framework": f"keras ({keras.backend.backend()})",
                      "class": "omniloss.keras.SparseCategoricalCrossentropy",
                      "weighted": weighted, "class_s": cls, "function_s": fn})
@@ -123,7 +125,7 @@ def main() -> None:
         "The function is called as the class calls it (keras's weighted rows inside "
         "`_reduction.keras_weights`, keras's weight conventions).",
         "",
-        "| framework | class | sample_weight | class µs | function µs | class − function µs |",
+        "| framework | class | sample_weight | class µs | function µs | class - function µs |",
         "|---|---|---|---|---|---|",
     ]
     for row in rows:
