@@ -10,7 +10,8 @@ It checks:
 - keras's reductions and ``sample_weight`` (per sample, and per time step on 3-d outputs)
   against keras's own classes where keras has the loss with the same conventions;
 - ``model.fit`` 3 epochs with our loss against keras's own, with ``sample_weight``: the same
-  loss history; the model saved and reloaded (no ``custom_objects``) gives the same loss;
+  loss history; the model saved and reloaded (no ``custom_objects``) gives the same loss; the
+  same behind a ``Masking`` layer (keras's mask is our ``where``);
 - losses keras lacks: ``GeneralizedBoxIoULoss`` fitted, saved and reloaded; ``CTCLoss`` trained
   through ``compute_loss`` and its config round-tripped;
 - the ``mixed_bfloat16`` policy: the loss is computed in float32, as keras's, in a fit too.
@@ -223,6 +224,35 @@ def _fits(directory: str) -> None:
         _check(f"fit {label}", fit)
 
 
+def _masked_fit() -> None:
+    """Padded sequences behind a ``Masking`` layer: keras's mask reaches our loss as ``where``
+    (the padded steps count nowhere), the same history as keras's own loss (keras's own fails
+    with per-sample weights and a per-step mask together: it multiplies (N,) by (N, T))."""
+    rng = np.random.default_rng(7)
+    n, t = 32, 6
+    x = rng.normal(size=(n, t, 3)).astype("float32")
+    lengths = rng.integers(2, t + 1, n)
+    x[np.arange(t)[None, :] >= lengths[:, None]] = 0.0  # padding
+    y = rng.normal(size=(n, t, 2)).astype("float32")
+
+    def fit(loss: Any) -> list[float]:
+        keras.utils.set_random_seed(0)
+        inputs = keras.Input((t, 3))
+        masked = keras.layers.Masking(0.0)(inputs)
+        outputs = keras.layers.TimeDistributed(keras.layers.Dense(2))(masked)
+        model = keras.Model(inputs, outputs)
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss)
+        history = model.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+        return [float(v) for v in history.history["loss"]]
+
+    got, want = fit(ok.MeanSquaredError()), fit(keras.losses.MeanSquaredError())
+    HISTORIES["MeanSquaredError masked"] = got
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    unmasked = keras.losses.MeanSquaredError()(y, np.zeros_like(y))
+    if abs(got[0] - float(_numpy(unmasked))) < 1e-3:
+        raise AssertionError("the mask made no difference")
+
+
 def _round_trip(model: keras.Model, y: np.ndarray, weight: np.ndarray | None, cls: type,
                 directory: str, label: str) -> None:
     """Save, reload without ``custom_objects``, and evaluate: the same loss and loss class."""
@@ -328,6 +358,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         _fits(directory)
         _check("GeneralizedBoxIoULoss fit", lambda: _boxes(directory))
+    _check("masked fit", _masked_fit)
     _check("CTCLoss fit", _ctc)
     _check("mixed_bfloat16", _mixed_precision)
     print(json.dumps({"backend": keras.backend.backend(), "classes": classes,

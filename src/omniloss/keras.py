@@ -50,6 +50,7 @@ import difflib
 from typing import Any, ClassVar
 
 import keras
+from keras.src.backend import get_keras_mask  # what keras's Loss reads; JAX arrays hold no mask
 
 from omniloss._adapters import Spec, specs
 from omniloss._reduction import keras_weights
@@ -104,7 +105,7 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """The reduced loss (see the module's docstring for the conventions)."""
         arrays = self._arrays(y_true, y_pred)
-        mask = getattr(y_pred, "_keras_mask", None)
+        mask = get_keras_mask(y_pred)
         per_sample = self.sample_mean and self._reduction != "mean"
         reduction = "none" if per_sample else self._reduction
         if sample_weight is None and mask is None:
