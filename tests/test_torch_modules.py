@@ -201,6 +201,21 @@ def test_buffers_follow_the_module():
     torch.testing.assert_close(other(logits, labels), want)
     assert "pos_weight" in dict(ot.BCEWithLogitsLoss(pos_weight=[1.0, 2.0]).named_buffers())
     assert dict(ot.SoftmaxFocalLoss(alpha=0.25).named_buffers()) == {}  # a number stays one
+    assert ot.CrossEntropyLoss().weight is None  # as torch's: the absent weight is a buffer
+    module = ot.CrossEntropyLoss()
+    module.weight = WEIGHT.double()  # a buffer takes a new tensor, read at the next call
+    torch.testing.assert_close(module(logits, labels), want)
+
+
+def test_options_are_attributes():
+    """Options read as attributes, as torch's; setting one is refused (it would not reach a
+    compiled graph)."""
+    module = ot.CrossEntropyLoss(label_smoothing=0.1)
+    assert (module.reduction, module.label_smoothing, module.ignore_index) == ("mean", 0.1, -100)
+    with pytest.raises(AttributeError, match="options are fixed at construction"):
+        module.reduction = "sum"
+    with pytest.raises(AttributeError):
+        module.no_such_option  # noqa: B018
 
 
 def test_repr_and_options():

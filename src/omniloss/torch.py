@@ -42,15 +42,15 @@ class LossModule(torch.nn.Module):  # type: ignore[misc]  # torch's types are ab
     def __init__(self, **options: Any) -> None:
         super().__init__()
         values = self.spec.bind(type(self).__name__, options)
-        self._options: dict[str, Any] = {}
-        self._tensors: tuple[str, ...] = ()
-        for name, value in values.items():
-            if name in self.spec.array_options and value is not None and not isinstance(
-                    value, (int, float)):
-                self.register_buffer(name, torch.as_tensor(value))
-                self._tensors += (name,)
-            else:
-                self._options[name] = value
+        tensors = {name: value for name, value in values.items()
+                   if name in self.spec.array_options and not isinstance(value, (int, float))}
+        for name, value in tensors.items():  # None too, as torch registers an absent weight
+            self.register_buffer(name, None if value is None else torch.as_tensor(value))
+        self._tensors = tuple(tensors)
+        self._values = {name: value for name, value in values.items() if name not in tensors}
+        # only what differs from the function's defaults is passed: fewer keywords per call
+        self._options = {name: value for name, value in self._values.items()
+                         if value != self.spec.options[name]}
 
     def forward(self, *arrays: Any, **named: Any) -> Any:
         """``omniloss.<function>(*arrays, **named, **options)``: ``named`` holds arrays given
@@ -60,11 +60,27 @@ class LossModule(torch.nn.Module):  # type: ignore[misc]  # torch's types are ab
             options = {**options, **{name: self._buffers[name] for name in self._tensors}}
         return self.spec.function(*arrays, **named, **options)
 
+    def __getattr__(self, name: str) -> Any:
+        """The options read as attributes (``criterion.reduction``), as torch's modules have
+        them; buffers are ``nn.Module``'s."""
+        values = self.__dict__.get("_values", {})
+        if name in values:
+            return values[name]
+        return super().__getattr__(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Options are fixed at construction (a new value would be silently ignored by a
+        compiled graph): setting one is an ``AttributeError``; buffers take new tensors."""
+        if name in self.__dict__.get("_values", {}):
+            raise AttributeError(f"{type(self).__name__}: options are fixed at construction; "
+                                 f"build a new module for another {name}")
+        super().__setattr__(name, value)
+
     def extra_repr(self) -> str:
         """The options that differ from the function's defaults, and the tensors' shapes."""
-        shown = [f"{name}={value!r}" for name, value in self._options.items()
-                 if value != self.spec.options[name]]
-        shown += [f"{name}=Tensor{list(self.get_buffer(name).shape)}" for name in self._tensors]
+        shown = [f"{name}={value!r}" for name, value in self._options.items()]
+        shown += [f"{name}=Tensor{list(tensor.shape)}" for name in self._tensors
+                  if (tensor := self._buffers[name]) is not None]
         return ", ".join(shown)
 
 
