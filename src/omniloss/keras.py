@@ -97,9 +97,13 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
         self._count = reduction in ("sum_over_batch_size", "mean")
         self._compute: str = self.dtype
         del values["reduction"]  # keras's reduction (above) stands for the function's
-        self._options = {name: keras.ops.convert_to_tensor(value)
-                         if name in self.spec.array_options and _is_tensor(value) else value
-                         for name, value in values.items()}
+        self._values = {name: keras.ops.convert_to_tensor(value)
+                        if name in self.spec.array_options and _is_tensor(value) else value
+                        for name, value in values.items()}
+        # only what differs from the function's defaults is passed: fewer keywords per call
+        self._options = {name: value for name, value in self._values.items()
+                         if (name in self.spec.array_options and value is not None)
+                         or value != self.spec.options[name]}
         self._plain = len(self.spec.arrays) == 2 and self.spec.y_true == self.spec.arrays[1:]
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
@@ -167,7 +171,7 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
     def get_config(self) -> dict[str, Any]:
         """Keras's config (name, reduction, dtype) and every option; tensors as nested lists."""
         config: dict[str, Any] = {**super().get_config(), "dtype": self.dtype}
-        for name, value in self._options.items():
+        for name, value in self._values.items():
             config[name] = (keras.ops.convert_to_numpy(value).tolist()
                             if name in self.spec.array_options and _is_tensor(value) else value)
         return config
