@@ -14,7 +14,8 @@ It checks:
   same behind a ``Masking`` layer (keras's mask is our ``where``);
 - losses keras lacks: ``GeneralizedBoxIoULoss`` fitted, saved and reloaded; ``CTCLoss`` trained
   through ``compute_loss`` and its config round-tripped;
-- the ``mixed_bfloat16`` policy: the loss is computed in float32, as keras's, in a fit too.
+- the ``mixed_bfloat16`` policy: the loss is computed in float32, as keras's, in a fit too;
+- TensorFlow's ``MirroredStrategy``: each replica's mean divided by the replicas, as keras's.
 """
 
 from __future__ import annotations
@@ -350,7 +351,32 @@ def _mixed_precision() -> None:
         keras.config.set_dtype_policy("float32")
 
 
+def _distributed() -> None:
+    """TensorFlow: under a ``MirroredStrategy`` of two replicas each replica's mean is divided by
+    two, as keras's (keras sums the replicas' gradients)."""
+    import tensorflow as tf
+
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    rng = np.random.default_rng(8)
+    y_true, y_pred = (tf.constant(rng.normal(size=(4, 3)), tf.float32) for _ in range(2))
+    with strategy.scope():
+        ours, theirs = ok.MeanSquaredError(), keras.losses.MeanSquaredError()
+    results = strategy.run(lambda: (ours(y_true, y_pred), theirs(y_true, y_pred)))
+    got, want = (strategy.experimental_local_results(r) for r in results)
+    if len(got) != 2:
+        raise AssertionError(f"{len(got)} replicas")
+    for g, w in zip(got, want, strict=True):
+        _close(g, w)
+    _close(got[0], np.mean((_numpy(y_pred) - _numpy(y_true)) ** 2) / 2)
+
+
 def main() -> None:
+    if keras.backend.backend() == "tensorflow":  # two logical CPUs, before TF starts
+        import tensorflow as tf
+
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     classes = 0
     for spec in specs():
         classes += _every_class(spec)
@@ -361,6 +387,8 @@ def main() -> None:
     _check("masked fit", _masked_fit)
     _check("CTCLoss fit", _ctc)
     _check("mixed_bfloat16", _mixed_precision)
+    if keras.backend.backend() == "tensorflow":
+        _check("MirroredStrategy", _distributed)
     print(json.dumps({"backend": keras.backend.backend(), "classes": classes,
                       "histories": HISTORIES, "failures": FAILURES}))
 

@@ -30,6 +30,8 @@ They are called as keras calls a loss, ``loss(y_true, y_pred, sample_weight=None
   ``mixed_bfloat16`` policy the loss is computed in float32, as keras's losses are); integer class
   ids and lengths keep their dtype. Inputs that are not the backend's tensors (NumPy arrays) are
   converted to them, as keras does.
+- Under a ``tf.distribute`` strategy the means are divided by the number of replicas, as keras's
+  are (keras then sums the replicas' gradients).
 - ``get_config``/``from_config`` carry every option (tensors as nested lists); each class is
   registered with keras (package ``omniloss``), so a saved ``.keras`` model reloads without
   ``custom_objects`` once this module is imported.
@@ -51,6 +53,7 @@ from typing import Any, ClassVar
 
 import keras
 from keras.src.backend import get_keras_mask  # what keras's Loss reads; JAX arrays hold no mask
+from keras.src.losses.loss import scale_loss_for_distribution
 
 from omniloss._adapters import Spec, specs
 from omniloss._reduction import keras_weights
@@ -95,6 +98,9 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
                 "sum": "sum"}
         self._reduction = ours.get(reduction or "none", "none")
         self._count = reduction in ("sum_over_batch_size", "mean")
+        # keras's means divide by the replicas of a tf.distribute strategy (1 elsewhere)
+        self._replicas = (reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight")
+                          and keras.backend.backend() == "tensorflow")
         self._compute: str = self.dtype
         del values["reduction"]  # keras's reduction (above) stands for the function's
         self._values = {name: keras.ops.convert_to_tensor(value)
@@ -119,6 +125,8 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
                 loss = self.spec.function(*arrays, reduction=reduction,
                                           sample_weight=self._read(sample_weight, cast=False),
                                           where=mask, **self._options)
+        if self._replicas:
+            loss = scale_loss_for_distribution(loss)
         if not per_sample:
             return loss
         means = keras.ops.mean(loss, axis=-1)  # keras's one value per sample
