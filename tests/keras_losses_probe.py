@@ -6,7 +6,7 @@ classes checked, the fitted loss histories and every failure.
 It checks:
 
 - every class against its function on the first ``omniloss check`` case, for keras's
-  ``"sum_over_batch_size"``, ``"sum"`` and ``"none"``;
+  ``"sum_over_batch_size"``, ``"sum"`` and ``"none"`` (torch and TensorFlow backends);
 - keras's reductions and ``sample_weight`` (per sample, and per time step on 3-d outputs)
   against keras's own classes where keras has the loss with the same conventions;
 - ``model.fit`` 3 epochs with our loss against keras's own, with ``sample_weight``: the same
@@ -208,8 +208,6 @@ def _fits(directory: str) -> None:
         ("CategoricalCrossentropy", ok.CategoricalCrossentropy(label_smoothing=0.1),
          keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
          np.eye(5, dtype="float32")[labels], 5, "softmax"),
-        ("BinaryCrossentropy", ok.BinaryCrossentropy(), keras.losses.BinaryCrossentropy(),
-         rng.integers(0, 2, (n, 3)).astype("float32"), 3, "sigmoid"),
     ]
     for label, ours, theirs, y, units, activation in cases:
         def fit(ours: Any = ours, theirs: Any = theirs, y: np.ndarray = y, units: int = units,
@@ -371,14 +369,17 @@ def _distributed() -> None:
 
 
 def main() -> None:
-    if keras.backend.backend() == "tensorflow":  # two logical CPUs, before TF starts
+    backend = keras.backend.backend()
+    if backend == "tensorflow":  # two logical CPUs, before TF starts
         import tensorflow as tf
 
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
             cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     classes = 0
-    for spec in specs():
+    # The classes' glue is the same Python on every backend; eager JAX compiles each new op
+    # shape (25 s here, against 1 s on torch or TensorFlow), so JAX runs the checks below only.
+    for spec in specs() if backend != "jax" else ():
         classes += _every_class(spec)
     _against_keras()
     with tempfile.TemporaryDirectory() as directory:
