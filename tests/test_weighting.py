@@ -324,3 +324,49 @@ def test_bad_weighting_raises(backend, name):
     assert_raises_named(ValueError, name, "sample_weight",
                         lambda: fn(*args, **options,
                                    sample_weight=backend.asarray(np.ones((*shape, 7)))))
+
+
+# keras's conventions (the keras Loss classes enter them; tests/keras_losses_probe.py checks the
+# classes against keras's own on each keras backend)
+
+
+def test_keras_weights_align_leading_axes_and_count(xp, backend):
+    """Inside ``_reduction.keras_weights``: a per-sample weight of shape (N,) weights every
+    element of its sample; ``count`` divides by the number of positions (the function's own
+    divisor: non-ignored targets), not by the summed weights; a trailing axis of 1 is dropped."""
+    from omniloss._reduction import keras_weights
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    w = np.array([0.5, 2.0, 0.0, 1.0])
+    elementwise = (x - y) ** 2
+    args = [backend.asarray(a) for a in (x, y, w)]
+    with keras_weights(count=True):
+        counted = ol.mse_loss(*args[:2], sample_weight=args[2])
+    with keras_weights(count=False):
+        weighted = ol.mse_loss(*args[:2], sample_weight=args[2])
+    assert_close(backend.to_numpy(counted), (w[:, None] * elementwise).sum() / 12, rtol=1e-12,
+                 atol=0, what="count")
+    assert_close(backend.to_numpy(weighted), (w[:, None] * elementwise).sum() / (3 * w.sum()),
+                 rtol=1e-12, atol=0, what="weighted mean")
+
+    logits, labels = rng.normal(size=(4, 5)), np.array([1, -100, 3, 0])
+    per_sample = -np.log(np.exp(logits) / np.exp(logits).sum(1, keepdims=True))[
+        np.arange(4), np.maximum(labels, 0)] * (labels >= 0)
+    with keras_weights(count=True):
+        got = ol.cross_entropy(backend.asarray(logits), backend.asarray(labels),
+                               sample_weight=backend.asarray(w[:, None]))  # (N, 1): squeezed
+    assert_close(backend.to_numpy(got), (w * per_sample).sum() / 3, rtol=1e-12, atol=0,
+                 what="count of the non-ignored targets")
+
+
+def test_keras_weights_end_with_the_block(xp, backend):
+    """Outside the block the numpy rule holds again: a (4,) weight against a (4, 3) loss is a
+    shape error."""
+    from omniloss._reduction import keras_weights
+
+    x = backend.asarray(np.ones((4, 3)))
+    with keras_weights(count=True):
+        ol.mse_loss(x, x, sample_weight=backend.asarray(np.ones(4)))
+    with pytest.raises(ValueError, match="sample_weight must broadcast"):
+        ol.mse_loss(x, x, sample_weight=backend.asarray(np.ones(4)))

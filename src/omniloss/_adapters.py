@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
@@ -73,9 +74,10 @@ class Spec(NamedTuple):
         summary = (self.function.__doc__ or "").strip().splitlines()[0]
         options = ", ".join(f"{name}={'...' if value is REQUIRED else repr(value)}"
                             for name, value in self.options.items())
-        return (f"{summary}\n\n{framework} class of :func:`omniloss.{self.entry.name}`: "
-                f"``{owner}({options})`` then ``{call}``. Its options, formula and reference are "
-                f"the function's (``help(omniloss.{self.entry.name})``).\n")
+        text = (f"{framework} class of :func:`omniloss.{self.entry.name}`: ``{owner}({options})`` "
+                f"then ``{call}``. Its options, formula and reference are the function's "
+                f"(``help(omniloss.{self.entry.name})``).")
+        return f"{summary}\n\n{textwrap.fill(text, width=96, break_on_hyphens=False)}\n"
 
 
 def _holds_array(annotation: Any) -> bool:
