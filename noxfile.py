@@ -27,12 +27,16 @@ def _fixture_name(backend: str) -> str:
 def _make_tests_session(backend: str) -> None:
     @nox.session(name=f"tests-{backend}")
     def tests(session: nox.Session) -> None:
-        """Run the test suite with the ``xp`` fixture restricted to one backend."""
+        """Run the test suite with the ``xp`` fixture restricted to one backend.
+
+        ``tests/test_parity.py`` is left to the ``parity`` session, which runs it for every
+        backend at once (here it would repeat that session's cases of this backend).
+        """
         session.install("-r", f"backends/{backend}.txt", "-r", "tests/requirements.txt")
         session.install("-e", ".")
         # one worker per core (pytest-xdist): the sessions are CPU-bound and single-threaded
-        session.run("pytest", "-q", "-n", "auto", *session.posargs,
-                    env={"OMNILOSS_BACKENDS": _fixture_name(backend)})
+        session.run("pytest", "-q", "-n", "auto", "--ignore", "tests/test_parity.py",
+                    *session.posargs, env={"OMNILOSS_BACKENDS": _fixture_name(backend)})
 
 
 for _backend in BACKENDS:
