@@ -66,6 +66,18 @@ def _torch_rows(samples: int, calls: int) -> list[dict[str, Any]]:
                                samples, calls)
         rows.append({"framework": "torch", "class": "omniloss.torch.CrossEntropyLoss",
                      "weighted": weighted, "class_s": cls, "function_s": fn})
+    # our forward alone, without nn.Module.__call__ (hooks, compile): what the class adds itself
+    cls, fn = _interleaved(lambda: module.forward(logits, labels),
+                           lambda: ol.cross_entropy(logits, labels), samples, calls)
+    rows.append({"framework": "torch (forward only)", "class": "CrossEntropyLoss.forward",
+                 "weighted": False, "class_s": cls, "function_s": fn})
+    # for scale: torch's own module over its function (nn.Module.__call__ is in both)
+    native = torch.nn.CrossEntropyLoss()
+    cls, fn = _interleaved(lambda: native(logits, labels),
+                           lambda: torch.nn.functional.cross_entropy(logits, labels),
+                           samples, calls)
+    rows.append({"framework": "torch (reference)", "class": "torch.nn.CrossEntropyLoss",
+                 "weighted": False, "class_s": cls, "function_s": fn})
     return rows
 
 
@@ -123,7 +135,9 @@ def main() -> None:
         "logits, int64 labels, eager; median of "
         f"{args.samples} samples of {args.calls} calls each, class and function interleaved. "
         "The function is called as the class calls it (keras's weighted rows inside "
-        "`_reduction.keras_weights`, keras's weight conventions).",
+        "`_reduction.keras_weights`, keras's weight conventions). `nn.Module.__call__` (hooks, "
+        "compile) is in every torch module's call: the reference row gives torch's own module "
+        "over its function, the forward-only row what our class adds by itself.",
         "",
         "| framework | class | sample_weight | class µs | function µs | class - function µs |",
         "|---|---|---|---|---|---|",

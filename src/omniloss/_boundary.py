@@ -122,7 +122,8 @@ def reads_arrays(function: Function) -> Function:
 
     The fast path: every array argument given positionally before the first other parameter
     (``input``, ``target``, ...) and every keyword array argument of a type already seen to be
-    an array costs one set lookup each; anything else goes through :func:`_read`.
+    an array (or ``None`` where ``None`` is accepted) costs one set lookup each; anything else
+    goes through :func:`_read`.
     """
     name = function.__name__
     parameters = inspect.signature(function).parameters.values()
@@ -131,6 +132,7 @@ def reads_arrays(function: Function) -> Function:
     by_keyword = {p.name: holds for p in parameters if (holds := _holds(function, p)) is not None}
     leading = next((i for i, (_, holds) in enumerate(positional) if holds is None
                     or holds.items is not None), len(positional))
+    optional = {key for key, holds in by_keyword.items() if holds.optional}
     array_types = _ARRAY_TYPES
 
     def read_all(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -150,7 +152,8 @@ def reads_arrays(function: Function) -> Function:
                 return read_all(args, kwargs)
         if kwargs:
             for key, value in kwargs.items():
-                if type(value) not in array_types and key in by_keyword:
+                if type(value) not in array_types and key in by_keyword and (
+                        value is not None or key not in optional):  # weight=None is common
                     return read_all(args, kwargs)
         return function(*args, **kwargs)
 

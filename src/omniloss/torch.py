@@ -57,7 +57,11 @@ class LossModule(torch.nn.Module):  # type: ignore[misc]  # torch's types are ab
         by name and ``sample_weight``/``where``."""
         options = self._options
         if self._tensors:  # read at each call: .to() and load_state_dict replace them
-            options = {**options, **{name: self._buffers[name] for name in self._tensors}}
+            buffers = self._buffers
+            present = {name: buffers[name] for name in self._tensors
+                       if buffers[name] is not None}
+            if present:
+                options = {**options, **present}
         return self.spec.function(*arrays, **named, **options)
 
     def __getattr__(self, name: str) -> Any:
