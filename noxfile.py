@@ -81,7 +81,8 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Time each loss against its native peer on every backend; writes docs/benchmarks.md.
+    """Time each loss against its native peer on every backend; writes docs/benchmarks.md, and
+    what the framework classes cost over their functions (docs/benchmarks-classes.md).
 
     One intra-op thread unless arguments are given (``nox -s bench -- --repeats 41``): the
     committed table is made that way, stable on a shared machine.
@@ -90,3 +91,4 @@ def bench(session: nox.Session) -> None:
     session.install(*requirements, "-r", "tests/requirements.txt")
     session.install("-e", ".")
     session.run("python", "benchmarks/run.py", *(session.posargs or ["--threads", "1"]))
+    session.run("python", "benchmarks/classes.py")  # docs/benchmarks-classes.md
