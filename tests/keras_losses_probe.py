@@ -101,6 +101,8 @@ def _every_class(spec: Spec) -> int:
                 if not keras.ops.is_tensor(got):
                     raise TypeError(f"not a {keras.backend.backend()} tensor: {type(got)}")
                 _close(got, want)
+                if reduction == "none":  # keras's Loss.call: the unreduced loss
+                    _close(cls(**options_here).call(y_true, y_pred), want)
             _check(f"{name} {reduction}", compare)
     return 1 + len(named.keras)
 

@@ -67,13 +67,11 @@ _FLOAT_NAMES: dict[Any, str | None] = {}
 """A dtype object's keras name where it is floating, else None."""
 
 
-def _float_name(dtype: Any) -> str | None:
-    try:
-        return _FLOAT_NAMES[dtype]
-    except KeyError:
-        name = keras.backend.standardize_dtype(dtype)
-        _FLOAT_NAMES[dtype] = name if "float" in name else None
-        return _FLOAT_NAMES[dtype]
+def _new_float_name(dtype: Any) -> str | None:
+    """Find and keep a dtype's entry in :data:`_FLOAT_NAMES`."""
+    name = keras.backend.standardize_dtype(dtype)
+    _FLOAT_NAMES[dtype] = name if "float" in name else None
+    return _FLOAT_NAMES[dtype]
 
 
 def _keras_mask(y_pred: Any) -> Any:
@@ -125,28 +123,30 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """The reduced loss (see the module's docstring for the conventions)."""
+        return self._loss(y_true, y_pred, sample_weight, self._reduction)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        """The unreduced loss, what ``reduction="none"`` gives (keras's ``Loss.call``)."""
+        return self._loss(y_true, y_pred, None, "none")
+
+    def _loss(self, y_true: Any, y_pred: Any, sample_weight: Any, reduction: str) -> Any:
         arrays = self._arrays(y_true, y_pred)
         mask = _keras_mask(y_pred)
-        per_sample = self.sample_mean and self._reduction != "mean"
-        reduction = "none" if per_sample else self._reduction
+        per_sample = self.sample_mean and reduction != "mean"
         if sample_weight is None and mask is None:
-            loss = self.spec.function(*arrays, reduction=reduction, **self._options)
+            loss = self.spec.function(*arrays, reduction="none" if per_sample else reduction,
+                                      **self._options)
         else:
             with keras_weights(self._count):
-                loss = self.spec.function(*arrays, reduction=reduction,
+                loss = self.spec.function(*arrays, reduction="none" if per_sample else reduction,
                                           sample_weight=self._read(sample_weight, cast=False),
                                           where=mask, **self._options)
-        if self._replicas:
+        if self._replicas and reduction != "none":
             loss = scale_loss_for_distribution(loss)
         if not per_sample:
             return loss
         means = keras.ops.mean(loss, axis=-1)  # keras's one value per sample
-        return means if self._reduction == "none" else keras.ops.sum(means)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        """The unreduced loss (keras's ``Loss.call``)."""
-        return self.spec.function(*self._arrays(y_true, y_pred), reduction="none",
-                                  **self._options)
+        return means if reduction == "none" else keras.ops.sum(means)
 
     def _arrays(self, y_true: Any, y_pred: Any) -> list[Any]:
         """The function's call arrays, in its order, from ``y_true`` and ``y_pred``."""
@@ -182,7 +182,7 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
             _NATIVE.add(type(value))
         if cast:
             dtype = value.dtype
-            name = _FLOAT_NAMES[dtype] if dtype in _FLOAT_NAMES else _float_name(dtype)
+            name = _FLOAT_NAMES[dtype] if dtype in _FLOAT_NAMES else _new_float_name(dtype)
             if name is not None and name != self._compute:
                 return keras.ops.cast(value, self._compute)
         return value
