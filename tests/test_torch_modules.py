@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import inspect
 import io
+import pickle
 import subprocess
 import sys
 from collections.abc import Callable
@@ -185,7 +186,7 @@ def test_training_equals_torch_nn(name):
 
 def test_buffers_follow_the_module():
     """Tensor options are buffers: ``.to(dtype)``, ``.half()``, ``state_dict`` and
-    ``load_state_dict`` carry them, and each call reads the current one."""
+    ``load_state_dict`` carry them, and each call reads the current one; a module pickles."""
     module = ot.CrossEntropyLoss(weight=WEIGHT)
     assert [name for name, _ in module.named_buffers()] == ["weight"]
     assert module.to(torch.float64).weight.dtype == torch.float64
@@ -199,6 +200,7 @@ def test_buffers_follow_the_module():
     other = ot.CrossEntropyLoss(weight=torch.zeros(5, dtype=torch.float64))
     other.load_state_dict(torch.load(io.BytesIO(saved.getvalue())))
     torch.testing.assert_close(other(logits, labels), want)
+    torch.testing.assert_close(pickle.loads(pickle.dumps(other))(logits, labels), want)
     assert "pos_weight" in dict(ot.BCEWithLogitsLoss(pos_weight=[1.0, 2.0]).named_buffers())
     assert dict(ot.SoftmaxFocalLoss(alpha=0.25).named_buffers()) == {}  # a number stays one
     assert ot.CrossEntropyLoss().weight is None  # as torch's: the absent weight is a buffer
