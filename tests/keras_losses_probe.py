@@ -15,6 +15,7 @@ It checks:
 - losses keras lacks: ``GeneralizedBoxIoULoss`` fitted, saved and reloaded; ``CTCLoss`` trained
   through ``compute_loss``, saved in the model's config and reloaded;
 - the ``mixed_bfloat16`` policy: the loss is computed in float32, as keras's, in a fit too;
+- a string or None for ``y_true``: the function's TypeError naming the argument;
 - TensorFlow's ``MirroredStrategy``: each replica's mean divided by the replicas, as keras's.
 """
 
@@ -363,6 +364,20 @@ def _mixed_precision() -> None:
         keras.config.set_dtype_policy("float32")
 
 
+def _bad_inputs() -> None:
+    """A string or None where an array belongs is the function's TypeError naming the
+    argument (keras's conversion is not tried on it)."""
+    y_pred = keras.ops.ones((2, 3))
+    for bad in ("abc", None):
+        try:
+            ok.MeanSquaredError()(bad, y_pred)
+        except TypeError as error:
+            if not str(error).startswith("mse_loss: target"):
+                raise AssertionError(f"unclear error for {bad!r}: {error}") from error
+        else:
+            raise AssertionError(f"no error for y_true={bad!r}")
+
+
 def _distributed() -> None:
     """TensorFlow: under a ``MirroredStrategy`` of two replicas each replica's mean is divided by
     two, as keras's (keras sums the replicas' gradients)."""
@@ -402,6 +417,7 @@ def main() -> None:
         _check("CTCLoss fit", lambda: _ctc(directory))
     _check("masked fit", _masked_fit)
     _check("mixed_bfloat16", _mixed_precision)
+    _check("bad inputs", _bad_inputs)
     if keras.backend.backend() == "tensorflow":
         _check("MirroredStrategy", _distributed)
     print(json.dumps({"backend": keras.backend.backend(), "classes": classes,

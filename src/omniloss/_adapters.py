@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from omniloss._catalogue import CATALOGUE, TRUTH, Entry
@@ -58,9 +58,8 @@ class Spec(NamedTuple):
         """
         unknown = sorted(set(given) - set(self.options))
         if unknown:
-            close = difflib.get_close_matches(unknown[0], self.options, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise TypeError(f"{owner}: unknown option {unknown[0]!r}{hint} (it takes "
+            raise TypeError(f"{owner}: unknown option {unknown[0]!r}"
+                            f"{closest(unknown[0], self.options)} (it takes "
                             f"{', '.join(self.options) or 'no options'})")
         values = {**self.options, **(defaults or {}), **given}
         missing = [name for name, value in values.items() if value is REQUIRED]
@@ -78,6 +77,18 @@ class Spec(NamedTuple):
                 f"then ``{call}``. Its options, formula and reference are the function's "
                 f"(``help(omniloss.{self.entry.name})``).")
         return f"{summary}\n\n{textwrap.fill(text, width=96, break_on_hyphens=False)}\n"
+
+
+def closest(name: str, names: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the name of ``names`` closest to a mistyped ``name``, or
+    ``""``: the hint of every error on a mistyped class or option name."""
+    close = difflib.get_close_matches(name, list(names), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def no_attribute(module: str, name: str, names: Iterable[str]) -> AttributeError:
+    """The error of a generated module's ``__getattr__`` for a name it lacks."""
+    return AttributeError(f"module {module!r} has no attribute {name!r}{closest(name, names)}")
 
 
 def _holds_array(annotation: Any) -> bool:

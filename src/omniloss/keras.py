@@ -48,14 +48,14 @@ Importing this module imports keras (and through it its backend), no other frame
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, ClassVar
 
 import keras
 from keras.src.backend import get_keras_mask  # what keras's Loss reads
 from keras.src.losses.loss import scale_loss_for_distribution
 
-from omniloss._adapters import Spec, specs
+from omniloss._adapters import Spec, no_attribute, specs
+from omniloss._dispatch import is_array
 from omniloss._reduction import keras_weights
 
 __all__ = ["OmnilossLoss"]
@@ -178,6 +178,8 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
             if isinstance(value, (list, tuple)):
                 return type(value)(self._read(item, cast) for item in value)
             if not keras.ops.is_tensor(value):
+                if not is_array(value):  # a variable is read, anything else refused, by the
+                    return value         # function, with its own error naming the argument
                 value = keras.ops.convert_to_tensor(value)
             _NATIVE.add(type(value))
         if cast:
@@ -244,6 +246,4 @@ __all__ += sorted(_CLASSES)
 def __getattr__(name: str) -> type[OmnilossLoss]:
     """Typed access to the generated classes (mypy sees them through this), and an error that
     suggests the closest name."""
-    close = difflib.get_close_matches(name, _CLASSES, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise AttributeError(f"module 'omniloss.keras' has no attribute {name!r}{hint}")
+    raise no_attribute(__name__, name, _CLASSES)

@@ -24,12 +24,11 @@ CrossEntropyLoss(label_smoothing=0.1, weight=Tensor[3])
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, ClassVar
 
 import torch
 
-from omniloss._adapters import Spec, specs
+from omniloss._adapters import Spec, no_attribute, specs
 
 __all__ = ["LossModule"]
 
@@ -104,6 +103,4 @@ __all__ += sorted(_CLASSES)
 def __getattr__(name: str) -> type[LossModule]:
     """Typed access to the generated classes (mypy sees them through this), and an error that
     suggests the closest name."""
-    close = difflib.get_close_matches(name, _CLASSES, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise AttributeError(f"module 'omniloss.torch' has no attribute {name!r}{hint}")
+    raise no_attribute(__name__, name, _CLASSES)
