@@ -1,44 +1,31 @@
-"""Test configuration: the ``backend`` and ``xp`` fixtures, parametrised over installed backends.
+"""Test configuration: the project's tests on the omniloss pytest plugin.
 
-``OMNILOSS_BACKENDS`` (comma-separated, e.g. ``OMNILOSS_BACKENDS=torch,jax``) restricts the
-backends; naming one that is not installed is an error, not a skip.
+The plugin (``omniloss.testing.plugin``, installed with the package) parametrises the ``xp`` and
+``omniloss_backend`` fixtures over the backends named by ``--omniloss-backends`` or
+``OMNILOSS_BACKENDS`` (comma-separated; default every installed one; naming one that is not
+installed is an error, not a skip). Here: ``backend`` (the tests' name for ``omniloss_backend``),
+and the ``tracing_backend``, ``grad_backend`` and ``dask_backend`` subsets.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
-from types import ModuleType
-from typing import Any
+from collections.abc import Callable, Generator
 
 import pytest
 
-from tests.helpers import BACKENDS, Backend, available_backends
+from omniloss.testing import BACKENDS, Backend, selected_backends
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+collect_ignore = ["tests/downstream"]  # a user's package, tested by its own pytest run
 
-def _selected() -> list[str]:
-    requested = os.environ.get("OMNILOSS_BACKENDS", "").strip()
-    installed = available_backends()
-    if not requested:
-        return installed
-    names = [n.strip() for n in requested.split(",") if n.strip()]
-    unknown = [n for n in names if n not in BACKENDS]
-    if unknown:
-        raise pytest.UsageError(f"OMNILOSS_BACKENDS names unknown backends {unknown}; "
-                                f"known: {sorted(BACKENDS)}")
-    missing = [n for n in names if n not in installed]
-    if missing:
-        raise pytest.UsageError(f"OMNILOSS_BACKENDS asks for {missing}, not installed here")
-    return names
-
-
-SELECTED = _selected()
-TRACING = [n for n in SELECTED if BACKENDS[n].can_trace]
-DIFFERENTIABLE = [n for n in SELECTED if BACKENDS[n].has_grad]
-DASK = [n for n in SELECTED if n == "dask"]
+SUBSETS: dict[str, Callable[[Backend], bool]] = {
+    "tracing_backend": lambda b: b.can_trace,  # jax.jit, tf.function
+    "grad_backend": lambda b: b.has_grad,  # torch, jax, tensorflow
+    "dask_backend": lambda b: b.name == "dask",  # what is particular to Dask (lazy results)
+}
 
 
 # Dask's max and min raise NumPy's zero-size reduction error on an array with no elements even
@@ -67,34 +54,37 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     report = yield
     callspec = getattr(item, "callspec", None)
     if (report.failed and call.when == "call" and call.excinfo is not None
-            and callspec is not None and callspec.params.get("backend") == "dask"
+            and callspec is not None
+            and getattr(callspec.params.get("omniloss_backend"), "name", None) == "dask"
             and _dask_fails_on_no_elements(call.excinfo)):
         report.outcome = "skipped"
         report.wasxfail = DASK_NO_ELEMENTS
     return report
 
 
-@pytest.fixture(params=SELECTED)
-def backend(request: pytest.FixtureRequest) -> Backend:
-    """A helper for one installed backend: conversion, gradients, tracing."""
-    return BACKENDS[request.param]
-
-
 @pytest.fixture
-def xp(backend: Backend) -> ModuleType:
-    """The Array API namespace omniloss resolves for ``backend``'s arrays."""
-    return backend.namespace()
+def backend(omniloss_backend: Backend) -> Backend:
+    """A helper for one selected backend: conversion, gradients, tracing."""
+    return omniloss_backend
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise each backend subset a test asks for over the selected backends in it."""
+    for fixture, belongs in SUBSETS.items():
+        if fixture in metafunc.fixturenames:
+            names = [n for n in selected_backends() if belongs(BACKENDS[n])]
+            metafunc.parametrize(fixture, [BACKENDS[n] for n in names] or [None],
+                                 ids=names or ["none"])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect (rather than skip) the tests of a fixture no selected backend can serve.
+    """Deselect (rather than skip) the tests of a subset no selected backend is in.
 
     Under ``OMNILOSS_BACKENDS=numpy`` the tracing, gradient and Dask tests have nothing to run on;
     the sessions of the backends that trace or differentiate, and the Dask session, run them.
     """
-    unserved = {name for name, served in (("tracing_backend", TRACING),
-                                          ("grad_backend", DIFFERENTIABLE),
-                                          ("dask_backend", DASK)) if not served}
+    unserved = {fixture for fixture, belongs in SUBSETS.items()
+                if not any(belongs(BACKENDS[n]) for n in selected_backends())}
     if not unserved:
         return
     kept, dropped = [], []
@@ -103,21 +93,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
-
-
-@pytest.fixture(params=TRACING or [None])
-def tracing_backend(request: pytest.FixtureRequest) -> Any:
-    """Only the backends that trace (``jax.jit``, ``tf.function``)."""
-    return BACKENDS[request.param]
-
-
-@pytest.fixture(params=DIFFERENTIABLE or [None])
-def grad_backend(request: pytest.FixtureRequest) -> Any:
-    """Only the backends with autodiff (torch, jax, tensorflow)."""
-    return BACKENDS[request.param]
-
-
-@pytest.fixture(params=DASK or [None])
-def dask_backend(request: pytest.FixtureRequest) -> Any:
-    """Dask only, for the tests of what is particular to it (lazy results)."""
-    return BACKENDS[request.param]

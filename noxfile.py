@@ -74,7 +74,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
-    session.install("mypy", "numpy", "array-api-compat")
+    session.install("mypy", "numpy", "array-api-compat", "pytest", "hypothesis")
     session.install("-e", ".")
     session.run("mypy")
 

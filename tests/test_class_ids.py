@@ -20,9 +20,10 @@ import numpy as np
 import pytest
 
 import omniloss as ol
-from conftest import SELECTED
 from omniloss._check import Case, all_cases
+from omniloss.testing import selected_backends
 
+SELECTED = selected_backends()
 _CASES = all_cases()
 
 

@@ -16,7 +16,7 @@ import pytest
 import omniloss as ol
 from omniloss._catalogue import CATALOGUE, is_implemented
 from omniloss._check import all_cases
-from omniloss._cli import _convert
+from omniloss.testing._backends import convert_nested
 from tests.helpers import assert_close, default_tolerance
 
 IMPLEMENTED = [entry.name for entry in CATALOGUE if is_implemented(entry.name)]
@@ -35,6 +35,11 @@ def _halved(a):
     import dask.array as da
 
     return da.from_array(a, chunks=tuple(max(1, -(-size // 2)) for size in a.shape))
+
+
+def _convert(value, convert, dtype):
+    """``value`` with each NumPy array (floating ones cast to ``dtype``) passed to ``convert``."""
+    return convert_nested(value, lambda a: convert(a.astype(dtype) if a.dtype.kind == "f" else a))
 
 
 def test_a_computation_inside_the_call_is_caught(dask_backend):

@@ -33,9 +33,11 @@ import numpy as np
 import pytest
 
 import omniloss as ol
-from conftest import SELECTED
 from omniloss._check import all_cases
+from omniloss.testing import selected_backends
 from tests.helpers import BACKENDS, Backend, assert_close
+
+SELECTED = selected_backends()
 
 NAMES = sorted(all_cases())
 Path = tuple[Any, ...]

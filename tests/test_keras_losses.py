@@ -16,8 +16,10 @@ import sys
 
 import pytest
 
-from conftest import SELECTED
 from omniloss._adapters import specs
+from omniloss.testing import selected_backends
+
+SELECTED = selected_backends()
 
 
 @pytest.mark.parametrize("keras_backend", ["tensorflow", "jax", "torch"])

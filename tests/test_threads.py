@@ -20,10 +20,12 @@ import numpy as np
 import pytest
 
 import omniloss as ol
-from conftest import SELECTED
 from omniloss import _dispatch, _primitives, _validation
 from omniloss._check import all_cases
+from omniloss.testing import selected_backends
 from tests.helpers import BACKENDS, Backend
+
+SELECTED = selected_backends()
 
 THREADS = 8
 

@@ -19,10 +19,12 @@ import numpy as np
 import pytest
 
 import omniloss as ol
-from conftest import SELECTED
 from omniloss._adapters import specs
 from omniloss._catalogue import CATALOGUE
 from omniloss._check import all_cases
+from omniloss.testing import selected_backends
+
+SELECTED = selected_backends()
 
 pytestmark = pytest.mark.skipif("torch" not in SELECTED, reason="torch is not a selected backend")
 

@@ -1,28 +1,15 @@
 """Example inputs for ``omniloss check``: one case per public loss, grouped by family.
 
-A case is a NumPy float64 argument list and keyword options. ``omniloss check`` runs each loss on
-each installed backend (float64 and float32) and compares with the NumPy float64 result.
+A case (:class:`omniloss.testing.Case`) is a NumPy float64 argument list and keyword options.
+``omniloss check`` runs each loss on each installed backend (float64 and float32) through the
+kit's checks and compares with the NumPy float64 result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from omniloss.testing import Case, CaseMaker
 
-import numpy as np
-
-
-@dataclass(frozen=True)
-class Case:
-    """Arguments for one call: ``fn(*args, **kwargs)``; floating arrays are float64."""
-
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    label: str = ""
-
-
-CaseMaker = Callable[[np.random.Generator], list[Case]]
+__all__ = ["Case", "CaseMaker", "all_cases"]
 
 
 def all_cases() -> dict[str, CaseMaker]:
