@@ -1,6 +1,6 @@
 """Test configuration: the project's tests on the omniloss pytest plugin.
 
-The plugin (``omniloss.testing.plugin``, installed with the package) parametrises the ``xp`` and
+The plugin (``pytest_omniloss``, installed with the package) parametrises the ``xp`` and
 ``omniloss_backend`` fixtures over the backends named by ``--omniloss-backends`` or
 ``OMNILOSS_BACKENDS`` (comma-separated; default every installed one; naming one that is not
 installed is an error, not a skip). Here: ``backend`` (the tests' name for ``omniloss_backend``),

@@ -206,3 +206,12 @@ def test_strategies_draw_valid_inputs():
         assert (one_hot.sum(-1) == 1).all()
 
     draws()
+
+
+def test_loading_the_plugin_imports_nothing():
+    """The entry point's module imports neither omniloss nor NumPy until a test needs them."""
+    code = ("import sys, pytest_omniloss; "
+            "print(sorted({'omniloss', 'numpy'} & set(sys.modules)))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert run.stdout.strip() == "[]"

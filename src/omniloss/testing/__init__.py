@@ -14,7 +14,7 @@ from NumPy inputs on every installed backend::
 (those installed, or those named by ``OMNILOSS_BACKENDS`` or pytest's ``--omniloss-backends``), in
 float64 and float32, and checks the value, the result's library, dtype and device, the gradients,
 tracing under ``jax.jit`` and ``tf.function``, and that no input changed. Installed with omniloss,
-the pytest plugin (:mod:`omniloss.testing.plugin`) adds the ``xp`` and ``omniloss_backend``
+the pytest plugin (module ``pytest_omniloss``) adds the ``xp`` and ``omniloss_backend``
 fixtures; :mod:`omniloss.testing.strategies` holds hypothesis strategies for loss inputs. The
 cases declared with :func:`parity_cases` run from the command line:
 ``omniloss check my_pkg.losses``.
@@ -48,7 +48,7 @@ __all__ = ["BACKENDS", "Backend", "Case", "CaseMaker", "Outcome", "Peer", "Probl
 F = TypeVar("F", bound=Callable[..., Any])
 DTYPES = ("float64", "float32")
 
-_selection: list[str] | None = None  # set by the pytest plugin from --omniloss-backends
+_selection: list[str] | None = None  # set by pytest_omniloss from --omniloss-backends
 
 
 def selected_backends() -> list[str]:

@@ -1,4 +1,4 @@
-"""The omniloss pytest plugin (registered by the ``pytest11`` entry point ``omniloss``).
+"""The omniloss pytest plugin (registered by omniloss's ``pytest11`` entry point ``omniloss``).
 
 Adds ``--omniloss-backends`` (comma-separated; default: the ``OMNILOSS_BACKENDS`` variable, else
 every installed backend) and two fixtures, parametrised over those backends:
@@ -7,19 +7,19 @@ every installed backend) and two fixtures, parametrised over those backends:
   ``to_numpy``, ``value_and_grad``, ``jit``);
 - ``xp``: the Array API namespace omniloss resolves for that backend's arrays.
 
-A backend named and not installed is a usage error, not a skip. The plugin imports no framework
-and resolves nothing until a test asks for one of its fixtures.
+A backend named and not installed is a usage error, not a skip. The plugin is a module of its own,
+outside the ``omniloss`` package, so that loading it imports nothing (not omniloss, not NumPy)
+until a test asks for one of its fixtures or the backends are chosen.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from types import ModuleType
 from typing import Any
 
 import pytest
-
-import omniloss.testing as kit
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,6 +34,8 @@ def pytest_configure(config: pytest.Config) -> None:
     requested = config.getoption("omniloss_backends")
     if requested is None and not os.environ.get("OMNILOSS_BACKENDS", "").strip():
         return  # every installed backend, found when a test first asks
+    import omniloss.testing as kit
+
     source = "--omniloss-backends" if requested is not None else "OMNILOSS_BACKENDS"
     try:
         kit._selection = kit.select_backends(
@@ -44,11 +46,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    kit._selection = None
+    if "omniloss.testing" in sys.modules:  # imported only if a test used the kit
+        import omniloss.testing as kit
+
+        kit._selection = None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "omniloss_backend" in metafunc.fixturenames:
+        import omniloss.testing as kit
+
         names = kit.selected_backends()
         metafunc.parametrize("omniloss_backend", [kit.BACKENDS[n] for n in names], ids=names)
 
