@@ -52,7 +52,7 @@ def test_the_users_package_passes_its_own_pytest_run_with_the_plugin():
     """A subprocess pytest in the user's package: the plugin comes from the ``pytest11`` entry
     point (nothing names it), its ``xp`` fixture and ``assert_parity`` run on every backend."""
     env = {**os.environ, "OMNILOSS_BACKENDS": ",".join(SELECTED)}
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"],
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q"],
                          cwd=DOWNSTREAM, env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     per_backend = 1  # test_perfect_prediction_costs_nothing runs once per backend through ``xp``
@@ -175,6 +175,22 @@ def test_a_host_sync_fails_tracing():
     for backend, tracer in (("jax", "jax.jit"), ("tensorflow", "tf.function")):
         if backend in tracing:
             assert f"{backend} (float64): {tracer}: raised" in str(error.value)
+
+
+@pytest.mark.skipif("torch" not in SELECTED, reason="torch is not a selected backend")
+def test_torch_compile_when_asked():
+    """``torch_compile=True``: ``torch.compile(fullgraph=True)`` must give the eager value; a
+    graph break (a host sync) is reported."""
+    def synced(a):
+        xp = omniloss.get_namespace(a)
+        return xp.sum(a) * (2.0 if float(xp.sum(a)) > 0 else 1.0)
+
+    x = np.linspace(-1.0, 2.0, 6)
+    assert_parity(omniloss.mse_loss, x, x[::-1].copy(), backends=["torch"], dtypes=["float32"],
+                  torch_compile=True)
+    with pytest.raises(AssertionError, match=r"torch \(float32\): torch.compile\(backend="
+                                             r"'aot_eager'\): raised"):
+        assert_parity(synced, x, backends=["torch"], dtypes=["float32"], torch_compile=True)
 
 
 def test_assert_close_reads_every_library(backend):
