@@ -1761,3 +1761,63 @@ def test_one_dtype_rule_for_binary_targets(backend, name):
     for labels in (np.ones((3, 4), dtype=np.int64), np.ones((3, 4), dtype=bool)):
         result = function(x, backend.asarray(labels), sample_weight=backend.asarray(weight))
         assert backend.to_numpy(result).dtype == np.float32, labels.dtype
+
+
+# sparsemax_loss, multiclass_sparsemax_loss (peer: optax)
+
+
+def _optax_sparsemax(reduction):
+    def peer(x, y):
+        import jax.numpy as jnp
+        import optax
+
+        loss = optax.losses.sparsemax_loss(x, y)
+        return {"mean": jnp.mean, "sum": jnp.sum, "none": lambda v: v}[reduction](loss)
+
+    return peer
+
+
+@pytest.mark.parametrize(("dtype", "reduction"), DTYPE_REDUCTION)
+def test_sparsemax_loss_matches_optax(backend, dtype, reduction):
+    """Random scores, the joints of ``sparse_plus`` (+-1, both labels) and +-1e4."""
+    x = _logits((4, 6), dtype)
+    x[0] = [-1.0, 1.0, -1.0, 1.0, 1e4, -1e4]
+    y = _rng(3).integers(0, 2, size=(4, 6))
+    y[0] = [0, 0, 1, 1, 1, 1]
+    check_parity(backend, lambda a, b: ol.sparsemax_loss(a, b, reduction=reduction),
+                 jax_peer(_optax_sparsemax(reduction)), [x, y])
+
+
+def _optax_multiclass_sparsemax(axis, reduction):
+    def peer(x, y):
+        import jax.numpy as jnp
+        import optax
+
+        # optax's projection JVP fails on float32 under jax_enable_x64 (a float64 tangent):
+        # the peer runs in float64, rounded to the input's dtype
+        rows = jnp.moveaxis(x, axis, -1).astype(jnp.float64)
+        loss = optax.losses.multiclass_sparsemax_loss(
+            jnp.reshape(rows, (-1, rows.shape[-1])), jnp.reshape(y, (-1,)))
+        loss = jnp.reshape(loss, y.shape).astype(x.dtype)
+        return {"mean": jnp.mean, "sum": jnp.sum, "none": lambda v: v}[reduction](loss)
+
+    return peer
+
+
+@pytest.mark.parametrize(("dtype", "reduction"), DTYPE_REDUCTION)
+def test_multiclass_sparsemax_loss_matches_optax(backend, dtype, reduction):
+    """Supports of every size (a tie at the top, one dominant score, all equal), 1e4 scores."""
+    x = _logits((6, 5), dtype)
+    x[0] = [1.0, 1.0, 0.0, -2.0, 0.5]
+    x[1] = [1e4, -1e4, 0.0, 3.0, 2.0]
+    x[2] = 0.25
+    y = _indices((6,), 5)
+    check_parity(backend, lambda a, b: ol.multiclass_sparsemax_loss(a, b, axis=-1,
+                                                                    reduction=reduction),
+                 jax_peer(_optax_multiclass_sparsemax(-1, reduction)), [x, y])
+
+
+def test_multiclass_sparsemax_loss_class_axis_1(backend):
+    x, y = _logits((3, 5, 2), np.float64), _indices((3, 2), 5)
+    check_parity(backend, ol.multiclass_sparsemax_loss,
+                 jax_peer(_optax_multiclass_sparsemax(1, "mean")), [x, y])

@@ -108,6 +108,10 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("ExponentialLoss")),
     Entry("logistic_loss", CLASSIFICATION, "log(1 + exp(-y * f))",
           Classes("LogisticLoss")),
+    Entry("sparsemax_loss", CLASSIFICATION, "optax.losses.sparsemax_loss",
+          Classes("SparsemaxLoss")),
+    Entry("multiclass_sparsemax_loss", CLASSIFICATION, "optax.losses.multiclass_sparsemax_loss",
+          Classes("MulticlassSparsemaxLoss")),
     Entry("hinge_loss", MARGIN, "keras.losses.hinge",
           Classes("HingeLoss", keras=("Hinge",), keras_sample_mean=True)),
     Entry("squared_hinge_loss", MARGIN, "keras.losses.squared_hinge",
@@ -181,6 +185,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("softplus", ACTIVATION, "torch.nn.functional.softplus"),
     Entry("softmax", ACTIVATION, "torch.nn.functional.softmax"),
     Entry("log_softmax", ACTIVATION, "torch.nn.functional.log_softmax"),
+    Entry("sparsemax", ACTIVATION, "optax.projections.projection_simplex"),
 )
 
 

@@ -52,6 +52,7 @@ from omniloss._primitives import (
     sigmoid_cross_entropy,
     softmax,
     softplus,
+    sparsemax,
     stop_gradient,
     take_classes,
     xlogx,
@@ -93,6 +94,8 @@ __all__ = [
     "zero_one_loss",
     "exponential_loss",
     "logistic_loss",
+    "sparsemax_loss",
+    "multiclass_sparsemax_loss",
 ]
 
 _KERAS_EPSILON = 1e-7
@@ -1058,3 +1061,81 @@ def logistic(name: str, input: Array, target: Array, reduction: str,
     xp, f, y = float_pair(name, input, target, reduction, sample_weight, where)
     return reduce(xp, softplus(xp, -(y * f)), reduction, sample_weight, where, name=name)
 
+
+
+@reads_arrays
+@weighting_args()
+def sparsemax_loss(input: Array, target: Array, *, reduction: str = "mean",
+                   sample_weight: Array | None = None, where: Array | None = None) -> Array:
+    """Binary sparsemax loss: ``sparse_plus(-f)`` for label 1, ``sparse_plus(f)`` for label 0.
+
+    ``sparse_plus(z)`` is 0 for ``z <= -1``, ``(z + 1)**2 / 4`` between, ``z`` for ``z >= 1``:
+    the Fenchel-Young loss of the sparse sigmoid (Blondel et al. 2020, sec. 4.4), zero exactly
+    when ``clip((f + 1) / 2, 0, 1)`` equals the label. Its gradient is continuous, so there is no
+    kink to choose at; scores of any magnitude stay finite (the loss is linear in the tails).
+
+    Args:
+        input: scores (logits) ``f``, a floating array.
+        target: labels of the same shape: 0 is the negative class, any other value (1) the
+            positive one, as optax reads them (integer, boolean or floating).
+
+    Defined by ``optax.losses.sparsemax_loss`` (elementwise, unreduced: our ``"none"``).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.sparsemax_loss(xp.asarray([0.0, 2.0, -3.0]), xp.asarray([1, 0, 0]), reduction="none")
+        Array([0.25, 2.  , 0.  ], dtype=array_api_strict.float64)
+    """
+    name = "sparsemax_loss"
+    xp, f, y = float_pair(name, input, target, reduction, sample_weight, where)
+    z = xp.where(y != 0, -f, f)
+    loss = xp.where(z <= -1.0, 0.0, xp.where(z >= 1.0, z, (z + 1.0) ** 2 / 4))
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+@weighting_args(_PER_POSITION)
+def multiclass_sparsemax_loss(input: Array, target: Array, *, axis: int = 1,
+                              reduction: str = "mean", sample_weight: Array | None = None,
+                              where: Array | None = None) -> Array:
+    """Multi-class sparsemax loss (Martins & Astudillo 2016): the Fenchel-Young loss of sparsemax.
+
+    With ``p = sparsemax(input)`` along ``axis`` (the projection of the scores ``s`` onto the
+    probability simplex, :func:`omniloss.sparsemax`) and the true class ``y``::
+
+        loss = sum_j p[j] * (s[j] - s[y]) + (1 - sum_j p[j]**2) / 2
+
+    It is 0 exactly when ``p`` is the one-hot of ``y``, and its gradient is ``p - onehot(y)``.
+    The sort that finds the support keeps every shape static, so it traces. Classes with
+    ``p[j] == 0`` are left out of the first sum, so a score of ``-inf`` gives a finite loss,
+    as in optax. The scores are shifted by their maximum first (the loss is invariant to it):
+    at scores of 1e4 in float32 the gradient stays exact where differentiating the unshifted
+    formula loses 1e-4 to cancellation (optax avoids it with its custom JVP).
+
+    Args:
+        input: scores with the classes along ``axis``.
+        target: class indices (integer, the input's shape without ``axis``).
+        axis: the class axis (default 1; a 1-D input's class axis is 0).
+
+    Defined by ``optax.losses.multiclass_sparsemax_loss`` (scores ``(N, C)``, classes last,
+    per-sample values: our ``axis=-1, reduction="none"``).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.multiclass_sparsemax_loss(xp.asarray([[2.0, 1.5, -1.0]]), xp.asarray([1]))
+        Array(0.5625, dtype=array_api_strict.float64)
+    """
+    name = "multiclass_sparsemax_loss"
+    xp, scores, axis, _, _, _ = class_scores(name, input, target, axis, reduction, sample_weight,
+                                            where, allow_probabilities=False)
+    target, bad = class_ids(name, xp, "target", target, scores.shape[axis])
+    # Shifted by the (constant) maximum, the scores on the support are within 1 of 0, so the
+    # gradient through the projection does not cancel terms of the scores' size.
+    shifted = scores - stop_gradient(xp, xp.max(scores, axis=axis, keepdims=True))
+    proba = sparsemax(xp, shifted, axis=axis)
+    loss = (xp.sum(proba * xp.where(proba != 0, shifted, 0.0), axis=axis)
+            - gather_classes(xp, shifted, target, axis=axis)
+            + 0.5 * (1.0 - xp.sum(proba * proba, axis=axis)))
+    return reduce(xp, nan_where(xp, loss, bad), reduction, sample_weight, where, name=name)

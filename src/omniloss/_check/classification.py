@@ -115,6 +115,16 @@ def _margin_labels(rng: np.random.Generator) -> list[Case]:
     return [Case((f, y), {"reduction": r}, r) for r in REDUCTIONS]
 
 
+def _binary_sparsemax(rng: np.random.Generator) -> list[Case]:
+    x, y = 2 * rng.normal(size=(8, 5)), rng.integers(0, 2, size=(8, 5))
+    return [*(Case((x, 1.0 * y), {"reduction": r}, r) for r in REDUCTIONS),
+            Case((x, y), {}, "integer labels")]
+
+
+def _multiclass_sparsemax(rng: np.random.Generator) -> list[Case]:
+    return [case for case in _multiclass(rng, ignore=False) if case.label != "probabilities"]
+
+
 def _weighted(maker: CaseMaker, shape: tuple[int, ...], **options: object) -> CaseMaker:
     """``maker``'s cases and one more: its first case with ``sample_weight`` (uniform in
     [0, 2), one entry 0) and ``where`` of ``shape`` (what broadcasts against the unreduced
@@ -146,4 +156,6 @@ CASES: dict[str, CaseMaker] = {
     "zero_one_loss": _weighted(_zero_one_loss, (8,)),
     "exponential_loss": _weighted(_margin_labels, (8, 5), reduction="sum"),
     "logistic_loss": _weighted(_margin_labels, (8, 1)),
+    "sparsemax_loss": _weighted(_binary_sparsemax, (8, 5)),
+    "multiclass_sparsemax_loss": _weighted(_multiclass_sparsemax, (6, 3)),
 }
