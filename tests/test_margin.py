@@ -11,6 +11,7 @@ from tests.helpers import (
     assert_raises_named,
     check_parity,
     check_traced,
+    jax_peer,
     keras_peer,
     torch_peer,
     torch_weighted_peer,
@@ -687,3 +688,52 @@ def test_weights_of_another_library_raise(name):
         fn(*args, sample_weight=torch.ones(3, 1))
     with pytest.raises(TypeError, match=name):
         fn(*args, where=torch.ones(3, 1, dtype=torch.bool))
+
+
+# perceptron_loss, multiclass_perceptron_loss (peer: optax)
+
+
+def _optax_reduced(fn, reduction, axis=-1):
+    def peer(x, y):
+        import jax.numpy as jnp
+
+        if axis != -1:
+            x = jnp.moveaxis(x, axis, -1)
+        loss = fn(x, y)
+        return {"mean": jnp.mean, "sum": jnp.sum, "none": lambda v: v}[reduction](loss)
+
+    return peer
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_perceptron_loss_matches_optax(backend, reduction, dtype):
+    """Random scores, and scores 0 (optax's half gradient at the kink) and +-1e4."""
+    import optax
+
+    x = (2 * _rng().normal(size=(4, 5))).astype(dtype)
+    x[0] = [0.0, 0.0, 1e4, -1e4, 1.0]
+    y = _rng(1).choice([-1.0, 1.0], size=(4, 5)).astype(dtype)
+    y[0] = [1.0, -1.0, -1.0, -1.0, 1.0]
+    check_parity(backend, lambda a, b: ol.perceptron_loss(a, b, reduction=reduction),
+                 jax_peer(_optax_reduced(optax.losses.perceptron_loss, reduction)), [x, y])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multiclass_perceptron_loss_matches_optax(backend, reduction, dtype):
+    """Random scores, a tie at the maximum (its gradient shared) and 1e4 scores."""
+    import optax
+
+    x = _rng().normal(size=(6, 5)).astype(dtype)
+    x[0] = [1.0, 2.0, 2.0, 0.0, -1.0]
+    x[1] = [1e4, -1e4, 0.0, 3.0, 2.0]
+    y = _rng(1).integers(0, 5, size=6)
+    y[0] = 1
+    check_parity(backend, lambda a, b: ol.multiclass_perceptron_loss(a, b, reduction=reduction),
+                 jax_peer(_optax_reduced(optax.losses.multiclass_perceptron_loss, reduction)),
+                 [x, y])
+    if reduction == "mean" and dtype == np.float64:
+        check_parity(backend, lambda a, b: ol.multiclass_perceptron_loss(a, b, axis=0),
+                     jax_peer(_optax_reduced(optax.losses.multiclass_perceptron_loss, "mean",
+                                             axis=0)), [np.ascontiguousarray(x.T), y])

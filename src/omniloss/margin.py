@@ -23,6 +23,7 @@ from omniloss._primitives import (
     dim,
     gather_classes,
     log_sigmoid,
+    split_maximum,
     take_along_axis,
     take_classes,
 )
@@ -31,6 +32,7 @@ from omniloss._validation import (
     check_choice,
     check_real,
     class_ids,
+    class_scores,
     float_pair,
     margin_scores,
     multilabel_ids,
@@ -40,7 +42,7 @@ from omniloss._validation import (
     ranking_triple,
     shape_of,
 )
-from omniloss.classification import logistic
+from omniloss.classification import _PER_POSITION, logistic
 
 Array = Any
 
@@ -54,6 +56,8 @@ __all__ = [
     "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
     "margin_ranking_loss",
+    "perceptron_loss",
+    "multiclass_perceptron_loss",
 ]
 
 
@@ -411,3 +415,65 @@ def margin_ranking_loss(input1: Array, input2: Array, target: Array, *, margin: 
                                                 sample_weight, where)
     loss = clamp(xp, -target * (input1 - input2) + margin, min=0.0)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+@weighting_args()
+def perceptron_loss(input: Array, target: Array, *, reduction: str = "mean",
+                    sample_weight: Array | None = None, where: Array | None = None) -> Array:
+    """Binary perceptron loss: ``max(0, -y * input)`` elementwise, reduced.
+
+    The hinge loss with margin 0: only misclassified scores cost. At ``y * input == 0`` the
+    gradient is ``-y / 2`` (``jnp.maximum`` splits a tie), as in optax.
+
+    Args:
+        input: scores, a floating array.
+        target: labels in {-1, 1} of the same shape (integer or floating; not remapped: a
+            label 0 gives 0, as in optax).
+
+    Defined by ``optax.losses.perceptron_loss`` (elementwise, unreduced: our ``"none"``).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.perceptron_loss(xp.asarray([0.5, 2.0]), xp.asarray([1.0, -1.0]))
+        Array(1., dtype=array_api_strict.float64)
+    """
+    name = "perceptron_loss"
+    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where)
+    return reduce(xp, split_maximum(xp, -target * input, 0.0), reduction, sample_weight, where,
+                  name=name)
+
+
+@reads_arrays
+@weighting_args(_PER_POSITION)
+def multiclass_perceptron_loss(input: Array, target: Array, *, axis: int = 1,
+                               reduction: str = "mean", sample_weight: Array | None = None,
+                               where: Array | None = None) -> Array:
+    """Multi-class perceptron loss (Collins 2002): ``max_j s[j] - s[y]`` per sample.
+
+    The score of the best class minus that of the true class ``y``: 0 when ``y`` scores highest.
+    Ties in the maximum share its gradient equally (``jnp.max``, ``torch.amax``,
+    ``tf.reduce_max``), as in optax.
+
+    Args:
+        input: scores with the classes along ``axis``.
+        target: class indices (integer, the input's shape without ``axis``).
+        axis: the class axis (default 1; a 1-D input's class axis is 0).
+
+    Defined by ``optax.losses.multiclass_perceptron_loss`` (scores with the classes last,
+    per-sample values: our ``axis=-1, reduction="none"``); the true score is gathered, not read
+    through optax's one-hot product.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.multiclass_perceptron_loss(xp.asarray([[2.0, 1.5, -1.0]]), xp.asarray([1]))
+        Array(0.5, dtype=array_api_strict.float64)
+    """
+    name = "multiclass_perceptron_loss"
+    xp, scores, axis, _, _, _ = class_scores(name, input, target, axis, reduction, sample_weight,
+                                            where, allow_probabilities=False)
+    target, bad = class_ids(name, xp, "target", target, scores.shape[axis])
+    loss = xp.max(scores, axis=axis) - gather_classes(xp, scores, target, axis=axis)
+    return reduce(xp, nan_where(xp, loss, bad), reduction, sample_weight, where, name=name)

@@ -93,6 +93,21 @@ def _margin_ranking(rng: np.random.Generator) -> list[Case]:
         Case((first, second, signs), _weighting(rng, (12,)), "weighted")]
 
 
+def _perceptron(rng: np.random.Generator) -> list[Case]:
+    scores, signs = rng.normal(scale=2.0, size=_SHAPE), _signs(rng)
+    return [Case((scores, signs), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((scores, signs.astype(np.int64)), {}, "integer labels"),
+        Case((scores, signs), _weighting(rng, _SHAPE), "weighted")]
+
+
+def _multiclass_perceptron(rng: np.random.Generator) -> list[Case]:
+    scores = rng.normal(size=_SHAPE)
+    target = rng.integers(0, _SHAPE[1], size=_SHAPE[0])
+    return [Case((scores, target), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((scores.T, target), {"axis": 0}, "axis=0"),
+        Case((scores, target), _weighting(rng, _SHAPE[:1]), "weighted")]
+
+
 CASES: dict[str, CaseMaker] = {
     "hinge_loss": _binary_hinge,
     "squared_hinge_loss": _binary_hinge,
@@ -103,4 +118,6 @@ CASES: dict[str, CaseMaker] = {
     "multilabel_margin_loss": _multilabel_margin,
     "multilabel_soft_margin_loss": _multilabel_soft_margin,
     "margin_ranking_loss": _margin_ranking,
+    "perceptron_loss": _perceptron,
+    "multiclass_perceptron_loss": _multiclass_perceptron,
 }
