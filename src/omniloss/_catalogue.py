@@ -94,6 +94,8 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("KLDivLoss")),
     Entry("js_divergence", CLASSIFICATION, "Jensen-Shannon divergence (natural log)",
           Classes("JSDivergenceLoss")),
+    Entry("generalized_kl_divergence", CLASSIFICATION, "optax.losses.generalized_kl_divergence",
+          Classes("GeneralizedKLDivergenceLoss")),
     Entry("sigmoid_focal_loss", CLASSIFICATION, "torchvision.ops.sigmoid_focal_loss",
           Classes("SigmoidFocalLoss")),
     Entry("softmax_focal_loss", CLASSIFICATION, "Lin et al. 2017 (multi-class, log-softmax)",

@@ -87,6 +87,7 @@ __all__ = [
     "nll_loss",
     "kl_div",
     "js_divergence",
+    "generalized_kl_divergence",
     "sigmoid_focal_loss",
     "softmax_focal_loss",
     "poly1_cross_entropy",
@@ -710,6 +711,43 @@ def js_divergence(input: Array, target: Array, *, axis: int = -1,
     own = xp.sum(xlogx(xp, p) + xlogx(xp, q), axis=axis) / 2
     return reduce(xp, own - xp.sum(xlogx(xp, middle), axis=axis), reduction, sample_weight,
                   where, name=name)
+
+
+@reads_arrays
+@weighting_args("one value per distribution, the input's shape without ``axis``")
+def generalized_kl_divergence(input: Array, target: Array, *, axis: int = -1,
+                              reduction: str = "mean", sample_weight: Array | None = None,
+                              where: Array | None = None) -> Array:
+    """Generalized KL divergence of ``target`` from ``exp(input)``, summed along ``axis``.
+
+    ``sum(t * (log t - x) + exp(x) - t)`` with ``x = input`` (0 log 0 = 0): the Bregman
+    divergence of ``u log u - u``, which extends KL to unnormalized nonnegative measures (for
+    distributions the two extra terms cancel and it is the KL divergence).
+
+    Args:
+        input: log-predictions ``x`` (logs of nonnegative values), a floating array.
+        target: nonnegative values ``t`` of the same shape (not logs).
+        axis: the axis summed over (default -1).
+
+    Defined by ``optax.losses.generalized_kl_divergence`` (argument order and conventions of
+    ours and of :func:`kl_div`: log-predictions first, plain targets second; per-row values:
+    our ``"none"``). optax's ``convex_kl_divergence`` is its deprecated alias. optax's
+    ``where`` masks entries inside the sum; ours, as for every loss, masks whole rows (with a
+    per-row ``where`` the two agree). ``kl_div(input, target, reduction="none")`` summed along
+    ``axis`` is this minus ``sum(exp(x) - t)``. At a target 0 the gradient with respect to it
+    is ``-x - 1`` (the ``0 log 0`` term adds 0, as in :func:`kl_div`); optax's is NaN there.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.generalized_kl_divergence(xp.asarray([0.0, 0.0]), xp.asarray([2.0, 0.0]))
+        Array(1.38629436, dtype=array_api_strict.float64)
+    """
+    name = "generalized_kl_divergence"
+    xp, input, target = divergence_pair(name, input, target, reduction, sample_weight, where)
+    axis = distribution_axis(name, input, axis)
+    terms = _kl_pointwise(xp, input, target, False) + xp.exp(input) - target
+    return reduce(xp, xp.sum(terms, axis=axis), reduction, sample_weight, where, name=name)
 
 
 # Focal and polynomial losses

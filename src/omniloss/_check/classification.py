@@ -81,6 +81,14 @@ def _js_divergence(rng: np.random.Generator) -> list[Case]:
     return [Case((p, q), {"reduction": r}, r) for r in REDUCTIONS]
 
 
+def _generalized_kl(rng: np.random.Generator) -> list[Case]:
+    log_q = rng.normal(size=(6, 5))
+    t = rng.uniform(0.05, 2.0, size=(6, 5))
+    t[0, 0] = 0.0
+    return [*(Case((log_q, t), {"reduction": r}, r) for r in REDUCTIONS),
+            Case((log_q.T.copy(), t.T.copy()), {"axis": 0}, "axis=0")]
+
+
 def _sigmoid_focal_loss(rng: np.random.Generator) -> list[Case]:
     x, y = 2 * rng.normal(size=(8, 5)), (rng.uniform(size=(8, 5)) > 0.5).astype(np.float64)
     return [Case((x, y), {"gamma": g, "reduction": r}, f"gamma={g} {r}")
@@ -149,6 +157,7 @@ CASES: dict[str, CaseMaker] = {
     "nll_loss": _weighted(_nll_loss, (6, 3)),
     "kl_div": _weighted(_kl_div, (6, 1), reduction="batchmean"),
     "js_divergence": _weighted(_js_divergence, (6,)),
+    "generalized_kl_divergence": _weighted(_generalized_kl, (6,)),
     "sigmoid_focal_loss": _weighted(_sigmoid_focal_loss, (8, 5)),
     "softmax_focal_loss": _weighted(_softmax_focal_loss, (6, 1)),
     "poly1_cross_entropy": _weighted(_poly1_cross_entropy, (6, 3)),
