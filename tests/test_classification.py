@@ -1860,3 +1860,50 @@ def test_generalized_kl_divergence_axis(backend):
     log_q, t = _logits((3, 4, 2), np.float64, scale=1.0), _probabilities((3, 4, 2), 1, np.float64)
     check_parity(backend, lambda a, b: ol.generalized_kl_divergence(a, b, axis=1),
                  jax_peer(_optax_generalized_kl(1, "mean")), [log_q, t], argnums=(0, 1))
+
+
+# cross_entropy with class probabilities and -inf logits (peer: optax.safe_softmax_cross_entropy)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cross_entropy_masked_classes_match_optax_safe(backend, dtype):
+    """A -inf logit with target 0 adds 0 (torch gives NaN there); a -inf logit with a positive
+    target gives inf, and a row of -inf only NaN, as optax's; gradients equal optax's."""
+    ninf = -np.inf
+    logits = np.array([[0.0, ninf, 1.0], [2.0, ninf, ninf], [0.5, -1.0, 3.0],
+                       [0.0, ninf, 1.0], [ninf, ninf, ninf]], dtype=dtype)
+    target = np.array([[0.5, 0.0, 0.5], [1.0, 0.0, 0.0], [0.2, 0.3, 0.5],
+                       [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], dtype=dtype)
+
+    def peer(x, t):
+        import optax
+
+        return optax.losses.safe_softmax_cross_entropy(x, t)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = check_parity(backend, lambda x, t: ol.cross_entropy(x, t, axis=-1,
+                                                                    reduction="none"),
+                             jax_peer(peer), [logits, target])
+    assert np.isfinite(value[:3]).all() and value[3] == np.inf and np.isnan(value[4])
+
+
+# smooth_labels (peer: optax.smooth_labels)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("axis", [-1, 1])
+def test_smooth_labels_matches_optax(backend, axis, dtype):
+    import optax
+
+    labels = _probabilities((3, 4, 2), axis, dtype)
+    check_parity(backend, lambda t: ol.smooth_labels(t, 0.2, axis=axis) ** 2,
+                 jax_peer(lambda t: optax.smooth_labels(t, 0.2, axis=axis) ** 2), [labels])
+
+
+def test_smooth_labels_is_cross_entropy_label_smoothing(backend):
+    logits, target = _logits((4, 5), np.float64), _probabilities((4, 5), 1, np.float64)
+    x, t = backend.convert([logits, target])
+    assert_close(backend.to_numpy(ol.cross_entropy(x, ol.smooth_labels(t, 0.3, axis=1))),
+                 backend.to_numpy(ol.cross_entropy(x, t, label_smoothing=0.3)),
+                 rtol=1e-12, atol=0, what="smoothed targets")
+    assert_raises_named(ValueError, "smooth_labels", "alpha", lambda: ol.smooth_labels(t, 1.5))

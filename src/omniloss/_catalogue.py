@@ -38,7 +38,7 @@ class Entry(NamedTuple):
     name: str
     family: str
     peer: str
-    classes: Classes | None = None  # None for the activations: they are not losses
+    classes: Classes | None = None  # None for the activations and utilities: not losses
 
 
 REGRESSION = "regression"
@@ -50,6 +50,9 @@ SEQUENCE = "sequence"
 GAN = "adversarial"
 STRUCTURED = "feature-space and structured"
 ACTIVATION = "activation"
+UTILITY = "utility"
+NOT_LOSSES = (ACTIVATION, UTILITY)
+"""The families of the functions that are not losses: no reduction, no framework classes."""
 
 CATALOGUE: tuple[Entry, ...] = (
     Entry("l1_loss", REGRESSION, "torch.nn.functional.l1_loss",
@@ -192,6 +195,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("softmax", ACTIVATION, "torch.nn.functional.softmax"),
     Entry("log_softmax", ACTIVATION, "torch.nn.functional.log_softmax"),
     Entry("sparsemax", ACTIVATION, "optax.projections.projection_simplex"),
+    Entry("smooth_labels", UTILITY, "optax.smooth_labels"),
 )
 
 

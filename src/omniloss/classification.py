@@ -40,6 +40,7 @@ from types import ModuleType
 from typing import Any
 
 from omniloss._boundary import reads_arrays
+from omniloss._dispatch import get_namespace
 from omniloss._primitives import (
     checkpoint,
     clamp,
@@ -60,7 +61,9 @@ from omniloss._primitives import (
 from omniloss._reduction import reduce, reduce_kernel, weighting_args
 from omniloss._validation import (
     as_float,
+    check_array,
     check_flag,
+    check_number,
     check_positive,
     check_real,
     check_smoothing,
@@ -69,9 +72,11 @@ from omniloss._validation import (
     distillation_pair,
     distribution_axis,
     divergence_pair,
+    float_dtype,
     float_pair,
     linear_scores,
     nan_where,
+    normalize_axis,
     shape_of,
     weighted_pair,
     zero_one_pair,
@@ -97,6 +102,7 @@ __all__ = [
     "logistic_loss",
     "sparsemax_loss",
     "multiclass_sparsemax_loss",
+    "smooth_labels",
 ]
 
 _KERAS_EPSILON = 1e-7
@@ -171,12 +177,14 @@ def _probability_nll(xp: ModuleType, log_probs: Array, target: Array, *, axis: i
                      weight: Array | None, label_smoothing: float) -> Array:
     """torch's per-position loss for class probabilities: ``-sum_c w[c] * t[c] * log p[c]``.
 
-    Smoothing mixes the target with the uniform distribution: ``t * (1 - eps) + eps / C``.
+    Smoothing mixes the target with the uniform distribution: ``t * (1 - eps) + eps / C``. A
+    term with ``t[c] == 0`` is 0 even where ``log p[c]`` is ``-inf`` (0 log 0 = 0, as
+    ``optax.safe_softmax_cross_entropy``; torch's ``0 * -inf`` is NaN).
     """
     if label_smoothing:
         n_classes = dim(xp, log_probs, axis, dtype=log_probs.dtype)
         target = target * (1 - label_smoothing) + label_smoothing / n_classes
-    product = log_probs * target
+    product = xp.where(target == 0, 0.0, log_probs * target)
     if weight is not None:
         product = product * _along(xp, weight, axis, log_probs.ndim)
     return -xp.sum(product, axis=axis)
@@ -403,7 +411,10 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
         l = -sum_c w[c] * t'[c] * log p[c],  t' = (1 - eps) * t + eps / C
         "mean" = sum(l) / number of positions (the weights are not in the divisor)
 
-    with ``log p = log_softmax(input, axis)``. Every position ignored gives NaN for ``"mean"``
+    with ``log p = log_softmax(input, axis)``; a term with ``t[c] == 0`` is 0 even where
+    ``input`` is ``-inf`` (0 log 0 = 0: masked classes), where torch's ``0 * -inf`` gives NaN;
+    a row of ``-inf`` only is NaN (no distribution), as in torch and optax.
+    Every position ignored gives NaN for ``"mean"``
     (0 / 0), as in torch; so does an empty batch. With ``sample_weight`` ``s`` (or ``where``),
     ``"mean"`` is ``sum(s * l) / sum(s * w[y] over non-ignored positions)`` for class indices and
     ``sum(s * l) / sum(s)`` for class probabilities, and 0 when that divisor is 0.
@@ -435,7 +446,9 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
     ``axis=-1``; keras's ``ignore_class`` equals ``ignore_index`` under "mean", and keras's
     ``reduction="mean_with_sample_weight"`` with ``sample_weight`` is ours. optax's
     ``softmax_cross_entropy(_with_integer_labels)`` with a per-example ``where``, averaged over
-    the kept examples, is ours with ``where``. With ``from_logits=False`` and class indices,
+    the kept examples, is ours with ``where``; with class probabilities, so is
+    ``optax.losses.safe_softmax_cross_entropy`` (the 0 log 0 = 0 convention above, values and
+    gradients). With ``from_logits=False`` and class indices,
     keras's ``sparse_categorical_crossentropy`` clips before renormalising (this function
     renormalises first, as keras's ``categorical_crossentropy`` does), which differs once the
     clip bites. optax returns NaN for an out-of-range label; here it is ``ValueError`` where the
@@ -1177,3 +1190,39 @@ def multiclass_sparsemax_loss(input: Array, target: Array, *, axis: int = 1,
             - gather_classes(xp, shifted, target, axis=axis)
             + 0.5 * (1.0 - xp.sum(proba * proba, axis=axis)))
     return reduce(xp, nan_where(xp, loss, bad), reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+def smooth_labels(labels: Array, alpha: float, *, axis: int = -1) -> Array:
+    """Label smoothing: ``(1 - alpha) * labels + alpha / C`` along ``axis`` (``C`` classes).
+
+    A utility, not a loss (no reduction): the smoothed targets to pass to a loss. For class
+    probabilities, ``cross_entropy(x, smooth_labels(t, eps, axis=1))`` is ``cross_entropy(x, t,
+    label_smoothing=eps)``.
+
+    Args:
+        labels: one-hot (or soft) labels, a floating array with the classes along ``axis``.
+        alpha: the smoothing factor, in [0, 1].
+        axis: the class axis (default -1, as optax).
+
+    Returns:
+        The smoothed labels, the shape and dtype of ``labels``.
+
+    Defined by ``optax.smooth_labels`` (Muller et al. 2019). optax's ``where`` (smoothing over
+    a subset of the classes) is not offered; optax also takes an array ``alpha``, this a number.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.smooth_labels(xp.asarray([0.0, 1.0, 0.0, 0.0]), 0.2)
+        Array([0.05, 0.85, 0.05, 0.05], dtype=array_api_strict.float64)
+    """
+    name = "smooth_labels"
+    xp = get_namespace(labels, name=name)
+    check_array(name, "labels", labels)
+    labels = as_float(xp, labels, float_dtype(name, xp, labels=labels))
+    alpha = check_number(name, "alpha", alpha, minimum=0.0, maximum=1.0)
+    if labels.ndim == 0:
+        raise ValueError(f"{name}: labels must have a class axis; got shape ()")
+    axis = normalize_axis(name, axis, labels.ndim)
+    return (1.0 - alpha) * labels + alpha / dim(xp, labels, axis, dtype=labels.dtype)

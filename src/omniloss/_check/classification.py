@@ -133,6 +133,12 @@ def _multiclass_sparsemax(rng: np.random.Generator) -> list[Case]:
     return [case for case in _multiclass(rng, ignore=False) if case.label != "probabilities"]
 
 
+def _smooth_labels(rng: np.random.Generator) -> list[Case]:
+    one_hot = np.eye(5)[rng.integers(0, 5, size=6)]
+    return [Case((one_hot, 0.1), {}, "one-hot"),
+            Case((_probabilities(rng, (6, 5, 3), 1), 0.3), {"axis": 1}, "soft, axis=1")]
+
+
 def _weighted(maker: CaseMaker, shape: tuple[int, ...], **options: object) -> CaseMaker:
     """``maker``'s cases and one more: its first case with ``sample_weight`` (uniform in
     [0, 2), one entry 0) and ``where`` of ``shape`` (what broadcasts against the unreduced
@@ -167,4 +173,5 @@ CASES: dict[str, CaseMaker] = {
     "logistic_loss": _weighted(_margin_labels, (8, 1)),
     "sparsemax_loss": _weighted(_binary_sparsemax, (8, 5)),
     "multiclass_sparsemax_loss": _weighted(_multiclass_sparsemax, (6, 3)),
+    "smooth_labels": _smooth_labels,
 }
