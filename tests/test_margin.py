@@ -737,3 +737,59 @@ def test_multiclass_perceptron_loss_matches_optax(backend, reduction, dtype):
         check_parity(backend, lambda a, b: ol.multiclass_perceptron_loss(a, b, axis=0),
                      jax_peer(_optax_reduced(optax.losses.multiclass_perceptron_loss, "mean",
                                              axis=0)), [np.ascontiguousarray(x.T), y])
+
+
+# ranking_softmax_loss (peer: optax)
+
+
+def _optax_ranking(reduction, masked, weighted):
+    reduce_fn = {"mean": "mean", "sum": "sum", "none": None}[reduction]
+
+    def peer(scores, labels, mask, item_weight):
+        import jax.numpy as jnp
+        import optax
+
+        return optax.losses.ranking_softmax_loss(
+            scores, labels, where=mask if masked else None,
+            weights=item_weight if weighted else None,
+            reduce_fn=None if reduce_fn is None else getattr(jnp, reduce_fn))
+
+    return peer
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(("masked", "weighted"), [(False, False), (True, True)])
+def test_ranking_softmax_loss_matches_optax(backend, reduction, masked, weighted, dtype):
+    """Graded labels, a 1e4 score, a masked item, an empty list (left out of the mean)."""
+    scores = (2 * _rng().normal(size=(5, 6))).astype(dtype)
+    scores[1, 2] = 1e4
+    labels = _rng(1).integers(0, 3, size=(5, 6)).astype(dtype)
+    mask = _rng(2).uniform(size=(5, 6)) > 0.3
+    mask[0] = False
+    item_weight = _rng(3).uniform(0.5, 2.0, size=(5, 6)).astype(dtype)
+
+    def ours(x, y, m, w):
+        return ol.ranking_softmax_loss(x, y, mask=m if masked else None,
+                                       item_weight=w if weighted else None,
+                                       reduction=reduction)
+
+    check_parity(backend, ours, jax_peer(_optax_ranking(reduction, masked, weighted)),
+                 [scores, labels, mask, item_weight])
+
+
+def test_ranking_softmax_loss_axis_and_where(backend):
+    """Lists along axis 0; ``where`` and ``sample_weight`` weigh whole lists (optax has no
+    per-list weight: the peer is its unreduced loss, weighted here)."""
+    scores, labels = _rng().normal(size=(6, 4)), _rng(1).uniform(size=(6, 4))
+    keep, weight = np.array([True, False, True, True]), np.array([0.5, 1.0, 2.0, 1.5])
+
+    def peer(x, y, w, m):
+        import jax.numpy as jnp
+        import optax
+
+        loss = optax.losses.ranking_softmax_loss(x.T, y.T, reduce_fn=None)
+        return jnp.sum(loss * w * m) / jnp.sum(w * m)
+
+    check_parity(backend, lambda x, y, w, m: ol.ranking_softmax_loss(
+        x, y, axis=0, sample_weight=w, where=m), jax_peer(peer), [scores, labels, weight, keep])

@@ -139,6 +139,8 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("PerceptronLoss")),
     Entry("multiclass_perceptron_loss", MARGIN, "optax.losses.multiclass_perceptron_loss",
           Classes("MulticlassPerceptronLoss")),
+    Entry("ranking_softmax_loss", MARGIN, "optax.losses.ranking_softmax_loss",
+          Classes("RankingSoftmaxLoss")),
     Entry("triplet_margin_loss", EMBEDDING, "torch.nn.functional.triplet_margin_loss",
           Classes("TripletMarginLoss")),
     Entry("cosine_embedding_loss", EMBEDDING, "torch.nn.functional.cosine_embedding_loss",

@@ -13,6 +13,7 @@ Dtypes: the result has the floating result type of the score arrays (and of a cl
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 from typing import Any
 
@@ -23,6 +24,7 @@ from omniloss._primitives import (
     dim,
     gather_classes,
     log_sigmoid,
+    log_softmax,
     split_maximum,
     take_along_axis,
     take_classes,
@@ -39,6 +41,7 @@ from omniloss._validation import (
     multilabel_logits,
     nan_where,
     normalize_axis,
+    ranking_lists,
     ranking_triple,
     shape_of,
 )
@@ -58,6 +61,7 @@ __all__ = [
     "margin_ranking_loss",
     "perceptron_loss",
     "multiclass_perceptron_loss",
+    "ranking_softmax_loss",
 ]
 
 
@@ -477,3 +481,55 @@ def multiclass_perceptron_loss(input: Array, target: Array, *, axis: int = 1,
     target, bad = class_ids(name, xp, "target", target, scores.shape[axis])
     loss = xp.max(scores, axis=axis) - gather_classes(xp, scores, target, axis=axis)
     return reduce(xp, nan_where(xp, loss, bad), reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+@weighting_args("one value per list, the input's shape without ``axis``")
+def ranking_softmax_loss(input: Array, target: Array, *, axis: int = -1,
+                         mask: Array | None = None, item_weight: Array | None = None,
+                         reduction: str = "mean", sample_weight: Array | None = None,
+                         where: Array | None = None) -> Array:
+    """Listwise softmax ranking loss: ``-sum_i y_i * log_softmax(s)_i`` over each list.
+
+    The items of a list lie along ``axis``; ``s`` are their scores and ``y`` their relevance
+    labels (not normalized: a list with labels summing to 2 weighs twice). ``mask`` marks the
+    items that are in the list: the others are left out of the softmax and of the sum, and a
+    list without any item is left out of the reduction (0 under ``"none"``, not counted by
+    ``"mean"``). ``item_weight`` multiplies each item's label.
+
+    Args:
+        input: scores, a floating array with the lists along ``axis``.
+        target: relevance labels of the same shape (integer, boolean or floating).
+        axis: the axis of the items of a list (default -1).
+        mask: optional boolean array of the same shape: the valid items.
+        item_weight: optional floating array of the same shape: per-item weights.
+
+    Defined by ``optax.losses.ranking_softmax_loss`` (lists on the last axis). Its ``where``
+    (per item) is our ``mask`` and its ``weights`` our ``item_weight``; its ``reduce_fn``
+    ``jnp.mean`` / ``jnp.sum`` / ``None`` is our ``reduction`` ``"mean"`` / ``"sum"`` /
+    ``"none"``. Our ``sample_weight`` and ``where`` weigh and mask whole lists (rule 9); a
+    list ``mask`` leaves empty is masked as if by ``where``. optax multiplies a masked item's
+    ``-inf`` log-probability by its zeroed label and sums around the NaN; here the masked
+    log-probabilities are replaced by 0 first, so the gradient with respect to ``item_weight``
+    and ``target`` stays finite (the values and the score gradients are optax's).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.ranking_softmax_loss(xp.asarray([[0.0, 0.0]]), xp.asarray([[1.0, 0.0]]))
+        Array(0.69314718, dtype=array_api_strict.float64)
+    """
+    name = "ranking_softmax_loss"
+    xp, scores, labels, axis = ranking_lists(name, input, target, mask, item_weight, axis,
+                                             reduction, sample_weight, where)
+    if item_weight is not None:
+        labels = labels * item_weight
+    if mask is None:
+        log_probs = log_softmax(xp, scores, axis=axis)
+    else:
+        log_probs = log_softmax(xp, xp.where(mask, scores, -math.inf), axis=axis)
+        log_probs = xp.where(mask, log_probs, 0.0)
+        listed = xp.any(mask, axis=axis)
+        where = listed if where is None else xp.logical_and(where, listed)
+    loss = -xp.sum(labels * log_probs, axis=axis)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)

@@ -108,6 +108,19 @@ def _multiclass_perceptron(rng: np.random.Generator) -> list[Case]:
         Case((scores, target), _weighting(rng, _SHAPE[:1]), "weighted")]
 
 
+def _ranking_softmax(rng: np.random.Generator) -> list[Case]:
+    scores = rng.normal(scale=2.0, size=_SHAPE)
+    relevance = rng.integers(0, 3, size=_SHAPE).astype(np.float64)
+    mask = rng.uniform(size=_SHAPE) > 0.3
+    mask[0] = False  # an empty list
+    item_weight = rng.uniform(0.5, 2.0, size=_SHAPE)
+    return [Case((scores, relevance), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((scores, relevance), {"mask": mask, "item_weight": item_weight, "reduction": r},
+             f"mask, item_weight, {r}") for r in ("mean", "none")] + [
+        Case((scores.T, relevance.T), {"axis": 0}, "axis=0"),
+        Case((scores, relevance), {"mask": mask, **_weighting(rng, _SHAPE[:1])}, "weighted")]
+
+
 CASES: dict[str, CaseMaker] = {
     "hinge_loss": _binary_hinge,
     "squared_hinge_loss": _binary_hinge,
@@ -120,4 +133,5 @@ CASES: dict[str, CaseMaker] = {
     "margin_ranking_loss": _margin_ranking,
     "perceptron_loss": _perceptron,
     "multiclass_perceptron_loss": _multiclass_perceptron,
+    "ranking_softmax_loss": _ranking_softmax,
 }
