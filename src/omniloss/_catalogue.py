@@ -159,6 +159,8 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("JaccardLoss")),
     Entry("tversky_loss", SEGMENTATION, "Salehi et al. 2017",
           Classes("TverskyLoss")),
+    Entry("generalized_dice_loss", SEGMENTATION, "optax.losses.multiclass_generalized_dice_loss",
+          Classes("GeneralizedDiceLoss")),
     Entry("box_iou_loss", SEGMENTATION, "1 - IoU (UnitBox)",
           Classes("BoxIoULoss")),
     Entry("generalized_box_iou_loss", SEGMENTATION, "torchvision.ops.generalized_box_iou_loss",
