@@ -1907,3 +1907,44 @@ def test_smooth_labels_is_cross_entropy_label_smoothing(backend):
                  backend.to_numpy(ol.cross_entropy(x, t, label_smoothing=0.3)),
                  rtol=1e-12, atol=0, what="smoothed targets")
     assert_raises_named(ValueError, "smooth_labels", "alpha", lambda: ol.smooth_labels(t, 1.5))
+
+
+# fenchel_young_loss (peer: optax.losses.make_fenchel_young_loss)
+
+
+def _sparsemax_max_fun(s):
+    """The sparsemax conjugate optax's multiclass_sparsemax_loss uses (in float64: optax's
+    projection JVP fails on float32 under jax_enable_x64)."""
+    import jax.numpy as jnp
+    from optax.projections import projection_simplex
+
+    s64 = s.astype(jnp.float64)
+    p = projection_simplex(s64)
+    return (jnp.dot(p, s64) + 0.5 * jnp.dot(p, 1 - p)).astype(s.dtype)
+
+
+def _optax_fenchel_young(kind, reduction):
+    def peer(s, t):
+        import jax.numpy as jnp
+        import optax
+        from jax.scipy.special import logsumexp
+
+        max_fun = logsumexp if kind == "softmax" else _sparsemax_max_fun
+        loss = optax.losses.make_fenchel_young_loss(max_fun)(s, t)
+        return {"mean": jnp.mean, "sum": jnp.sum, "none": lambda v: v}[reduction](loss)
+
+    return peer
+
+
+@pytest.mark.parametrize(("dtype", "reduction"), DTYPE_REDUCTION)
+@pytest.mark.parametrize("kind", ["softmax", "sparsemax"])
+def test_fenchel_young_loss_matches_optax(backend, kind, dtype, reduction):
+    """Soft and one-hot targets, a tie in the scores; gradients to scores and targets."""
+    scores = _logits((5, 4), dtype)
+    scores[0] = [1.0, 1.0, 0.0, -2.0]
+    target = _probabilities((5, 4), 1, dtype)
+    target[1] = [0.0, 0.0, 1.0, 0.0]
+    check_parity(backend, lambda s, t: ol.fenchel_young_loss(s, t, kind=kind,
+                                                             reduction=reduction),
+                 jax_peer(_optax_fenchel_young(kind, reduction)), [scores, target],
+                 argnums=(0, 1))

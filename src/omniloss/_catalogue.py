@@ -117,6 +117,8 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("SparsemaxLoss")),
     Entry("multiclass_sparsemax_loss", CLASSIFICATION, "optax.losses.multiclass_sparsemax_loss",
           Classes("MulticlassSparsemaxLoss")),
+    Entry("fenchel_young_loss", CLASSIFICATION, "optax.losses.make_fenchel_young_loss",
+          Classes("FenchelYoungLoss")),
     Entry("hinge_loss", MARGIN, "keras.losses.hinge",
           Classes("HingeLoss", keras=("Hinge",), keras_sample_mean=True)),
     Entry("squared_hinge_loss", MARGIN, "keras.losses.squared_hinge",

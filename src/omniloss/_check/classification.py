@@ -133,6 +133,14 @@ def _multiclass_sparsemax(rng: np.random.Generator) -> list[Case]:
     return [case for case in _multiclass(rng, ignore=False) if case.label != "probabilities"]
 
 
+def _fenchel_young(rng: np.random.Generator) -> list[Case]:
+    scores, target = 2 * rng.normal(size=(6, 5)), _probabilities(rng, (6, 5), 1)
+    return [Case((scores, target), {"kind": k, "reduction": r}, f"{k} {r}")
+            for k in ("softmax", "sparsemax") for r in REDUCTIONS] + [
+        Case((scores.T.copy(), target.T.copy()), {"kind": "sparsemax", "axis": 0},
+             "sparsemax axis=0")]
+
+
 def _smooth_labels(rng: np.random.Generator) -> list[Case]:
     one_hot = np.eye(5)[rng.integers(0, 5, size=6)]
     return [Case((one_hot, 0.1), {}, "one-hot"),
@@ -174,4 +182,5 @@ CASES: dict[str, CaseMaker] = {
     "sparsemax_loss": _weighted(_binary_sparsemax, (8, 5)),
     "multiclass_sparsemax_loss": _weighted(_multiclass_sparsemax, (6, 3)),
     "smooth_labels": _smooth_labels,
+    "fenchel_young_loss": _weighted(_fenchel_young, (6,)),
 }
