@@ -244,7 +244,7 @@ def generalized_dice_loss(input: Array, target: Array, *, class_axis: int = -1,
         >>> import omniloss as ol
         >>> ol.generalized_dice_loss(xp.asarray([[[0.9, 0.1], [0.2, 0.8]]]),
         ...                          xp.asarray([[[1.0, 0.0], [0.0, 1.0]]]), from_logits=False)
-        Array(0.0483871, dtype=array_api_strict.float64)
+        Array(0.0750469, dtype=array_api_strict.float64)
     """
     name = "generalized_dice_loss"
     smooth = check_positive(name, "smooth", smooth, allow_zero=True)
