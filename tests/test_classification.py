@@ -1054,6 +1054,17 @@ TRACE_CASES = {
                          [_logits((4,), np.float64), np.array([1.0, -1.0, 1.0, -1.0])]),
     "logistic_loss": (lambda f, y: ol.logistic_loss(f, y),
                       [_logits((4,), np.float64), np.array([1.0, -1.0, 1.0, -1.0])]),
+    "generalized_kl_divergence": (lambda x, t: ol.generalized_kl_divergence(x, t),
+                                  [_logits((4, 3), np.float64, scale=1.0),
+                                   _probabilities((4, 3), 1, np.float64)]),
+    "sparsemax_loss": (lambda x, y: ol.sparsemax_loss(x, y),
+                       [_logits((4, 3), np.float64), np.array([[1.0, 0.0, 1.0]] * 4)]),
+    "multiclass_sparsemax_loss": (lambda x, y: ol.multiclass_sparsemax_loss(x, y),
+                                  [_logits((4, 3), np.float64), _indices((4,), 3)]),
+    "smooth_labels": (lambda t: ol.smooth_labels(t, 0.1),
+                      [_probabilities((4, 3), 1, np.float64)]),
+    "fenchel_young_loss": (lambda x, t: ol.fenchel_young_loss(x, t, kind="sparsemax"),
+                           [_logits((4, 3), np.float64), _probabilities((4, 3), 1, np.float64)]),
 }
 
 
