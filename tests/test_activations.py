@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 import omniloss as ol
-from tests.helpers import assert_raises_named, check_parity, check_traced, torch_peer
+from tests.helpers import (
+    assert_raises_named,
+    check_parity,
+    check_traced,
+    jax_peer,
+    torch_peer,
+)
 
 DTYPES = [np.float64, np.float32]
 NAMES = ["identity", "sigmoid", "log_sigmoid", "tanh", "relu", "relu6", "leaky_relu", "prelu",
@@ -221,3 +227,27 @@ def test_prelu_bad_weight(backend, x_shape, weight_shape):
         F.prelu(torch.from_numpy(x), torch.from_numpy(weight))
     xs = backend.convert([x, weight])
     assert_raises_named(ValueError, "prelu", "weight", lambda: ol.prelu(*xs))
+
+
+def _optax_sparsemax(axis):
+    def peer(x):
+        import jax
+        import jax.numpy as jnp
+        from optax.projections import projection_simplex
+
+        # optax's JVP fails on float32 under jax_enable_x64: the peer runs in float64
+        rows = jnp.moveaxis(x, axis, -1).astype(jnp.float64)
+        p = jax.vmap(projection_simplex)(rows.reshape(-1, rows.shape[-1])).reshape(rows.shape)
+        return (jnp.moveaxis(p, -1, axis) ** 2).astype(x.dtype)
+
+    return peer
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_sparsemax_matches_optax(backend, axis, dtype):
+    """Squared output, so the gradient is not the trivial one of ``sum(sparsemax) = 1``."""
+    x = _inputs(dtype)
+    x[1, :3] = 2.0  # a tie inside the support
+    check_parity(backend, lambda a: ol.sparsemax(a, axis=axis) ** 2,
+                 jax_peer(_optax_sparsemax(axis)), [x])

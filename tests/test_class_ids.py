@@ -51,6 +51,8 @@ CLASS_ID_FUNCTIONS: dict[str, tuple[int, str | None]] = {
     "poly1_cross_entropy": (1, None),
     "zero_one_loss": (1, None),
     "multi_margin_loss": (1, None),
+    "multiclass_sparsemax_loss": (1, None),
+    "multiclass_perceptron_loss": (1, None),
     "multilabel_margin_loss": (1, None),
     "margin_softmax_loss": (1, None),
     "ctc_loss": (1, "padded, none"),
@@ -61,7 +63,8 @@ CLASS_ID_FUNCTIONS: dict[str, tuple[int, str | None]] = {
 # every function with an integer array argument; the others take labels or group ids
 INTEGER_FUNCTIONS = sorted({name for name, maker in _CASES.items()
                             if any(_arrays(c) for c in maker(np.random.default_rng(0)))})
-NOT_CLASS_IDS = {"hinge_loss", "squared_hinge_loss", "ntxent_loss"}
+NOT_CLASS_IDS = {"hinge_loss", "squared_hinge_loss", "ntxent_loss", "sparsemax_loss",
+                 "perceptron_loss"}
 """Integer labels that are not class ids: {0, 1} or {-1, 1} labels, and ntxent's group labels
 (any integers: equal labels mark positives)."""
 

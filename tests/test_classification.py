@@ -1054,6 +1054,17 @@ TRACE_CASES = {
                          [_logits((4,), np.float64), np.array([1.0, -1.0, 1.0, -1.0])]),
     "logistic_loss": (lambda f, y: ol.logistic_loss(f, y),
                       [_logits((4,), np.float64), np.array([1.0, -1.0, 1.0, -1.0])]),
+    "generalized_kl_divergence": (lambda x, t: ol.generalized_kl_divergence(x, t),
+                                  [_logits((4, 3), np.float64, scale=1.0),
+                                   _probabilities((4, 3), 1, np.float64)]),
+    "sparsemax_loss": (lambda x, y: ol.sparsemax_loss(x, y),
+                       [_logits((4, 3), np.float64), np.array([[1.0, 0.0, 1.0]] * 4)]),
+    "multiclass_sparsemax_loss": (lambda x, y: ol.multiclass_sparsemax_loss(x, y),
+                                  [_logits((4, 3), np.float64), _indices((4,), 3)]),
+    "smooth_labels": (lambda t: ol.smooth_labels(t, 0.1),
+                      [_probabilities((4, 3), 1, np.float64)]),
+    "fenchel_young_loss": (lambda x, t: ol.fenchel_young_loss(x, t, kind="sparsemax"),
+                           [_logits((4, 3), np.float64), _probabilities((4, 3), 1, np.float64)]),
 }
 
 
@@ -1761,3 +1772,190 @@ def test_one_dtype_rule_for_binary_targets(backend, name):
     for labels in (np.ones((3, 4), dtype=np.int64), np.ones((3, 4), dtype=bool)):
         result = function(x, backend.asarray(labels), sample_weight=backend.asarray(weight))
         assert backend.to_numpy(result).dtype == np.float32, labels.dtype
+
+
+# sparsemax_loss, multiclass_sparsemax_loss (peer: optax)
+
+
+def _optax_sparsemax(reduction):
+    def peer(x, y):
+        import jax.numpy as jnp
+        import optax
+
+        loss = optax.losses.sparsemax_loss(x, y)
+        return {"mean": jnp.mean, "sum": jnp.sum, "none": lambda v: v}[reduction](loss)
+
+    return peer
+
+
+@pytest.mark.parametrize(("dtype", "reduction"), DTYPE_REDUCTION)
+def test_sparsemax_loss_matches_optax(backend, dtype, reduction):
+    """Random scores, the joints of ``sparse_plus`` (+-1, both labels) and +-1e4."""
+    x = _logits((4, 6), dtype)
+    x[0] = [-1.0, 1.0, -1.0, 1.0, 1e4, -1e4]
+    y = _rng(3).integers(0, 2, size=(4, 6))
+    y[0] = [0, 0, 1, 1, 1, 1]
+    check_parity(backend, lambda a, b: ol.sparsemax_loss(a, b, reduction=reduction),
+                 jax_peer(_optax_sparsemax(reduction)), [x, y])
+
+
+def _optax_multiclass_sparsemax(axis, reduction):
+    def peer(x, y):
+        import jax.numpy as jnp
+        import optax
+
+        # optax's projection JVP fails on float32 under jax_enable_x64 (a float64 tangent):
+        # the peer runs in float64, rounded to the input's dtype
+        rows = jnp.moveaxis(x, axis, -1).astype(jnp.float64)
+        loss = optax.losses.multiclass_sparsemax_loss(
+            jnp.reshape(rows, (-1, rows.shape[-1])), jnp.reshape(y, (-1,)))
+        loss = jnp.reshape(loss, y.shape).astype(x.dtype)
+        return {"mean": jnp.mean, "sum": jnp.sum, "none": lambda v: v}[reduction](loss)
+
+    return peer
+
+
+@pytest.mark.parametrize(("dtype", "reduction"), DTYPE_REDUCTION)
+def test_multiclass_sparsemax_loss_matches_optax(backend, dtype, reduction):
+    """Supports of every size (a tie at the top, one dominant score, all equal), 1e4 scores."""
+    x = _logits((6, 5), dtype)
+    x[0] = [1.0, 1.0, 0.0, -2.0, 0.5]
+    x[1] = [1e4, -1e4, 0.0, 3.0, 2.0]
+    x[2] = 0.25
+    y = _indices((6,), 5)
+    check_parity(backend, lambda a, b: ol.multiclass_sparsemax_loss(a, b, axis=-1,
+                                                                    reduction=reduction),
+                 jax_peer(_optax_multiclass_sparsemax(-1, reduction)), [x, y])
+
+
+def test_multiclass_sparsemax_loss_class_axis_1(backend):
+    x, y = _logits((3, 5, 2), np.float64), _indices((3, 2), 5)
+    check_parity(backend, ol.multiclass_sparsemax_loss,
+                 jax_peer(_optax_multiclass_sparsemax(1, "mean")), [x, y])
+
+
+# generalized_kl_divergence (peer: optax)
+
+
+def _optax_generalized_kl(axis, reduction):
+    def peer(log_q, t):
+        import jax.numpy as jnp
+        import optax
+
+        loss = optax.losses.generalized_kl_divergence(log_q, t, axis=axis)
+        return {"mean": jnp.mean, "sum": jnp.sum, "none": lambda v: v}[reduction](loss)
+
+    return peer
+
+
+@pytest.mark.parametrize(("dtype", "reduction"), DTYPE_REDUCTION)
+def test_generalized_kl_divergence_matches_optax(backend, dtype, reduction):
+    """Unnormalized targets, gradients to both. At a target 0 (0 log 0 = 0) optax's gradient
+    with respect to it is NaN (its ``where`` over ``log 0``), ours ``-x - 1`` (the 0 log 0
+    term adds 0, as in :func:`kl_div`): checked apart."""
+    log_q = _logits((4, 5), dtype, scale=1.0)
+    t = _rng(3).uniform(0.05, 2.0, size=(4, 5)).astype(dtype)
+    ours = lambda a, b: ol.generalized_kl_divergence(a, b, reduction=reduction)  # noqa: E731
+    check_parity(backend, ours, jax_peer(_optax_generalized_kl(-1, reduction)), [log_q, t],
+                 argnums=(0, 1))
+    t[0, 0] = 0.0
+    check_parity(backend, ours, jax_peer(_optax_generalized_kl(-1, reduction)), [log_q, t])
+    if backend.has_grad:
+        _, (_, grad) = backend.value_and_grad(lambda a, b: ol.generalized_kl_divergence(
+            a, b, reduction="sum"), [log_q, t], (0, 1))
+        assert_close(grad[0, 0], -log_q[0, 0] - 1.0, rtol=1e-6, atol=1e-6,
+                     what="gradient at a target 0")
+
+
+def test_generalized_kl_divergence_axis(backend):
+    log_q, t = _logits((3, 4, 2), np.float64, scale=1.0), _probabilities((3, 4, 2), 1, np.float64)
+    check_parity(backend, lambda a, b: ol.generalized_kl_divergence(a, b, axis=1),
+                 jax_peer(_optax_generalized_kl(1, "mean")), [log_q, t], argnums=(0, 1))
+
+
+# cross_entropy with class probabilities and -inf logits (peer: optax.safe_softmax_cross_entropy)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cross_entropy_masked_classes_match_optax_safe(backend, dtype):
+    """A -inf logit with target 0 adds 0 (torch gives NaN there); a -inf logit with a positive
+    target gives inf, and a row of -inf only NaN, as optax's; gradients equal optax's."""
+    ninf = -np.inf
+    logits = np.array([[0.0, ninf, 1.0], [2.0, ninf, ninf], [0.5, -1.0, 3.0],
+                       [0.0, ninf, 1.0], [ninf, ninf, ninf]], dtype=dtype)
+    target = np.array([[0.5, 0.0, 0.5], [1.0, 0.0, 0.0], [0.2, 0.3, 0.5],
+                       [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], dtype=dtype)
+
+    def peer(x, t):
+        import optax
+
+        return optax.losses.safe_softmax_cross_entropy(x, t)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = check_parity(backend, lambda x, t: ol.cross_entropy(x, t, axis=-1,
+                                                                    reduction="none"),
+                             jax_peer(peer), [logits, target])
+    assert np.isfinite(value[:3]).all() and value[3] == np.inf and np.isnan(value[4])
+
+
+# smooth_labels (peer: optax.smooth_labels)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("axis", [-1, 1])
+def test_smooth_labels_matches_optax(backend, axis, dtype):
+    import optax
+
+    labels = _probabilities((3, 4, 2), axis, dtype)
+    check_parity(backend, lambda t: ol.smooth_labels(t, 0.2, axis=axis) ** 2,
+                 jax_peer(lambda t: optax.smooth_labels(t, 0.2, axis=axis) ** 2), [labels])
+
+
+def test_smooth_labels_is_cross_entropy_label_smoothing(backend):
+    logits, target = _logits((4, 5), np.float64), _probabilities((4, 5), 1, np.float64)
+    x, t = backend.convert([logits, target])
+    assert_close(backend.to_numpy(ol.cross_entropy(x, ol.smooth_labels(t, 0.3, axis=1))),
+                 backend.to_numpy(ol.cross_entropy(x, t, label_smoothing=0.3)),
+                 rtol=1e-12, atol=0, what="smoothed targets")
+    assert_raises_named(ValueError, "smooth_labels", "alpha", lambda: ol.smooth_labels(t, 1.5))
+
+
+# fenchel_young_loss (peer: optax.losses.make_fenchel_young_loss)
+
+
+def _sparsemax_max_fun(s):
+    """The sparsemax conjugate optax's multiclass_sparsemax_loss uses (in float64: optax's
+    projection JVP fails on float32 under jax_enable_x64)."""
+    import jax.numpy as jnp
+    from optax.projections import projection_simplex
+
+    s64 = s.astype(jnp.float64)
+    p = projection_simplex(s64)
+    return (jnp.dot(p, s64) + 0.5 * jnp.dot(p, 1 - p)).astype(s.dtype)
+
+
+def _optax_fenchel_young(kind, reduction):
+    def peer(s, t):
+        import jax.numpy as jnp
+        import optax
+        from jax.scipy.special import logsumexp
+
+        max_fun = logsumexp if kind == "softmax" else _sparsemax_max_fun
+        loss = optax.losses.make_fenchel_young_loss(max_fun)(s, t)
+        return {"mean": jnp.mean, "sum": jnp.sum, "none": lambda v: v}[reduction](loss)
+
+    return peer
+
+
+@pytest.mark.parametrize(("dtype", "reduction"), DTYPE_REDUCTION)
+@pytest.mark.parametrize("kind", ["softmax", "sparsemax"])
+def test_fenchel_young_loss_matches_optax(backend, kind, dtype, reduction):
+    """Soft and one-hot targets, a tie in the scores; gradients to scores and targets."""
+    scores = _logits((5, 4), dtype)
+    scores[0] = [1.0, 1.0, 0.0, -2.0]
+    target = _probabilities((5, 4), 1, dtype)
+    target[1] = [0.0, 0.0, 1.0, 0.0]
+    check_parity(backend, lambda s, t: ol.fenchel_young_loss(s, t, kind=kind,
+                                                             reduction=reduction),
+                 jax_peer(_optax_fenchel_young(kind, reduction)), [scores, target],
+                 argnums=(0, 1))

@@ -11,6 +11,7 @@ from tests.helpers import (
     assert_raises_named,
     check_parity,
     check_traced,
+    jax_peer,
     keras_peer,
     torch_peer,
     torch_weighted_peer,
@@ -687,3 +688,108 @@ def test_weights_of_another_library_raise(name):
         fn(*args, sample_weight=torch.ones(3, 1))
     with pytest.raises(TypeError, match=name):
         fn(*args, where=torch.ones(3, 1, dtype=torch.bool))
+
+
+# perceptron_loss, multiclass_perceptron_loss (peer: optax)
+
+
+def _optax_reduced(fn, reduction, axis=-1):
+    def peer(x, y):
+        import jax.numpy as jnp
+
+        if axis != -1:
+            x = jnp.moveaxis(x, axis, -1)
+        loss = fn(x, y)
+        return {"mean": jnp.mean, "sum": jnp.sum, "none": lambda v: v}[reduction](loss)
+
+    return peer
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_perceptron_loss_matches_optax(backend, reduction, dtype):
+    """Random scores, and scores 0 (optax's half gradient at the kink) and +-1e4."""
+    import optax
+
+    x = (2 * _rng().normal(size=(4, 5))).astype(dtype)
+    x[0] = [0.0, 0.0, 1e4, -1e4, 1.0]
+    y = _rng(1).choice([-1.0, 1.0], size=(4, 5)).astype(dtype)
+    y[0] = [1.0, -1.0, -1.0, -1.0, 1.0]
+    check_parity(backend, lambda a, b: ol.perceptron_loss(a, b, reduction=reduction),
+                 jax_peer(_optax_reduced(optax.losses.perceptron_loss, reduction)), [x, y])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multiclass_perceptron_loss_matches_optax(backend, reduction, dtype):
+    """Random scores, a tie at the maximum (its gradient shared) and 1e4 scores."""
+    import optax
+
+    x = _rng().normal(size=(6, 5)).astype(dtype)
+    x[0] = [1.0, 2.0, 2.0, 0.0, -1.0]
+    x[1] = [1e4, -1e4, 0.0, 3.0, 2.0]
+    y = _rng(1).integers(0, 5, size=6)
+    y[0] = 1
+    check_parity(backend, lambda a, b: ol.multiclass_perceptron_loss(a, b, reduction=reduction),
+                 jax_peer(_optax_reduced(optax.losses.multiclass_perceptron_loss, reduction)),
+                 [x, y])
+    if reduction == "mean" and dtype == np.float64:
+        check_parity(backend, lambda a, b: ol.multiclass_perceptron_loss(a, b, axis=0),
+                     jax_peer(_optax_reduced(optax.losses.multiclass_perceptron_loss, "mean",
+                                             axis=0)), [np.ascontiguousarray(x.T), y])
+
+
+# ranking_softmax_loss (peer: optax)
+
+
+def _optax_ranking(reduction, masked, weighted):
+    reduce_fn = {"mean": "mean", "sum": "sum", "none": None}[reduction]
+
+    def peer(scores, labels, mask, item_weight):
+        import jax.numpy as jnp
+        import optax
+
+        return optax.losses.ranking_softmax_loss(
+            scores, labels, where=mask if masked else None,
+            weights=item_weight if weighted else None,
+            reduce_fn=None if reduce_fn is None else getattr(jnp, reduce_fn))
+
+    return peer
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(("masked", "weighted"), [(False, False), (True, True)])
+def test_ranking_softmax_loss_matches_optax(backend, reduction, masked, weighted, dtype):
+    """Graded labels, a 1e4 score, a masked item, an empty list (left out of the mean)."""
+    scores = (2 * _rng().normal(size=(5, 6))).astype(dtype)
+    scores[1, 2] = 1e4
+    labels = _rng(1).integers(0, 3, size=(5, 6)).astype(dtype)
+    mask = _rng(2).uniform(size=(5, 6)) > 0.3
+    mask[0] = False
+    item_weight = _rng(3).uniform(0.5, 2.0, size=(5, 6)).astype(dtype)
+
+    def ours(x, y, m, w):
+        return ol.ranking_softmax_loss(x, y, mask=m if masked else None,
+                                       item_weight=w if weighted else None,
+                                       reduction=reduction)
+
+    check_parity(backend, ours, jax_peer(_optax_ranking(reduction, masked, weighted)),
+                 [scores, labels, mask, item_weight])
+
+
+def test_ranking_softmax_loss_axis_and_where(backend):
+    """Lists along axis 0; ``where`` and ``sample_weight`` weigh whole lists (optax has no
+    per-list weight: the peer is its unreduced loss, weighted here)."""
+    scores, labels = _rng().normal(size=(6, 4)), _rng(1).uniform(size=(6, 4))
+    keep, weight = np.array([True, False, True, True]), np.array([0.5, 1.0, 2.0, 1.5])
+
+    def peer(x, y, w, m):
+        import jax.numpy as jnp
+        import optax
+
+        loss = optax.losses.ranking_softmax_loss(x.T, y.T, reduce_fn=None)
+        return jnp.sum(loss * w * m) / jnp.sum(w * m)
+
+    check_parity(backend, lambda x, y, w, m: ol.ranking_softmax_loss(
+        x, y, axis=0, sample_weight=w, where=m), jax_peer(peer), [scores, labels, weight, keep])

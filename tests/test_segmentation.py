@@ -19,6 +19,7 @@ from tests.helpers import (
     assert_raises_named,
     check_parity,
     check_traced,
+    jax_peer,
     keras_peer,
     torch_peer,
 )
@@ -607,3 +608,47 @@ def test_boxes_empty_batch_with_weights(backend, name):
         value = fn(empty, empty, reduction=reduction, sample_weight=backend.asarray(np.ones(0)),
                    where=backend.asarray(np.ones(0, dtype=bool)))
         assert backend.to_numpy(value) == 0.0
+
+
+# generalized_dice_loss (peer: optax.losses.multiclass_generalized_dice_loss)
+
+
+def _optax_generalized_dice(**options):
+    def peer(x, t):
+        import optax
+
+        return optax.losses.multiclass_generalized_dice_loss(x, t, **options)
+
+    return peer
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("options", [{}, {"smooth": 0.5, "ignore_background": True}],
+                         ids=["default", "smooth, ignore_background"])
+def test_generalized_dice_loss_matches_optax(backend, options, dtype):
+    """Logits (N, H, W, C), a class absent from the batch (its weight near 1/1e-7)."""
+    rng = np.random.default_rng(0)
+    logits = (2 * rng.normal(size=(3, 4, 5, 4))).astype(dtype)
+    one_hot = np.eye(4)[rng.integers(0, 3, size=(3, 4, 5))].astype(dtype)
+    check_parity(backend, lambda x, t: ol.generalized_dice_loss(x, t, **options),
+                 jax_peer(_optax_generalized_dice(**options)), [logits, one_hot],
+                 argnums=(0, 1))
+
+
+def test_generalized_dice_loss_layouts_and_probabilities(backend):
+    """Classes on axis 1; probabilities (apply_softmax=False); one class (sigmoid); (N, C)."""
+    rng = np.random.default_rng(1)
+    logits = 2 * rng.normal(size=(3, 6, 3))
+    one_hot = np.eye(3)[rng.integers(0, 3, size=(3, 6))]
+    check_parity(backend, lambda x, t: ol.generalized_dice_loss(x, t, class_axis=1),
+                 jax_peer(lambda x, t: _optax_generalized_dice()(
+                     x.transpose(0, 2, 1), t.transpose(0, 2, 1))),
+                 [np.ascontiguousarray(np.moveaxis(logits, 2, 1)),
+                  np.ascontiguousarray(np.moveaxis(one_hot, 2, 1))])
+    probs = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    check_parity(backend, lambda x, t: ol.generalized_dice_loss(x, t, from_logits=False),
+                 jax_peer(_optax_generalized_dice(apply_softmax=False)), [probs, one_hot])
+    check_parity(backend, ol.generalized_dice_loss, jax_peer(_optax_generalized_dice()),
+                 [logits[..., :1], one_hot[..., :1]])
+    check_parity(backend, ol.generalized_dice_loss, jax_peer(_optax_generalized_dice()),
+                 [logits[:, 0], one_hot[:, 0]])

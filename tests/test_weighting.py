@@ -26,11 +26,11 @@ import numpy as np
 import pytest
 
 import omniloss as ol
-from omniloss._catalogue import ACTIVATION, CATALOGUE
+from omniloss._catalogue import CATALOGUE, NOT_LOSSES
 from omniloss._check import Case, all_cases
 from tests.helpers import Backend, assert_close, assert_raises_named
 
-LOSSES = [entry.name for entry in CATALOGUE if entry.family != ACTIVATION]
+LOSSES = [entry.name for entry in CATALOGUE if entry.family not in NOT_LOSSES]
 
 OPTIONS: dict[str, dict[str, Any]] = {
     # per-sample outputs: the default axis=None reduces every sample into one number
@@ -46,9 +46,10 @@ BATCH_AXES: dict[str, dict[int, int]] = {"ctc_loss": {0: 1}}
 NO_INPUT_GRADIENT = {"zero_one_loss"}
 """Losses with no gradient w.r.t. their input by definition (an argmax)."""
 
-COUPLED = {"ntxent_loss"}
-"""Losses whose samples interact (each anchor's negatives are the other samples), so repeating
-or dropping samples is not the same as weighting them; the other properties still hold."""
+COUPLED = {"ntxent_loss", "generalized_dice_loss"}
+"""Losses whose samples interact (each anchor's negatives are the other samples; the class
+weights come from the whole batch's volumes), so repeating or dropping samples is not the same
+as weighting them; the other properties still hold."""
 
 RTOL, ATOL = 1e-9, 1e-11
 

@@ -38,7 +38,7 @@ class Entry(NamedTuple):
     name: str
     family: str
     peer: str
-    classes: Classes | None = None  # None for the activations: they are not losses
+    classes: Classes | None = None  # None for the activations and utilities: not losses
 
 
 REGRESSION = "regression"
@@ -50,6 +50,9 @@ SEQUENCE = "sequence"
 GAN = "adversarial"
 STRUCTURED = "feature-space and structured"
 ACTIVATION = "activation"
+UTILITY = "utility"
+NOT_LOSSES = (ACTIVATION, UTILITY)
+"""The families of the functions that are not losses: no reduction, no framework classes."""
 
 CATALOGUE: tuple[Entry, ...] = (
     Entry("l1_loss", REGRESSION, "torch.nn.functional.l1_loss",
@@ -94,6 +97,8 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("KLDivLoss")),
     Entry("js_divergence", CLASSIFICATION, "Jensen-Shannon divergence (natural log)",
           Classes("JSDivergenceLoss")),
+    Entry("generalized_kl_divergence", CLASSIFICATION, "optax.losses.generalized_kl_divergence",
+          Classes("GeneralizedKLDivergenceLoss")),
     Entry("sigmoid_focal_loss", CLASSIFICATION, "torchvision.ops.sigmoid_focal_loss",
           Classes("SigmoidFocalLoss")),
     Entry("softmax_focal_loss", CLASSIFICATION, "Lin et al. 2017 (multi-class, log-softmax)",
@@ -108,6 +113,12 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("ExponentialLoss")),
     Entry("logistic_loss", CLASSIFICATION, "log(1 + exp(-y * f))",
           Classes("LogisticLoss")),
+    Entry("sparsemax_loss", CLASSIFICATION, "optax.losses.sparsemax_loss",
+          Classes("SparsemaxLoss")),
+    Entry("multiclass_sparsemax_loss", CLASSIFICATION, "optax.losses.multiclass_sparsemax_loss",
+          Classes("MulticlassSparsemaxLoss")),
+    Entry("fenchel_young_loss", CLASSIFICATION, "optax.losses.make_fenchel_young_loss",
+          Classes("FenchelYoungLoss")),
     Entry("hinge_loss", MARGIN, "keras.losses.hinge",
           Classes("HingeLoss", keras=("Hinge",), keras_sample_mean=True)),
     Entry("squared_hinge_loss", MARGIN, "keras.losses.squared_hinge",
@@ -126,6 +137,12 @@ CATALOGUE: tuple[Entry, ...] = (
           "torch.nn.functional.multilabel_soft_margin_loss", Classes("MultiLabelSoftMarginLoss")),
     Entry("margin_ranking_loss", MARGIN, "torch.nn.functional.margin_ranking_loss",
           Classes("MarginRankingLoss")),
+    Entry("perceptron_loss", MARGIN, "optax.losses.perceptron_loss",
+          Classes("PerceptronLoss")),
+    Entry("multiclass_perceptron_loss", MARGIN, "optax.losses.multiclass_perceptron_loss",
+          Classes("MulticlassPerceptronLoss")),
+    Entry("ranking_softmax_loss", MARGIN, "optax.losses.ranking_softmax_loss",
+          Classes("RankingSoftmaxLoss")),
     Entry("triplet_margin_loss", EMBEDDING, "torch.nn.functional.triplet_margin_loss",
           Classes("TripletMarginLoss")),
     Entry("cosine_embedding_loss", EMBEDDING, "torch.nn.functional.cosine_embedding_loss",
@@ -144,6 +161,8 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("JaccardLoss")),
     Entry("tversky_loss", SEGMENTATION, "Salehi et al. 2017",
           Classes("TverskyLoss")),
+    Entry("generalized_dice_loss", SEGMENTATION, "optax.losses.multiclass_generalized_dice_loss",
+          Classes("GeneralizedDiceLoss")),
     Entry("box_iou_loss", SEGMENTATION, "1 - IoU (UnitBox)",
           Classes("BoxIoULoss")),
     Entry("generalized_box_iou_loss", SEGMENTATION, "torchvision.ops.generalized_box_iou_loss",
@@ -181,6 +200,8 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("softplus", ACTIVATION, "torch.nn.functional.softplus"),
     Entry("softmax", ACTIVATION, "torch.nn.functional.softmax"),
     Entry("log_softmax", ACTIVATION, "torch.nn.functional.log_softmax"),
+    Entry("sparsemax", ACTIVATION, "optax.projections.projection_simplex"),
+    Entry("smooth_labels", UTILITY, "optax.smooth_labels"),
 )
 
 

@@ -712,6 +712,26 @@ def multilabel_logits(name: str, input: Any, target: Any, weight: Any, reduction
             as_float(xp, weight, dtype))
 
 
+def ranking_lists(name: str, input: Any, target: Any, mask: Any, item_weight: Any,
+                  axis: Any, reduction: Any, sample_weight: Any, where: Any
+                  ) -> tuple[ModuleType, Array, Array, int]:
+    """A listwise ranking loss's scores and relevance labels (one shape; the lists along
+    ``axis``), its optional boolean item ``mask`` and floating ``item_weight`` of that shape.
+    Returns ``(xp, input, target, axis)`` in the loss's dtype."""
+    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where,
+                                   item_weight=item_weight)
+    if mask is not None:
+        check_array(name, "mask", mask)
+        get_namespace(input, mask, name=name)  # the mixed-library TypeError
+        if not is_dtype(xp, mask.dtype, "bool"):
+            raise TypeError(f"{name}: mask must be a boolean array; got dtype {mask.dtype}")
+    check_same_shape(name, input=input, mask=mask, item_weight=item_weight)
+    axis = distribution_axis(name, input, axis)
+    lists = shape_of(input)[:axis] + shape_of(input)[axis + 1:]
+    check_broadcastable(name, "where", where, lists)
+    return xp, input, target, axis
+
+
 def ranking_triple(name: str, input1: Any, input2: Any, target: Any, reduction: Any,
                    sample_weight: Any, where: Any) -> tuple[ModuleType, Array, Array, Array]:
     """Two score arrays and labels of one shape: ``(xp, input1, input2, target)``, cast."""

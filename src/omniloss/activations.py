@@ -40,6 +40,7 @@ __all__ = [
     "softplus",
     "softmax",
     "log_softmax",
+    "sparsemax",
 ]
 
 
@@ -456,3 +457,31 @@ def log_softmax(x: Array, *, axis: int = -1) -> Array:
         Array([-10000.,      0.], dtype=array_api_strict.float64)
     """
     return _along_axis("log_softmax", x, axis, _primitives.log_softmax)
+
+
+@reads_arrays
+def sparsemax(x: Array, *, axis: int = -1) -> Array:
+    """The Euclidean projection of ``x`` onto the probability simplex along ``axis``.
+
+    ``max(x - tau, 0)``, with the threshold ``tau`` that makes each slice sum to 1 (Martins &
+    Astudillo 2016): a softmax whose small entries are exactly 0. Found by a sort and a
+    cumulative sum (no data-dependent shape, so it traces); the gradient is optax's,
+    ``diag(s) - s s^T / |s|`` on the support ``s``.
+
+    Args:
+        x: a floating array.
+        axis: the axis that sums to 1 (for a 0-d ``x``, 0 or -1, and the result is 1).
+
+    Returns:
+        The probabilities, the shape and dtype of ``x``.
+
+    Defined by ``optax.projections.projection_simplex`` (of one vector; ``jax.vmap`` it over
+    the other axes). ``jax.nn`` has no sparsemax.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.sparsemax(xp.asarray([2.0, 1.5, -1.0]))
+        Array([0.75, 0.25, 0.  ], dtype=array_api_strict.float64)
+    """
+    return _along_axis("sparsemax", x, axis, _primitives.sparsemax)

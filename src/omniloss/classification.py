@@ -40,6 +40,7 @@ from types import ModuleType
 from typing import Any
 
 from omniloss._boundary import reads_arrays
+from omniloss._dispatch import get_namespace
 from omniloss._primitives import (
     checkpoint,
     clamp,
@@ -48,10 +49,12 @@ from omniloss._primitives import (
     gather_classes,
     log_sigmoid,
     log_softmax,
+    logsumexp,
     logsumexp_parts,
     sigmoid_cross_entropy,
     softmax,
     softplus,
+    sparsemax,
     stop_gradient,
     take_classes,
     xlogx,
@@ -59,7 +62,10 @@ from omniloss._primitives import (
 from omniloss._reduction import reduce, reduce_kernel, weighting_args
 from omniloss._validation import (
     as_float,
+    check_array,
+    check_choice,
     check_flag,
+    check_number,
     check_positive,
     check_real,
     check_smoothing,
@@ -68,9 +74,11 @@ from omniloss._validation import (
     distillation_pair,
     distribution_axis,
     divergence_pair,
+    float_dtype,
     float_pair,
     linear_scores,
     nan_where,
+    normalize_axis,
     shape_of,
     weighted_pair,
     zero_one_pair,
@@ -86,6 +94,7 @@ __all__ = [
     "nll_loss",
     "kl_div",
     "js_divergence",
+    "generalized_kl_divergence",
     "sigmoid_focal_loss",
     "softmax_focal_loss",
     "poly1_cross_entropy",
@@ -93,6 +102,10 @@ __all__ = [
     "zero_one_loss",
     "exponential_loss",
     "logistic_loss",
+    "sparsemax_loss",
+    "multiclass_sparsemax_loss",
+    "smooth_labels",
+    "fenchel_young_loss",
 ]
 
 _KERAS_EPSILON = 1e-7
@@ -167,12 +180,14 @@ def _probability_nll(xp: ModuleType, log_probs: Array, target: Array, *, axis: i
                      weight: Array | None, label_smoothing: float) -> Array:
     """torch's per-position loss for class probabilities: ``-sum_c w[c] * t[c] * log p[c]``.
 
-    Smoothing mixes the target with the uniform distribution: ``t * (1 - eps) + eps / C``.
+    Smoothing mixes the target with the uniform distribution: ``t * (1 - eps) + eps / C``. A
+    term with ``t[c] == 0`` is 0 even where ``log p[c]`` is ``-inf`` (0 log 0 = 0, as
+    ``optax.safe_softmax_cross_entropy``; torch's ``0 * -inf`` is NaN).
     """
     if label_smoothing:
         n_classes = dim(xp, log_probs, axis, dtype=log_probs.dtype)
         target = target * (1 - label_smoothing) + label_smoothing / n_classes
-    product = log_probs * target
+    product = xp.where(target == 0, 0.0, log_probs * target)
     if weight is not None:
         product = product * _along(xp, weight, axis, log_probs.ndim)
     return -xp.sum(product, axis=axis)
@@ -399,7 +414,10 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
         l = -sum_c w[c] * t'[c] * log p[c],  t' = (1 - eps) * t + eps / C
         "mean" = sum(l) / number of positions (the weights are not in the divisor)
 
-    with ``log p = log_softmax(input, axis)``. Every position ignored gives NaN for ``"mean"``
+    with ``log p = log_softmax(input, axis)``; a term with ``t[c] == 0`` is 0 even where
+    ``input`` is ``-inf`` (0 log 0 = 0: masked classes), where torch's ``0 * -inf`` gives NaN;
+    a row of ``-inf`` only is NaN (no distribution), as in torch and optax.
+    Every position ignored gives NaN for ``"mean"``
     (0 / 0), as in torch; so does an empty batch. With ``sample_weight`` ``s`` (or ``where``),
     ``"mean"`` is ``sum(s * l) / sum(s * w[y] over non-ignored positions)`` for class indices and
     ``sum(s * l) / sum(s)`` for class probabilities, and 0 when that divisor is 0.
@@ -431,7 +449,9 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
     ``axis=-1``; keras's ``ignore_class`` equals ``ignore_index`` under "mean", and keras's
     ``reduction="mean_with_sample_weight"`` with ``sample_weight`` is ours. optax's
     ``softmax_cross_entropy(_with_integer_labels)`` with a per-example ``where``, averaged over
-    the kept examples, is ours with ``where``. With ``from_logits=False`` and class indices,
+    the kept examples, is ours with ``where``; with class probabilities, so is
+    ``optax.losses.safe_softmax_cross_entropy`` (the 0 log 0 = 0 convention above, values and
+    gradients). With ``from_logits=False`` and class indices,
     keras's ``sparse_categorical_crossentropy`` clips before renormalising (this function
     renormalises first, as keras's ``categorical_crossentropy`` does), which differs once the
     clip bites. optax returns NaN for an out-of-range label; here it is ``ValueError`` where the
@@ -707,6 +727,43 @@ def js_divergence(input: Array, target: Array, *, axis: int = -1,
     own = xp.sum(xlogx(xp, p) + xlogx(xp, q), axis=axis) / 2
     return reduce(xp, own - xp.sum(xlogx(xp, middle), axis=axis), reduction, sample_weight,
                   where, name=name)
+
+
+@reads_arrays
+@weighting_args("one value per distribution, the input's shape without ``axis``")
+def generalized_kl_divergence(input: Array, target: Array, *, axis: int = -1,
+                              reduction: str = "mean", sample_weight: Array | None = None,
+                              where: Array | None = None) -> Array:
+    """Generalized KL divergence of ``target`` from ``exp(input)``, summed along ``axis``.
+
+    ``sum(t * (log t - x) + exp(x) - t)`` with ``x = input`` (0 log 0 = 0): the Bregman
+    divergence of ``u log u - u``, which extends KL to unnormalized nonnegative measures (for
+    distributions the two extra terms cancel and it is the KL divergence).
+
+    Args:
+        input: log-predictions ``x`` (logs of nonnegative values), a floating array.
+        target: nonnegative values ``t`` of the same shape (not logs).
+        axis: the axis summed over (default -1).
+
+    Defined by ``optax.losses.generalized_kl_divergence`` (argument order and conventions of
+    ours and of :func:`kl_div`: log-predictions first, plain targets second; per-row values:
+    our ``"none"``). optax's ``convex_kl_divergence`` is its deprecated alias. optax's
+    ``where`` masks entries inside the sum; ours, as for every loss, masks whole rows (with a
+    per-row ``where`` the two agree). ``kl_div(input, target, reduction="none")`` summed along
+    ``axis`` is this minus ``sum(exp(x) - t)``. At a target 0 the gradient with respect to it
+    is ``-x - 1`` (the ``0 log 0`` term adds 0, as in :func:`kl_div`); optax's is NaN there.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.generalized_kl_divergence(xp.asarray([0.0, 0.0]), xp.asarray([2.0, 0.0]))
+        Array(1.38629436, dtype=array_api_strict.float64)
+    """
+    name = "generalized_kl_divergence"
+    xp, input, target = divergence_pair(name, input, target, reduction, sample_weight, where)
+    axis = distribution_axis(name, input, axis)
+    terms = _kl_pointwise(xp, input, target, False) + xp.exp(input) - target
+    return reduce(xp, xp.sum(terms, axis=axis), reduction, sample_weight, where, name=name)
 
 
 # Focal and polynomial losses
@@ -1058,3 +1115,175 @@ def logistic(name: str, input: Array, target: Array, reduction: str,
     xp, f, y = float_pair(name, input, target, reduction, sample_weight, where)
     return reduce(xp, softplus(xp, -(y * f)), reduction, sample_weight, where, name=name)
 
+
+
+@reads_arrays
+@weighting_args()
+def sparsemax_loss(input: Array, target: Array, *, reduction: str = "mean",
+                   sample_weight: Array | None = None, where: Array | None = None) -> Array:
+    """Binary sparsemax loss: ``sparse_plus(-f)`` for label 1, ``sparse_plus(f)`` for label 0.
+
+    ``sparse_plus(z)`` is 0 for ``z <= -1``, ``(z + 1)**2 / 4`` between, ``z`` for ``z >= 1``:
+    the Fenchel-Young loss of the sparse sigmoid (Blondel et al. 2020, sec. 4.4), zero exactly
+    when ``clip((f + 1) / 2, 0, 1)`` equals the label. Its gradient is continuous, so there is no
+    kink to choose at; scores of any magnitude stay finite (the loss is linear in the tails).
+
+    Args:
+        input: scores (logits) ``f``, a floating array.
+        target: labels of the same shape: 0 is the negative class, any other value (1) the
+            positive one, as optax reads them (integer, boolean or floating).
+
+    Defined by ``optax.losses.sparsemax_loss`` (elementwise, unreduced: our ``"none"``).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.sparsemax_loss(xp.asarray([0.0, 2.0, -3.0]), xp.asarray([1, 0, 0]), reduction="none")
+        Array([0.25, 2.  , 0.  ], dtype=array_api_strict.float64)
+    """
+    name = "sparsemax_loss"
+    xp, f, y = float_pair(name, input, target, reduction, sample_weight, where)
+    z = xp.where(y != 0, -f, f)
+    loss = xp.where(z <= -1.0, 0.0, xp.where(z >= 1.0, z, (z + 1.0) ** 2 / 4))
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+@weighting_args(_PER_POSITION)
+def multiclass_sparsemax_loss(input: Array, target: Array, *, axis: int = 1,
+                              reduction: str = "mean", sample_weight: Array | None = None,
+                              where: Array | None = None) -> Array:
+    """Multi-class sparsemax loss (Martins & Astudillo 2016): the Fenchel-Young loss of sparsemax.
+
+    With ``p = sparsemax(input)`` along ``axis`` (the projection of the scores ``s`` onto the
+    probability simplex, :func:`omniloss.sparsemax`) and the true class ``y``::
+
+        loss = sum_j p[j] * (s[j] - s[y]) + (1 - sum_j p[j]**2) / 2
+
+    It is 0 exactly when ``p`` is the one-hot of ``y``, and its gradient is ``p - onehot(y)``.
+    The sort that finds the support keeps every shape static, so it traces. Classes with
+    ``p[j] == 0`` are left out of the first sum, so a score of ``-inf`` gives a finite loss,
+    as in optax. The scores are shifted by their maximum first (the loss is invariant to it):
+    at scores of 1e4 in float32 the gradient stays exact where differentiating the unshifted
+    formula loses 1e-4 to cancellation (optax avoids it with its custom JVP).
+
+    Args:
+        input: scores with the classes along ``axis``.
+        target: class indices (integer, the input's shape without ``axis``).
+        axis: the class axis (default 1; a 1-D input's class axis is 0).
+
+    Defined by ``optax.losses.multiclass_sparsemax_loss`` (scores ``(N, C)``, classes last,
+    per-sample values: our ``axis=-1, reduction="none"``).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.multiclass_sparsemax_loss(xp.asarray([[2.0, 1.5, -1.0]]), xp.asarray([1]))
+        Array(0.5625, dtype=array_api_strict.float64)
+    """
+    name = "multiclass_sparsemax_loss"
+    xp, scores, axis, _, _, _ = class_scores(name, input, target, axis, reduction, sample_weight,
+                                            where, allow_probabilities=False)
+    target, bad = class_ids(name, xp, "target", target, scores.shape[axis])
+    conjugate, shifted, _ = _sparsemax_conjugate(xp, scores, axis)
+    loss = conjugate - gather_classes(xp, shifted, target, axis=axis)
+    return reduce(xp, nan_where(xp, loss, bad), reduction, sample_weight, where, name=name)
+
+
+def _sparsemax_conjugate(xp: ModuleType, scores: Array, axis: int
+                         ) -> tuple[Array, Array, Array]:
+    """``(c, s', m)``: the scores shifted by their constant maximum ``m``, ``s' = s - m``, and
+    the conjugate of the Gini negentropy at ``s'``, ``c = <p, s'> + (1 - <p, p>) / 2`` with
+    ``p = sparsemax(s')`` (its gradient is ``p``); the conjugate at ``s`` is ``c + m``.
+
+    Shifted, the scores on the support are within 1 of 0, so the gradient through the
+    projection does not cancel terms of the scores' size (1e-4 at scores of 1e4 in float32).
+    Classes with ``p == 0`` are left out of ``<p, s'>``, so a score of ``-inf`` is finite.
+    """
+    peak = stop_gradient(xp, xp.max(scores, axis=axis, keepdims=True))
+    shifted = scores - peak
+    proba = sparsemax(xp, shifted, axis=axis)
+    conjugate = (xp.sum(proba * xp.where(proba != 0, shifted, 0.0), axis=axis)
+                 + 0.5 * (1.0 - xp.sum(proba * proba, axis=axis)))
+    return conjugate, shifted, xp.squeeze(peak, axis=axis)
+
+
+@reads_arrays
+@weighting_args("one value per distribution, the input's shape without ``axis``")
+def fenchel_young_loss(input: Array, target: Array, *, kind: str = "softmax", axis: int = -1,
+                       reduction: str = "mean", sample_weight: Array | None = None,
+                       where: Array | None = None) -> Array:
+    """Fenchel-Young loss ``max_fun(s) - <t, s>`` along ``axis`` (Blondel et al. 2020).
+
+    ``max_fun`` is the conjugate of a regulariser of the probability simplex, whose gradient is
+    the prediction map: ``kind="softmax"`` (Shannon negentropy) takes ``logsumexp(s)``, the
+    prediction ``softmax(s)``; ``kind="sparsemax"`` (Gini negentropy) takes
+    ``<p, s> + (1 - <p, p>) / 2`` with ``p = sparsemax(s)``. The gradient is ``prediction - t``
+    (and ``-s`` with respect to ``t``). With a one-hot ``t`` they are :func:`cross_entropy` and
+    :func:`multiclass_sparsemax_loss`. The regulariser's value at ``t`` is not added (as in
+    optax), so the loss is 0 at its minimum only for one-hot targets.
+
+    Args:
+        input: scores ``s`` with the classes along ``axis``, a floating array.
+        target: targets ``t`` of the same shape, usually distributions (any real dtype).
+        kind: the regulariser, ``"softmax"`` or ``"sparsemax"``.
+        axis: the class axis (default -1, as optax).
+
+    Defined by ``optax.losses.make_fenchel_young_loss(max_fun)`` with ``max_fun`` =
+    ``jax.scipy.special.logsumexp`` or the sparsemax conjugate above (optax ships no
+    ``max_fun`` for it; its ``multiclass_sparsemax_loss`` uses this one); per-row values, our
+    ``"none"``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.fenchel_young_loss(xp.asarray([[2.0, 1.5, -1.0]]), xp.asarray([[0.0, 1.0, 0.0]]),
+        ...                       kind="sparsemax")
+        Array(0.5625, dtype=array_api_strict.float64)
+    """
+    name = "fenchel_young_loss"
+    kind = check_choice(name, "kind", kind, ("softmax", "sparsemax"))
+    xp, scores, target = float_pair(name, input, target, reduction, sample_weight, where)
+    axis = distribution_axis(name, scores, axis)
+    if kind == "softmax":
+        loss = logsumexp(xp, scores, axis=axis) - xp.sum(target * scores, axis=axis)
+    else:
+        conjugate, _, peak = _sparsemax_conjugate(xp, scores, axis)
+        loss = conjugate + peak - xp.sum(target * scores, axis=axis)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+def smooth_labels(labels: Array, alpha: float, *, axis: int = -1) -> Array:
+    """Label smoothing: ``(1 - alpha) * labels + alpha / C`` along ``axis`` (``C`` classes).
+
+    A utility, not a loss (no reduction): the smoothed targets to pass to a loss. For class
+    probabilities, ``cross_entropy(x, smooth_labels(t, eps, axis=1))`` is ``cross_entropy(x, t,
+    label_smoothing=eps)``.
+
+    Args:
+        labels: one-hot (or soft) labels, a floating array with the classes along ``axis``.
+        alpha: the smoothing factor, in [0, 1].
+        axis: the class axis (default -1, as optax).
+
+    Returns:
+        The smoothed labels, the shape and dtype of ``labels``.
+
+    Defined by ``optax.smooth_labels`` (Muller et al. 2019). optax's ``where`` (smoothing over
+    a subset of the classes) is not offered; optax also takes an array ``alpha``, this a number.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.smooth_labels(xp.asarray([0.0, 1.0, 0.0, 0.0]), 0.2)
+        Array([0.05, 0.85, 0.05, 0.05], dtype=array_api_strict.float64)
+    """
+    name = "smooth_labels"
+    xp = get_namespace(labels, name=name)
+    check_array(name, "labels", labels)
+    labels = as_float(xp, labels, float_dtype(name, xp, labels=labels))
+    alpha = check_number(name, "alpha", alpha, minimum=0.0, maximum=1.0)
+    if labels.ndim == 0:
+        raise ValueError(f"{name}: labels must have a class axis; got shape ()")
+    axis = normalize_axis(name, axis, labels.ndim)
+    return (1.0 - alpha) * labels + alpha / dim(xp, labels, axis, dtype=labels.dtype)

@@ -13,6 +13,7 @@ Dtypes: the result has the floating result type of the score arrays (and of a cl
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 from typing import Any
 
@@ -23,6 +24,8 @@ from omniloss._primitives import (
     dim,
     gather_classes,
     log_sigmoid,
+    log_softmax,
+    split_maximum,
     take_along_axis,
     take_classes,
 )
@@ -31,16 +34,18 @@ from omniloss._validation import (
     check_choice,
     check_real,
     class_ids,
+    class_scores,
     float_pair,
     margin_scores,
     multilabel_ids,
     multilabel_logits,
     nan_where,
     normalize_axis,
+    ranking_lists,
     ranking_triple,
     shape_of,
 )
-from omniloss.classification import logistic
+from omniloss.classification import _PER_POSITION, logistic
 
 Array = Any
 
@@ -54,6 +59,9 @@ __all__ = [
     "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
     "margin_ranking_loss",
+    "perceptron_loss",
+    "multiclass_perceptron_loss",
+    "ranking_softmax_loss",
 ]
 
 
@@ -410,4 +418,118 @@ def margin_ranking_loss(input1: Array, input2: Array, target: Array, *, margin: 
     xp, input1, input2, target = ranking_triple(name, input1, input2, target, reduction,
                                                 sample_weight, where)
     loss = clamp(xp, -target * (input1 - input2) + margin, min=0.0)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+@weighting_args()
+def perceptron_loss(input: Array, target: Array, *, reduction: str = "mean",
+                    sample_weight: Array | None = None, where: Array | None = None) -> Array:
+    """Binary perceptron loss: ``max(0, -y * input)`` elementwise, reduced.
+
+    The hinge loss with margin 0: only misclassified scores cost. At ``y * input == 0`` the
+    gradient is ``-y / 2`` (``jnp.maximum`` splits a tie), as in optax.
+
+    Args:
+        input: scores, a floating array.
+        target: labels in {-1, 1} of the same shape (integer or floating; not remapped: a
+            label 0 gives 0, as in optax).
+
+    Defined by ``optax.losses.perceptron_loss`` (elementwise, unreduced: our ``"none"``).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.perceptron_loss(xp.asarray([0.5, 2.0]), xp.asarray([1.0, -1.0]))
+        Array(1., dtype=array_api_strict.float64)
+    """
+    name = "perceptron_loss"
+    xp, input, target = float_pair(name, input, target, reduction, sample_weight, where)
+    return reduce(xp, split_maximum(xp, -target * input, 0.0), reduction, sample_weight, where,
+                  name=name)
+
+
+@reads_arrays
+@weighting_args(_PER_POSITION)
+def multiclass_perceptron_loss(input: Array, target: Array, *, axis: int = 1,
+                               reduction: str = "mean", sample_weight: Array | None = None,
+                               where: Array | None = None) -> Array:
+    """Multi-class perceptron loss (Collins 2002): ``max_j s[j] - s[y]`` per sample.
+
+    The score of the best class minus that of the true class ``y``: 0 when ``y`` scores highest.
+    Ties in the maximum share its gradient equally (``jnp.max``, ``torch.amax``,
+    ``tf.reduce_max``), as in optax.
+
+    Args:
+        input: scores with the classes along ``axis``.
+        target: class indices (integer, the input's shape without ``axis``).
+        axis: the class axis (default 1; a 1-D input's class axis is 0).
+
+    Defined by ``optax.losses.multiclass_perceptron_loss`` (scores with the classes last,
+    per-sample values: our ``axis=-1, reduction="none"``); the true score is gathered, not read
+    through optax's one-hot product.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.multiclass_perceptron_loss(xp.asarray([[2.0, 1.5, -1.0]]), xp.asarray([1]))
+        Array(0.5, dtype=array_api_strict.float64)
+    """
+    name = "multiclass_perceptron_loss"
+    xp, scores, axis, _, _, _ = class_scores(name, input, target, axis, reduction, sample_weight,
+                                            where, allow_probabilities=False)
+    target, bad = class_ids(name, xp, "target", target, scores.shape[axis])
+    loss = xp.max(scores, axis=axis) - gather_classes(xp, scores, target, axis=axis)
+    return reduce(xp, nan_where(xp, loss, bad), reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+@weighting_args("one value per list, the input's shape without ``axis``")
+def ranking_softmax_loss(input: Array, target: Array, *, axis: int = -1,
+                         mask: Array | None = None, item_weight: Array | None = None,
+                         reduction: str = "mean", sample_weight: Array | None = None,
+                         where: Array | None = None) -> Array:
+    """Listwise softmax ranking loss: ``-sum_i y_i * log_softmax(s)_i`` over each list.
+
+    The items of a list lie along ``axis``; ``s`` are their scores and ``y`` their relevance
+    labels (not normalized: a list with labels summing to 2 weighs twice). ``mask`` marks the
+    items that are in the list: the others are left out of the softmax and of the sum, and a
+    list without any item is left out of the reduction (0 under ``"none"``, not counted by
+    ``"mean"``). ``item_weight`` multiplies each item's label.
+
+    Args:
+        input: scores, a floating array with the lists along ``axis``.
+        target: relevance labels of the same shape (integer, boolean or floating).
+        axis: the axis of the items of a list (default -1).
+        mask: optional boolean array of the same shape: the valid items.
+        item_weight: optional floating array of the same shape: per-item weights.
+
+    Defined by ``optax.losses.ranking_softmax_loss`` (lists on the last axis). Its ``where``
+    (per item) is our ``mask`` and its ``weights`` our ``item_weight``; its ``reduce_fn``
+    ``jnp.mean`` / ``jnp.sum`` / ``None`` is our ``reduction`` ``"mean"`` / ``"sum"`` /
+    ``"none"``. Our ``sample_weight`` and ``where`` weigh and mask whole lists (rule 9); a
+    list ``mask`` leaves empty is masked as if by ``where``. optax multiplies a masked item's
+    ``-inf`` log-probability by its zeroed label and sums around the NaN; here the masked
+    log-probabilities are replaced by 0 first, so the gradient with respect to ``item_weight``
+    and ``target`` stays finite (the values and the score gradients are optax's).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.ranking_softmax_loss(xp.asarray([[0.0, 0.0]]), xp.asarray([[1.0, 0.0]]))
+        Array(0.69314718, dtype=array_api_strict.float64)
+    """
+    name = "ranking_softmax_loss"
+    xp, scores, labels, axis = ranking_lists(name, input, target, mask, item_weight, axis,
+                                             reduction, sample_weight, where)
+    if item_weight is not None:
+        labels = labels * item_weight
+    if mask is None:
+        log_probs = log_softmax(xp, scores, axis=axis)
+    else:
+        log_probs = log_softmax(xp, xp.where(mask, scores, -math.inf), axis=axis)
+        log_probs = xp.where(mask, log_probs, 0.0)
+        listed = xp.any(mask, axis=axis)
+        where = listed if where is None else xp.logical_and(where, listed)
+    loss = -xp.sum(labels * log_probs, axis=axis)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)

@@ -49,4 +49,5 @@ CASES: dict[str, CaseMaker] = {
     "softplus": _with_options({}, {"beta": 2.0, "threshold": 5.0}),
     "softmax": _with_options({}, {"axis": 0}),
     "log_softmax": _with_options({}, {"axis": 0}),
+    "sparsemax": _with_options({}, {"axis": 0}),
 }

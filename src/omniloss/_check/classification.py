@@ -81,6 +81,14 @@ def _js_divergence(rng: np.random.Generator) -> list[Case]:
     return [Case((p, q), {"reduction": r}, r) for r in REDUCTIONS]
 
 
+def _generalized_kl(rng: np.random.Generator) -> list[Case]:
+    log_q = rng.normal(size=(6, 5))
+    t = rng.uniform(0.05, 2.0, size=(6, 5))
+    t[0, 0] = 0.0
+    return [*(Case((log_q, t), {"reduction": r}, r) for r in REDUCTIONS),
+            Case((log_q.T.copy(), t.T.copy()), {"axis": 0}, "axis=0")]
+
+
 def _sigmoid_focal_loss(rng: np.random.Generator) -> list[Case]:
     x, y = 2 * rng.normal(size=(8, 5)), (rng.uniform(size=(8, 5)) > 0.5).astype(np.float64)
     return [Case((x, y), {"gamma": g, "reduction": r}, f"gamma={g} {r}")
@@ -115,6 +123,30 @@ def _margin_labels(rng: np.random.Generator) -> list[Case]:
     return [Case((f, y), {"reduction": r}, r) for r in REDUCTIONS]
 
 
+def _binary_sparsemax(rng: np.random.Generator) -> list[Case]:
+    x, y = 2 * rng.normal(size=(8, 5)), rng.integers(0, 2, size=(8, 5))
+    return [*(Case((x, 1.0 * y), {"reduction": r}, r) for r in REDUCTIONS),
+            Case((x, y), {}, "integer labels")]
+
+
+def _multiclass_sparsemax(rng: np.random.Generator) -> list[Case]:
+    return [case for case in _multiclass(rng, ignore=False) if case.label != "probabilities"]
+
+
+def _fenchel_young(rng: np.random.Generator) -> list[Case]:
+    scores, target = 2 * rng.normal(size=(6, 5)), _probabilities(rng, (6, 5), 1)
+    return [Case((scores, target), {"kind": k, "reduction": r}, f"{k} {r}")
+            for k in ("softmax", "sparsemax") for r in REDUCTIONS] + [
+        Case((scores.T.copy(), target.T.copy()), {"kind": "sparsemax", "axis": 0},
+             "sparsemax axis=0")]
+
+
+def _smooth_labels(rng: np.random.Generator) -> list[Case]:
+    one_hot = np.eye(5)[rng.integers(0, 5, size=6)]
+    return [Case((one_hot, 0.1), {}, "one-hot"),
+            Case((_probabilities(rng, (6, 5, 3), 1), 0.3), {"axis": 1}, "soft, axis=1")]
+
+
 def _weighted(maker: CaseMaker, shape: tuple[int, ...], **options: object) -> CaseMaker:
     """``maker``'s cases and one more: its first case with ``sample_weight`` (uniform in
     [0, 2), one entry 0) and ``where`` of ``shape`` (what broadcasts against the unreduced
@@ -139,6 +171,7 @@ CASES: dict[str, CaseMaker] = {
     "nll_loss": _weighted(_nll_loss, (6, 3)),
     "kl_div": _weighted(_kl_div, (6, 1), reduction="batchmean"),
     "js_divergence": _weighted(_js_divergence, (6,)),
+    "generalized_kl_divergence": _weighted(_generalized_kl, (6,)),
     "sigmoid_focal_loss": _weighted(_sigmoid_focal_loss, (8, 5)),
     "softmax_focal_loss": _weighted(_softmax_focal_loss, (6, 1)),
     "poly1_cross_entropy": _weighted(_poly1_cross_entropy, (6, 3)),
@@ -146,4 +179,8 @@ CASES: dict[str, CaseMaker] = {
     "zero_one_loss": _weighted(_zero_one_loss, (8,)),
     "exponential_loss": _weighted(_margin_labels, (8, 5), reduction="sum"),
     "logistic_loss": _weighted(_margin_labels, (8, 1)),
+    "sparsemax_loss": _weighted(_binary_sparsemax, (8, 5)),
+    "multiclass_sparsemax_loss": _weighted(_multiclass_sparsemax, (6, 3)),
+    "smooth_labels": _smooth_labels,
+    "fenchel_young_loss": _weighted(_fenchel_young, (6,)),
 }

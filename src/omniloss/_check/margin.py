@@ -93,6 +93,34 @@ def _margin_ranking(rng: np.random.Generator) -> list[Case]:
         Case((first, second, signs), _weighting(rng, (12,)), "weighted")]
 
 
+def _perceptron(rng: np.random.Generator) -> list[Case]:
+    scores, signs = rng.normal(scale=2.0, size=_SHAPE), _signs(rng)
+    return [Case((scores, signs), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((scores, signs.astype(np.int64)), {}, "integer labels"),
+        Case((scores, signs), _weighting(rng, _SHAPE), "weighted")]
+
+
+def _multiclass_perceptron(rng: np.random.Generator) -> list[Case]:
+    scores = rng.normal(size=_SHAPE)
+    target = rng.integers(0, _SHAPE[1], size=_SHAPE[0])
+    return [Case((scores, target), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((scores.T, target), {"axis": 0}, "axis=0"),
+        Case((scores, target), _weighting(rng, _SHAPE[:1]), "weighted")]
+
+
+def _ranking_softmax(rng: np.random.Generator) -> list[Case]:
+    scores = rng.normal(scale=2.0, size=_SHAPE)
+    relevance = rng.integers(0, 3, size=_SHAPE).astype(np.float64)
+    mask = rng.uniform(size=_SHAPE) > 0.3
+    mask[0] = False  # an empty list
+    item_weight = rng.uniform(0.5, 2.0, size=_SHAPE)
+    return [Case((scores, relevance), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((scores, relevance), {"mask": mask, "item_weight": item_weight, "reduction": r},
+             f"mask, item_weight, {r}") for r in ("mean", "none")] + [
+        Case((scores.T, relevance.T), {"axis": 0}, "axis=0"),
+        Case((scores, relevance), {"mask": mask, **_weighting(rng, _SHAPE[:1])}, "weighted")]
+
+
 CASES: dict[str, CaseMaker] = {
     "hinge_loss": _binary_hinge,
     "squared_hinge_loss": _binary_hinge,
@@ -103,4 +131,7 @@ CASES: dict[str, CaseMaker] = {
     "multilabel_margin_loss": _multilabel_margin,
     "multilabel_soft_margin_loss": _multilabel_soft_margin,
     "margin_ranking_loss": _margin_ranking,
+    "perceptron_loss": _perceptron,
+    "multiclass_perceptron_loss": _multiclass_perceptron,
+    "ranking_softmax_loss": _ranking_softmax,
 }

@@ -45,10 +45,27 @@ def _boxes(rng: np.random.Generator) -> list[Case]:
         for r in ("mean", "none")]
 
 
+def _generalized_dice(rng: np.random.Generator) -> list[Case]:
+    logits = 2 * rng.normal(size=(4, 3, 5, 3))
+    one_hot = np.eye(3)[rng.integers(0, 3, size=(4, 3, 5))]
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    weighting = {"sample_weight": rng.uniform(0.5, 2.0, size=(4, 1)),
+                 "where": np.array([[True], [False], [True], [True]])}
+    return [Case((logits, one_hot), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((np.moveaxis(logits, -1, 1), np.moveaxis(one_hot, -1, 1)), {"class_axis": 1},
+             "class_axis=1"),
+        Case((probabilities, one_hot), {"from_logits": False, "smooth": 0.5},
+             "probabilities, smooth=0.5"),
+        Case((logits, one_hot), {"ignore_background": True}, "ignore_background"),
+        Case((logits[..., :1], one_hot[..., :1]), {}, "one class (sigmoid)"),
+        Case((logits, one_hot), weighting, "weighted")]
+
+
 CASES: dict[str, CaseMaker] = {
     "dice_loss": _mask_cases({"smooth": 1.0}),
     "jaccard_loss": _mask_cases({"smooth": 1.0}),
     "tversky_loss": _mask_cases({"alpha": 0.7, "beta": 0.3}),
+    "generalized_dice_loss": _generalized_dice,
     "box_iou_loss": _boxes,
     "generalized_box_iou_loss": _boxes,
     "distance_box_iou_loss": _boxes,

@@ -44,12 +44,12 @@ from omniloss._primitives._portable import (
 )
 
 __all__ = [
-    "absolute", "arange_like", "binary_scale", "checkpoint", "clamp", "class_mask", "dim", "fold",
-    "fused", "gather_classes", "index_dtype", "log_sigmoid", "log_softmax", "logsumexp",
-    "logsumexp_parts", "reduce", "reduce_all", "relu", "sigmoid", "sigmoid_cross_entropy",
-    "smooth_l1", "softmax", "softplus", "split_maximum", "split_minimum", "sqrt_zero_safe",
-    "squared_error", "stop_gradient", "take_along_axis", "take_classes", "use_native_kernels",
-    "values_now", "xlogx",
+    "absolute", "arange_like", "binary_scale", "checkpoint", "clamp", "class_mask", "dim",
+    "fold", "fused", "gather_classes", "index_dtype", "log_sigmoid", "log_softmax",
+    "logsumexp", "logsumexp_parts", "reduce", "reduce_all", "relu", "sigmoid",
+    "sigmoid_cross_entropy", "smooth_l1", "softmax", "softplus", "sparsemax", "split_maximum",
+    "split_minimum", "sqrt_zero_safe", "squared_error", "stop_gradient", "take_along_axis",
+    "take_classes", "use_native_kernels", "values_now", "xlogx",
 ]
 
 use_native_kernels = True
@@ -313,6 +313,12 @@ def _take_along_axis(xp: ModuleType, x: Array, indices: Array, *, axis: int) -> 
     if native is not None:
         return native(x, indices, axis)
     return _portable.take_along_axis(xp, x, indices, axis=axis)
+
+
+def sparsemax(xp: ModuleType, x: Array, *, axis: int) -> Array:
+    """The projection of ``x`` onto the probability simplex along ``axis`` (one portable
+    implementation, see :func:`omniloss._primitives._portable.sparsemax`)."""
+    return _portable.sparsemax(xp, x, axis=axis, take_along_axis=take_along_axis)
 
 
 def take_classes(xp: ModuleType, vector: Array, index: Array) -> Array:

@@ -324,6 +324,28 @@ def relu(xp: ModuleType, x: Array) -> Array:
     return xp.where(x <= 0, 0.0, x)
 
 
+def sparsemax(xp: ModuleType, x: Array, *, axis: int,
+              take_along_axis: Callable[..., Array] = take_along_axis) -> Array:
+    """The Euclidean projection of ``x`` onto the probability simplex along ``axis``.
+
+    ``max(x - tau, 0)`` with the threshold ``tau`` that makes it sum to 1 (Martins & Astudillo
+    2016, Algorithm 1), computed as ``optax.projections.projection_simplex``: sort descending,
+    cumulative sums ``c_k``, support size ``k`` = the count of ranks with ``1/k + u_k - c_k/k >
+    0``, ``tau = (c_k - 1) / k`` read by a gather. No data-dependent shape: it traces. Autodiff
+    through the sort and the gather gives optax's Jacobian ``diag(s) - s s^T / |s|`` on the
+    support ``s`` (the relu's gradient at 0 is 0, as ``jax.nn.relu``).
+    """
+    ranked = xp.sort(x, axis=axis, descending=True)
+    cumulative = xp.cumulative_sum(ranked, axis=axis)
+    rank = xp.cumulative_sum(xp.ones_like(ranked), axis=axis)
+    in_support = 1.0 / rank + (ranked - cumulative / rank) > 0
+    index = xp.__array_namespace_info__().default_dtypes()["indexing"]
+    size = xp.sum(xp.astype(in_support, index), axis=axis, keepdims=True)
+    top = take_along_axis(xp, cumulative, size - 1, axis=axis)
+    size = xp.astype(size, x.dtype)
+    return relu(xp, 1.0 / size + (x - top / size))
+
+
 def split_maximum(xp: ModuleType, a: Array, b: Array) -> Array:
     """Elementwise ``maximum`` whose gradient at a tie is split 1/2 and 1/2.
 
