@@ -25,7 +25,7 @@ from tests.helpers import (
 
 REDUCTIONS = ["mean", "sum", "none"]
 DTYPES = [np.float64, np.float32]
-MASK_LOSSES = ["dice_loss", "jaccard_loss", "tversky_loss"]
+MASK_LOSSES = ["dice_loss", "jaccard_loss", "tversky_loss", "focal_tversky_loss"]
 BOX_LOSSES = ["box_iou_loss", "generalized_box_iou_loss", "distance_box_iou_loss",
               "complete_box_iou_loss"]
 
@@ -234,6 +234,58 @@ def test_tversky_matches_keras_with_alpha_beta_swapped(backend, alpha, beta, dty
                  _masks((2, 3, 4), dtype, seed=2), argnums=(0, 1))
 
 
+def _keras_focal_tversky(input, target, alpha, beta, gamma, axis, reduction):
+    import keras
+
+    # Abraham & Khan 2019 on Keras's Tversky index (alpha on FN there: swapped, as above).
+    loss = keras.losses.tversky(target, input, alpha=beta, beta=alpha, axis=axis) ** gamma
+    return _tf_reduce(loss, reduction)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+@pytest.mark.parametrize("axis", [None, (1, 2)], ids=str)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("alpha", "beta", "gamma"), [(0.3, 0.7, 0.75), (0.5, 0.5, 2.0)])
+def test_focal_tversky_matches_keras_tversky_to_the_gamma(backend, alpha, beta, gamma, dtype,
+                                                          axis, reduction):
+    check_parity(backend,
+                 lambda p, t: ol.focal_tversky_loss(p, t, alpha=alpha, beta=beta, gamma=gamma,
+                                                    axis=axis, reduction=reduction),
+                 keras_peer(_keras_focal_tversky, alpha=alpha, beta=beta, gamma=gamma,
+                            axis=axis, reduction=reduction),
+                 _masks((2, 3, 4), dtype, seed=5), argnums=(0, 1))
+
+
+def _smp_soft_tversky_score(output, target, alpha, beta, smooth=0.0, eps=1e-7, dims=None):
+    # segmentation_models_pytorch 0.6.0, losses/_functional.py soft_tversky_score (the
+    # Sum(p*t) form): alpha on the false positives, the denominator clamped at eps.
+    intersection = (output * target).sum(dim=dims)
+    fp = (output * (1.0 - target)).sum(dim=dims)
+    fn = ((1 - output) * target).sum(dim=dims)
+    return (intersection + smooth) / (intersection + alpha * fp + beta * fn + smooth).clamp_min(
+        eps)
+
+
+def _smp_tversky_binary(probs, mask, alpha, beta, gamma):
+    # smp TverskyLoss(mode="binary", from_logits=False) on (N, 1, H, W): dims=(0, 2), classes
+    # absent from the target dropped (none here), then aggregate_loss: loss.mean() ** gamma.
+    n = probs.shape[0]
+    score = _smp_soft_tversky_score(probs.reshape(n, 1, -1), mask.reshape(n, 1, -1), alpha,
+                                    beta, dims=(0, 2))
+    loss = (1.0 - score) * (mask.reshape(n, 1, -1).sum((0, 2)) > 0).to(probs.dtype)
+    return loss.mean() ** gamma
+
+
+def test_focal_tversky_is_smp_tversky_gamma_for_one_class(backend):
+    """One class: smp's mean-then-power is our power; only the eps convention differs (clamped
+    there, added here), by about 1e-7 / denominator."""
+    args = _masks((3, 1, 4, 5), np.float64, seed=6)
+    check_parity(backend,
+                 lambda p, t: ol.focal_tversky_loss(p, t, alpha=0.3, beta=0.7, gamma=0.75),
+                 torch_peer(_smp_tversky_binary, alpha=0.3, beta=0.7, gamma=0.75), args,
+                 argnums=(0, 1), rtol=1e-7, grad_rtol=1e-7, grad_atol=1e-9)
+
+
 def test_tversky_alpha_weighs_false_positives(backend):
     # One false positive (p=1, t=0) and nothing else: TP = 1, FP = 1, FN = 0.
     probs, mask = (backend.asarray(np.array(a)) for a in ([1.0, 1.0], [1.0, 0.0]))
@@ -301,7 +353,8 @@ def test_mask_bad_inputs(backend, name):
     assert_raises_named(TypeError, name, "input",
                         lambda: fn(backend.asarray(np.ones((2, 3), dtype=np.int64)), mask))
     assert_raises_named(TypeError, name, "input", lambda: fn(0.5, mask))
-    options = ["alpha", "beta"] if name == "tversky_loss" else ["smooth"]
+    options = {"tversky_loss": ["alpha", "beta"],
+               "focal_tversky_loss": ["alpha", "beta", "gamma"]}.get(name, ["smooth"])
     for option in options:
         assert_raises_named(ValueError, name, option, lambda o=option: fn(probs, mask, **{o: -1}))
         assert_raises_named(ValueError, name, option,
@@ -313,7 +366,9 @@ def test_mask_bad_inputs(backend, name):
 @pytest.mark.parametrize("name", MASK_LOSSES)
 def test_mask_numpy_scalar_options_keep_the_dtype(backend, name):
     probs, mask = (backend.asarray(a) for a in _masks((2, 3), np.float32))
-    option = {"tversky_loss": {"alpha": np.float64(0.7)}}.get(name, {"smooth": np.float64(1.0)})
+    option = {"tversky_loss": {"alpha": np.float64(0.7)},
+              "focal_tversky_loss": {"gamma": np.float64(0.7)}}.get(name,
+                                                                    {"smooth": np.float64(1.0)})
     value = backend.to_numpy(getattr(ol, name)(probs, mask, axis=1, **option))
     assert value.dtype == np.float32
 

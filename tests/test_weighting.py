@@ -37,6 +37,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "dice_loss": {"axis": (1, 2)},
     "jaccard_loss": {"axis": (1, 2)},
     "tversky_loss": {"axis": (1, 2)},
+    "focal_tversky_loss": {"axis": (1, 2)},
 }
 """Options added to a loss's first ``omniloss check`` case."""
 

@@ -144,6 +144,8 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("JaccardLoss")),
     Entry("tversky_loss", SEGMENTATION, "Salehi et al. 2017",
           Classes("TverskyLoss")),
+    Entry("focal_tversky_loss", SEGMENTATION, "Abraham & Khan 2019, (1 - Tversky index)**gamma",
+          Classes("FocalTverskyLoss")),
     Entry("box_iou_loss", SEGMENTATION, "1 - IoU (UnitBox)",
           Classes("BoxIoULoss")),
     Entry("generalized_box_iou_loss", SEGMENTATION, "torchvision.ops.generalized_box_iou_loss",

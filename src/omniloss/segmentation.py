@@ -1,6 +1,7 @@
 """Segmentation and detection losses: soft overlap of masks, and overlap of bounding boxes.
 
-The mask losses (:func:`dice_loss`, :func:`jaccard_loss`, :func:`tversky_loss`) take predicted
+The mask losses (:func:`dice_loss`, :func:`jaccard_loss`, :func:`tversky_loss`,
+:func:`focal_tversky_loss`) take predicted
 probabilities ``input`` and a target mask of the same shape (floating, integer or boolean; it is
 cast to ``input``'s dtype). Their sums run over ``axis``: ``None`` (the default, as in
 ``keras.losses.dice``) sums over every axis, batch included, and gives one 0-d loss; an int or a
@@ -51,6 +52,7 @@ __all__ = [
     "dice_loss",
     "jaccard_loss",
     "tversky_loss",
+    "focal_tversky_loss",
     "box_iou_loss",
     "generalized_box_iou_loss",
     "distance_box_iou_loss",
@@ -175,6 +177,62 @@ def tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float
         Array(0.62962966, dtype=array_api_strict.float64)
     """
     name = "tversky_loss"
+    xp, loss = _tversky(name, input, target, alpha, beta, axis, reduction, sample_weight, where)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+@weighting_args(_MASK_UNREDUCED)
+def focal_tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float = 0.5,
+                       gamma: float = 1.0, axis: Axis = None, reduction: str = "mean",
+                       sample_weight: Array | None = None, where: Array | None = None) -> Array:
+    """Focal Tversky loss: ``(1 - TP / (TP + alpha*FP + beta*FN + 1e-7)) ** gamma``.
+
+    :func:`tversky_loss` raised to ``gamma`` before the reduction, one value per index of the
+    axes not summed over (per class with ``axis=(0, 2, 3)`` of ``(N, C, H, W)``, as in the
+    paper): Abraham & Khan, "A novel focal Tversky loss function with improved attention U-Net
+    for lesion segmentation" (ISBI 2019). ``gamma = 1`` is :func:`tversky_loss`; ``gamma < 1``
+    raises the loss of the classes segmented well, so the hard ones weigh more.
+
+    Conventions (they differ between the paper and the libraries): ``alpha`` weighs the false
+    positives and ``beta`` the false negatives, as in :func:`tversky_loss`, kornia and
+    segmentation_models_pytorch; the paper puts its ``alpha`` on the false negatives (its
+    ``alpha = 0.7`` is our ``beta = 0.7``), as does ``keras.losses.tversky``. ``gamma`` is the
+    exponent itself, as segmentation_models_pytorch's ``TverskyLoss(gamma=...)``; the paper
+    writes the exponent ``1/gamma`` (its recommended ``gamma = 4/3`` is our ``gamma = 0.75``).
+
+    Args:
+        input: predicted probabilities ``p``, a floating array.
+        target: the target mask ``t``, of ``input``'s shape (floating, integer or boolean).
+        alpha: the non-negative weight of the false positives.
+        beta: the non-negative weight of the false negatives.
+        gamma: the positive exponent.
+        axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
+
+    Defined by Abraham & Khan 2019 (with the conventions above); equals
+    ``keras.losses.tversky(target, input, alpha=beta, beta=alpha, axis=axis) ** gamma``.
+    segmentation_models_pytorch's ``TverskyLoss`` averages the per-class losses first and raises
+    the mean to ``gamma`` (the same for one class), drops classes absent from the target, and
+    clamps the denominator at ``eps`` instead of adding ``1e-7``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.focal_tversky_loss(xp.asarray([0.5, 1.0]), xp.asarray([1.0, 0.0]), alpha=0.7,
+        ...                       beta=0.3, gamma=0.75)
+        Array(0.70682822, dtype=array_api_strict.float64)
+    """
+    name = "focal_tversky_loss"
+    gamma = check_positive(name, "gamma", gamma)
+    xp, loss = _tversky(name, input, target, alpha, beta, axis, reduction, sample_weight, where)
+    return reduce(xp, loss**gamma, reduction, sample_weight, where, name=name)
+
+
+def _tversky(name: str, input: Array, target: Array, alpha: float, beta: float, axis: Axis,
+             reduction: str, sample_weight: Array | None,
+             where: Array | None) -> tuple[ModuleType, Array]:
+    """The namespace and the unreduced Tversky loss ``1 - TP / (TP + alpha*FP + beta*FN +
+    1e-7)``, after every argument check."""
     alpha = check_positive(name, "alpha", alpha, allow_zero=True)
     beta = check_positive(name, "beta", beta, allow_zero=True)
     xp, probs, mask, axes = mask_pair(name, input, target, axis, reduction, sample_weight, where)
@@ -183,8 +241,7 @@ def tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float
     false_negatives = xp.sum((1 - probs) * mask, axis=axes)
     denominator = (true_positives + alpha * false_positives + beta * false_negatives
                    + KERAS_EPSILON)
-    return reduce(xp, 1 - true_positives / denominator, reduction, sample_weight, where,
-                  name=name)
+    return xp, 1 - true_positives / denominator
 
 
 # Box losses.

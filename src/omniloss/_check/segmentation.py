@@ -49,6 +49,8 @@ CASES: dict[str, CaseMaker] = {
     "dice_loss": _mask_cases({"smooth": 1.0}),
     "jaccard_loss": _mask_cases({"smooth": 1.0}),
     "tversky_loss": _mask_cases({"alpha": 0.7, "beta": 0.3}),
+    "focal_tversky_loss": _mask_cases({"alpha": 0.7, "beta": 0.3, "gamma": 0.75},
+                                      {"gamma": 2.0}),
     "box_iou_loss": _boxes,
     "generalized_box_iou_loss": _boxes,
     "distance_box_iou_loss": _boxes,
