@@ -888,6 +888,74 @@ def test_poly1_cross_entropy_axis_last_and_1d(backend):
                  jax_peer(_optax_poly(0, 2.0, "mean", True)), [logits[0], np.array(target[0])])
 
 
+# generalized_cross_entropy
+
+
+def _keras_gce(axis, q, reduction, from_logits=False):
+    def peer(x, y):
+        import keras
+        import tensorflow as tf
+
+        x = tf.experimental.numpy.moveaxis(x, axis, -1)
+        probs = tf.nn.softmax(x, axis=-1) if from_logits else x
+        loss = keras.losses.categorical_generalized_cross_entropy(y, probs, q)
+        return {"mean": tf.reduce_mean, "sum": tf.reduce_sum, "none": lambda v: v}[reduction](
+            loss)
+
+    return peer
+
+
+@pytest.mark.parametrize(("dtype", "reduction", "q"), [
+    *((np.float64, reduction, 0.5) for reduction in REDUCTIONS), (np.float64, "mean", 1.0),
+    (np.float32, "mean", 0.3)])
+def test_generalized_cross_entropy_matches_keras(backend, dtype, reduction, q):
+    probs = _probabilities((6, 5), 1, dtype)
+    check_parity(backend, lambda p, y: ol.generalized_cross_entropy(p, y, q=q,
+                                                                    reduction=reduction),
+                 keras_peer(_keras_gce(1, q, reduction)), [probs, _indices((6,), 5)])
+
+
+def test_generalized_cross_entropy_class_axis_and_logits(backend):
+    probs = _probabilities((3, 5, 2, 2), 1, np.float64)
+    target = _indices((3, 2, 2), 5)
+    check_parity(backend, lambda p, y: ol.generalized_cross_entropy(p, y, reduction="none"),
+                 keras_peer(_keras_gce(1, 0.5, "none")), [probs, target])
+    check_parity(backend, lambda x, y: ol.generalized_cross_entropy(x, y, q=0.3, axis=-1,
+                                                                    from_logits=True),
+                 keras_peer(_keras_gce(-1, 0.3, "mean", from_logits=True)),
+                 [_logits((6, 5), np.float64), _indices((6,), 5)])
+
+
+def test_generalized_cross_entropy_is_finite_at_extreme_logits(backend):
+    # log p[y] = -2e4 and 0: the loss is (1 - exp(-2e4 * q)) / q = 1 / q and 0.
+    logits = np.array([[1e4, -1e4, 0.0], [1e4, -1e4, 0.0]])
+    target = np.array([1, 0])
+    value = check_parity(backend, lambda x, y: ol.generalized_cross_entropy(
+        x, y, q=0.5, from_logits=True, reduction="none"), None, [logits, target])
+    assert_close(value, [2.0, 0.0], rtol=1e-12, atol=0, what="extreme logits")
+    if backend.has_grad:
+        _, grads = backend.value_and_grad(
+            lambda x, y: ol.generalized_cross_entropy(x, y, from_logits=True),
+            [logits, target], (0,))
+        assert np.all(np.isfinite(grads[0]))
+
+
+def test_generalized_cross_entropy_bad_options(backend):
+    x = backend.asarray(_probabilities((4, 3), 1, np.float64))
+    y = backend.asarray(_indices((4,), 3))
+    name = "generalized_cross_entropy"
+    for bad in (0.0, 1.5, -0.5, float("nan")):
+        assert_raises_named(ValueError, name, "q",
+                            lambda q=bad: ol.generalized_cross_entropy(x, y, q=q))
+    assert_raises_named(TypeError, name, "q", lambda: ol.generalized_cross_entropy(x, y, q="1"))
+    assert_raises_named(TypeError, name, "from_logits",
+                        lambda: ol.generalized_cross_entropy(x, y, from_logits=1))
+    assert_raises_named(ValueError, name, "target", lambda: ol.generalized_cross_entropy(
+        x, backend.asarray(_probabilities((4, 3), 1, np.float64))))
+    assert_raises_named(TypeError, name, "target", lambda: ol.generalized_cross_entropy(
+        x, backend.asarray(np.array([0.0, 1.0, 2.0, 1.0]))))
+
+
 # distillation_loss
 
 
@@ -1046,6 +1114,9 @@ TRACE_CASES = {
                            [_logits((4, 3), np.float64), _indices((4,), 3)]),
     "poly1_cross_entropy": (lambda x, y: ol.poly1_cross_entropy(x, y),
                             [_logits((4, 3), np.float64), _indices((4,), 3)]),
+    "generalized_cross_entropy": (
+        lambda x, y: ol.generalized_cross_entropy(x, y, from_logits=True),
+        [_logits((4, 3), np.float64), _indices((4,), 3)]),
     "distillation_loss": (lambda s, t: ol.distillation_loss(s, t, temperature=2.0),
                           [_logits((4, 3), np.float64), _logits((4, 3), np.float64, seed=7)]),
     "zero_one_loss": (lambda s, y: ol.zero_one_loss(s, y),
@@ -1070,7 +1141,8 @@ def test_every_function_is_covered():
 # Bad inputs
 
 
-@pytest.mark.parametrize("name", ["cross_entropy", "softmax_focal_loss", "poly1_cross_entropy"])
+@pytest.mark.parametrize("name", ["cross_entropy", "softmax_focal_loss", "poly1_cross_entropy",
+                                  "generalized_cross_entropy"])
 def test_multiclass_bad_inputs(backend, name):
     fn = getattr(ol, name)
     x = backend.asarray(_logits((4, 3), np.float64))
@@ -1089,7 +1161,7 @@ def test_multiclass_bad_inputs(backend, name):
     assert_raises_named(ValueError, name, "axis", lambda: fn(row, label, axis=3))
     assert_raises_named(TypeError, name, "input",
                         lambda: fn(backend.asarray(np.ones((4, 3), dtype=np.int64)), y))
-    if name != "poly1_cross_entropy":
+    if name in ("cross_entropy", "softmax_focal_loss"):
         assert_raises_named(ValueError, name, "weight",
                             lambda: fn(x, y, weight=backend.asarray(np.ones(4))))
         assert_raises_named(TypeError, name, "ignore_index",

@@ -60,6 +60,7 @@ from omniloss._reduction import reduce, reduce_kernel, weighting_args
 from omniloss._validation import (
     as_float,
     check_flag,
+    check_number,
     check_positive,
     check_real,
     check_smoothing,
@@ -89,6 +90,7 @@ __all__ = [
     "sigmoid_focal_loss",
     "softmax_focal_loss",
     "poly1_cross_entropy",
+    "generalized_cross_entropy",
     "distillation_loss",
     "zero_one_loss",
     "exponential_loss",
@@ -902,6 +904,60 @@ def poly1_cross_entropy(input: Array, target: Array, *, axis: int = 1, epsilon: 
         labels = as_float(xp, target, dtype)
         loss = -xp.sum(labels * (log_probs + epsilon * xp.expm1(log_probs)), axis=axis)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+@weighting_args(_PER_POSITION)
+def generalized_cross_entropy(input: Array, target: Array, *, q: float = 0.5, axis: int = 1,
+                              from_logits: bool = False, reduction: str = "mean",
+                              sample_weight: Array | None = None,
+                              where: Array | None = None) -> Array:
+    """Generalized cross-entropy (Zhang & Sabuncu 2018): ``(1 - p[y] ** q) / q``.
+
+    ``p[y]`` is the probability of the target class ``y``. A noise-robust loss between the
+    cross-entropy (its limit as ``q -> 0``) and the mean absolute error of the probabilities
+    (``q = 1``: ``1 - p[y]``). With ``from_logits=True`` the input holds logits and
+    ``p[y] ** q = exp(q * log_softmax(input)[y])``: ``-expm1(q * log p[y]) / q``, finite for
+    logits of any magnitude.
+
+    Args:
+        input: probabilities (logits with ``from_logits``) with the classes along ``axis``:
+            ``(C,)``, ``(N, C)`` or ``(N, C, d1, ..., dk)``.
+        target: class indices, an integer array of the input's shape without ``axis``.
+        q: the exponent, in ``(0, 1]``.
+        axis: the class axis (default 1, torch's layout; keras's is -1, the same for
+            ``(N, C)``). A 1-D input's class axis is 0.
+        from_logits: whether ``input`` holds logits (ours only; keras takes probabilities).
+
+    Defined by ``keras.losses.categorical_generalized_cross_entropy(target, input, q)`` (keras
+    3.15: probabilities with the classes last, integer class ids; it gives one value per
+    sample, which our ``"none"`` is; its ``CategoricalGeneralizedCrossEntropy`` class has
+    ``q=0.5``, ours too). keras reads the probabilities as given: neither clipped nor
+    renormalised, here neither; a probability of 0 at the target gives the loss ``1 / q`` and an
+    infinite gradient, as there. keras's docstring also allows ids of shape ``(N, 1)``, which
+    its one-hot then broadcasts to an ``(N, N)`` loss; here that shape is a ``ValueError``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> probs = xp.asarray([[0.7, 0.2, 0.1], [0.3, 0.3, 0.4]])
+        >>> ol.generalized_cross_entropy(probs, xp.asarray([0, 1]), q=0.5)
+        Array(0.61561742, dtype=array_api_strict.float64)
+    """
+    name = "generalized_cross_entropy"
+    xp, scores, axis, _, _, _ = class_scores(name, input, target, axis, reduction, sample_weight,
+                                             where, allow_probabilities=False)
+    q = check_number(name, "q", q, minimum=0.0, maximum=1.0, above_minimum=True)
+    from_logits = check_flag(name, "from_logits", from_logits)
+    target, bad = class_ids(name, xp, "target", target, scores.shape[axis])
+    picked = gather_classes(xp, scores, target, axis=axis)
+    if from_logits:
+        peak, log_total = logsumexp_parts(xp, scores, axis=axis)
+        log_p = (picked - xp.squeeze(peak, axis=axis)) - xp.squeeze(log_total, axis=axis)
+        loss = -xp.expm1(q * log_p) / q
+    else:
+        loss = (1 - picked**q) / q
+    return reduce(xp, nan_where(xp, loss, bad), reduction, sample_weight, where, name=name)
 
 
 @reads_arrays

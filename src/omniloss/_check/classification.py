@@ -115,6 +115,15 @@ def _margin_labels(rng: np.random.Generator) -> list[Case]:
     return [Case((f, y), {"reduction": r}, r) for r in REDUCTIONS]
 
 
+def _generalized_cross_entropy(rng: np.random.Generator) -> list[Case]:
+    probabilities = _probabilities(rng, (6, 5, 3), 1)
+    target = rng.integers(0, 5, size=(6, 3))
+    logits = 2 * rng.normal(size=(6, 5))
+    return [*(Case((probabilities, target), {"reduction": r}, r) for r in REDUCTIONS),
+            Case((probabilities, target), {"q": 1.0}, "q=1"),
+            Case((logits, target[:, 0]), {"q": 0.3, "from_logits": True}, "from logits")]
+
+
 def _weighted(maker: CaseMaker, shape: tuple[int, ...], **options: object) -> CaseMaker:
     """``maker``'s cases and one more: its first case with ``sample_weight`` (uniform in
     [0, 2), one entry 0) and ``where`` of ``shape`` (what broadcasts against the unreduced
@@ -142,6 +151,7 @@ CASES: dict[str, CaseMaker] = {
     "sigmoid_focal_loss": _weighted(_sigmoid_focal_loss, (8, 5)),
     "softmax_focal_loss": _weighted(_softmax_focal_loss, (6, 1)),
     "poly1_cross_entropy": _weighted(_poly1_cross_entropy, (6, 3)),
+    "generalized_cross_entropy": _weighted(_generalized_cross_entropy, (6, 3)),
     "distillation_loss": _weighted(_distillation_loss, (6, 1), reduction="batchmean"),
     "zero_one_loss": _weighted(_zero_one_loss, (8,)),
     "exponential_loss": _weighted(_margin_labels, (8, 5), reduction="sum"),
