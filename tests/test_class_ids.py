@@ -48,6 +48,7 @@ CLASS_ID_FUNCTIONS: dict[str, tuple[int, str | None]] = {
     "linear_cross_entropy": (2, None),
     "softmax_focal_loss": (1, None),
     "poly1_cross_entropy": (1, None),
+    "generalized_cross_entropy": (1, None),
     "zero_one_loss": (1, None),
     "multi_margin_loss": (1, None),
     "multilabel_margin_loss": (1, None),
@@ -60,9 +61,9 @@ CLASS_ID_FUNCTIONS: dict[str, tuple[int, str | None]] = {
 # every function with an integer array argument; the others take labels or group ids
 INTEGER_FUNCTIONS = sorted({name for name, maker in _CASES.items()
                             if any(_arrays(c) for c in maker(np.random.default_rng(0)))})
-NOT_CLASS_IDS = {"hinge_loss", "squared_hinge_loss", "ntxent_loss"}
-"""Integer labels that are not class ids: {0, 1} or {-1, 1} labels, and ntxent's group labels
-(any integers: equal labels mark positives)."""
+NOT_CLASS_IDS = {"hinge_loss", "squared_hinge_loss", "ntxent_loss", "circle_loss"}
+"""Integer labels that are not class ids: {0, 1} or {-1, 1} labels, and ntxent's and circle's
+group labels (any integers: equal labels mark positives)."""
 
 INTEGER_DTYPES = ["int8", "int16", "int32", "int64", "uint8"]
 

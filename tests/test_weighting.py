@@ -47,7 +47,7 @@ BATCH_AXES: dict[str, dict[int, int]] = {"ctc_loss": {0: 1}}
 NO_INPUT_GRADIENT = {"zero_one_loss"}
 """Losses with no gradient w.r.t. their input by definition (an argmax)."""
 
-COUPLED = {"ntxent_loss"}
+COUPLED = {"ntxent_loss", "circle_loss"}
 """Losses whose samples interact (each anchor's negatives are the other samples), so repeating
 or dropping samples is not the same as weighting them; the other properties still hold."""
 

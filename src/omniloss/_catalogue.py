@@ -140,6 +140,8 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("ContrastiveLoss")),
     Entry("ntxent_loss", EMBEDDING, "optax.ntxent",
           Classes("NTXentLoss")),
+    Entry("circle_loss", EMBEDDING, "keras.losses.circle",
+          Classes("CircleLoss")),
     Entry("margin_softmax_loss", EMBEDDING, "ArcFace / CosFace / SphereFace",
           Classes("MarginSoftmaxLoss")),
     Entry("dice_loss", SEGMENTATION, "keras.losses.dice",
