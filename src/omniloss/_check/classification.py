@@ -124,6 +124,16 @@ def _generalized_cross_entropy(rng: np.random.Generator) -> list[Case]:
             Case((logits, target[:, 0]), {"q": 0.3, "from_logits": True}, "from logits")]
 
 
+def _binary_focal_cross_entropy(rng: np.random.Generator) -> list[Case]:
+    cases = _binary_probabilities(rng)
+    p, y = cases[0].args
+    logits = 2 * rng.normal(size=(8, 5))
+    return [*cases,
+            Case((p, y), {"apply_class_balancing": True, "alpha": 0.4, "label_smoothing": 0.1,
+                          "gamma": 0.5}, "balanced, smoothed, gamma=0.5"),
+            Case((logits, y), {"from_logits": True, "label_smoothing": 0.2}, "from logits")]
+
+
 def _weighted(maker: CaseMaker, shape: tuple[int, ...], **options: object) -> CaseMaker:
     """``maker``'s cases and one more: its first case with ``sample_weight`` (uniform in
     [0, 2), one entry 0) and ``where`` of ``shape`` (what broadcasts against the unreduced
@@ -149,6 +159,7 @@ CASES: dict[str, CaseMaker] = {
     "kl_div": _weighted(_kl_div, (6, 1), reduction="batchmean"),
     "js_divergence": _weighted(_js_divergence, (6,)),
     "sigmoid_focal_loss": _weighted(_sigmoid_focal_loss, (8, 5)),
+    "binary_focal_cross_entropy": _weighted(_binary_focal_cross_entropy, (8, 1)),
     "softmax_focal_loss": _weighted(_softmax_focal_loss, (6, 1)),
     "poly1_cross_entropy": _weighted(_poly1_cross_entropy, (6, 3)),
     "generalized_cross_entropy": _weighted(_generalized_cross_entropy, (6, 3)),
