@@ -25,7 +25,7 @@ from tests.helpers import (
 
 REDUCTIONS = ["mean", "sum", "none"]
 DTYPES = [np.float64, np.float32]
-MASK_LOSSES = ["dice_loss", "jaccard_loss", "tversky_loss", "focal_tversky_loss"]
+MASK_LOSSES = ["dice_loss", "jaccard_loss", "tversky_loss", "focal_tversky_loss", "mcc_loss"]
 BOX_LOSSES = ["box_iou_loss", "generalized_box_iou_loss", "distance_box_iou_loss",
               "complete_box_iou_loss"]
 
@@ -286,6 +286,52 @@ def test_focal_tversky_is_smp_tversky_gamma_for_one_class(backend):
                  argnums=(0, 1), rtol=1e-7, grad_rtol=1e-7, grad_atol=1e-9)
 
 
+class _SmpMCCLoss:
+    """segmentation_models_pytorch ``MCCLoss`` (losses/mcc.py, smp 0.6.0), its forward written
+    out: ``y_pred`` ``(N, 1, H, W)`` probabilities and ``y_true`` ``(N, H, W)``, flattened per
+    sample, every count summed over the whole batch plus ``eps``."""
+
+    def __init__(self, eps=1e-5):
+        self.eps = eps
+
+    def __call__(self, y_pred, y_true):
+        import torch
+
+        bs = y_true.size(0)
+        y_true = y_true.view(bs, 1, -1)
+        y_pred = y_pred.view(bs, 1, -1)
+        tp = torch.sum(y_pred * y_true) + self.eps
+        tn = torch.sum((1 - y_pred) * (1 - y_true)) + self.eps
+        fp = torch.sum(y_pred * (1 - y_true)) + self.eps
+        fn = torch.sum((1 - y_pred) * y_true) + self.eps
+        numerator = tp * tn - fp * fn
+        denominator = torch.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+        return 1.0 - numerator.sum() / denominator.sum()
+
+
+@pytest.mark.parametrize(("dtype", "eps", "case"), [
+    (np.float64, 1e-5, "random"), (np.float32, 1e-5, "random"), (np.float64, 0.1, "random"),
+    (np.float64, 1e-5, "empty_mask")])
+def test_mcc_matches_smp(backend, dtype, eps, case):
+    probs, mask = _masks((3, 1, 4, 5), dtype, seed=7)
+    if case == "empty_mask":
+        mask = np.zeros_like(mask)  # one class only: eps keeps it finite
+    check_parity(backend,
+                 lambda p, t: ol.mcc_loss(p, ol.get_namespace(t).reshape(t, p.shape), eps=eps),
+                 torch_peer(_SmpMCCLoss(eps)), [probs, mask[:, 0]], argnums=(0, 1))
+
+
+def test_mcc_per_image_is_smp_per_image(backend):
+    probs, mask = _masks((3, 1, 4, 5), np.float64, seed=8)
+    per_image = check_parity(backend, lambda p, t: ol.mcc_loss(p, t, axis=(1, 2, 3),
+                                                               reduction="none"),
+                             None, [probs, mask])
+    for image in range(3):
+        value, _ = torch_peer(_SmpMCCLoss())([probs[image:image + 1], mask[image:image + 1]],
+                                             ())
+        assert per_image[image] == pytest.approx(float(value), rel=1e-12)
+
+
 def test_tversky_alpha_weighs_false_positives(backend):
     # One false positive (p=1, t=0) and nothing else: TP = 1, FP = 1, FN = 0.
     probs, mask = (backend.asarray(np.array(a)) for a in ([1.0, 1.0], [1.0, 0.0]))
@@ -353,7 +399,7 @@ def test_mask_bad_inputs(backend, name):
     assert_raises_named(TypeError, name, "input",
                         lambda: fn(backend.asarray(np.ones((2, 3), dtype=np.int64)), mask))
     assert_raises_named(TypeError, name, "input", lambda: fn(0.5, mask))
-    options = {"tversky_loss": ["alpha", "beta"],
+    options = {"tversky_loss": ["alpha", "beta"], "mcc_loss": ["eps"],
                "focal_tversky_loss": ["alpha", "beta", "gamma"]}.get(name, ["smooth"])
     for option in options:
         assert_raises_named(ValueError, name, option, lambda o=option: fn(probs, mask, **{o: -1}))
@@ -366,7 +412,7 @@ def test_mask_bad_inputs(backend, name):
 @pytest.mark.parametrize("name", MASK_LOSSES)
 def test_mask_numpy_scalar_options_keep_the_dtype(backend, name):
     probs, mask = (backend.asarray(a) for a in _masks((2, 3), np.float32))
-    option = {"tversky_loss": {"alpha": np.float64(0.7)},
+    option = {"tversky_loss": {"alpha": np.float64(0.7)}, "mcc_loss": {"eps": np.float64(0.1)},
               "focal_tversky_loss": {"gamma": np.float64(0.7)}}.get(name,
                                                                     {"smooth": np.float64(1.0)})
     value = backend.to_numpy(getattr(ol, name)(probs, mask, axis=1, **option))

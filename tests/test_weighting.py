@@ -38,6 +38,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "jaccard_loss": {"axis": (1, 2)},
     "tversky_loss": {"axis": (1, 2)},
     "focal_tversky_loss": {"axis": (1, 2)},
+    "mcc_loss": {"axis": (1, 2)},
 }
 """Options added to a loss's first ``omniloss check`` case."""
 

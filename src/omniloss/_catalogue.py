@@ -155,6 +155,8 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("TverskyLoss")),
     Entry("focal_tversky_loss", SEGMENTATION, "Abraham & Khan 2019, (1 - Tversky index)**gamma",
           Classes("FocalTverskyLoss")),
+    Entry("mcc_loss", SEGMENTATION, "segmentation_models_pytorch MCCLoss",
+          Classes("MCCLoss")),
     Entry("box_iou_loss", SEGMENTATION, "1 - IoU (UnitBox)",
           Classes("BoxIoULoss")),
     Entry("generalized_box_iou_loss", SEGMENTATION, "torchvision.ops.generalized_box_iou_loss",

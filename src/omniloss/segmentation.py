@@ -1,13 +1,14 @@
 """Segmentation and detection losses: soft overlap of masks, and overlap of bounding boxes.
 
 The mask losses (:func:`dice_loss`, :func:`jaccard_loss`, :func:`tversky_loss`,
-:func:`focal_tversky_loss`) take predicted
+:func:`focal_tversky_loss`, :func:`mcc_loss`) take predicted
 probabilities ``input`` and a target mask of the same shape (floating, integer or boolean; it is
 cast to ``input``'s dtype). Their sums run over ``axis``: ``None`` (the default, as in
 ``keras.losses.dice``) sums over every axis, batch included, and gives one 0-d loss; an int or a
 tuple of ints gives one loss per index of the remaining axes (for example ``axis=(1, 2, 3)`` gives
 one loss per image), which ``reduction`` then reduces. Every denominator carries Keras's
-``epsilon = 1e-7``, so an empty prediction on an empty mask gives loss 1, as in Keras.
+``epsilon = 1e-7``, so an empty prediction on an empty mask gives loss 1, as in Keras
+(:func:`mcc_loss` adds its ``eps`` to each count instead, as segmentation_models_pytorch).
 ``sample_weight`` and ``where`` broadcast against that unreduced loss (the kept axes, in their
 order): with ``axis=(2, 3)`` on ``(N, C, H, W)`` the loss is ``(N, C)``, a per-sample weight is
 ``(N, 1)`` and a per-class weight ``(C,)``; with ``axis=None`` it is 0-d and takes only a 0-d
@@ -53,6 +54,7 @@ __all__ = [
     "jaccard_loss",
     "tversky_loss",
     "focal_tversky_loss",
+    "mcc_loss",
     "box_iou_loss",
     "generalized_box_iou_loss",
     "distance_box_iou_loss",
@@ -236,12 +238,60 @@ def _tversky(name: str, input: Array, target: Array, alpha: float, beta: float, 
     alpha = check_positive(name, "alpha", alpha, allow_zero=True)
     beta = check_positive(name, "beta", beta, allow_zero=True)
     xp, probs, mask, axes = mask_pair(name, input, target, axis, reduction, sample_weight, where)
-    true_positives = xp.sum(probs * mask, axis=axes)
-    false_positives = xp.sum(probs * (1 - mask), axis=axes)
-    false_negatives = xp.sum((1 - probs) * mask, axis=axes)
+    true_positives, false_positives, false_negatives = _soft_errors(xp, probs, mask, axes)
     denominator = (true_positives + alpha * false_positives + beta * false_negatives
                    + KERAS_EPSILON)
     return xp, 1 - true_positives / denominator
+
+
+def _soft_errors(xp: ModuleType, probs: Array, mask: Array,
+                 axes: tuple[int, ...] | None) -> tuple[Array, Array, Array]:
+    """The soft true positives ``sum(p*t)``, false positives ``sum(p*(1-t))`` and false
+    negatives ``sum((1-p)*t)`` over ``axes``."""
+    return (xp.sum(probs * mask, axis=axes), xp.sum(probs * (1 - mask), axis=axes),
+            xp.sum((1 - probs) * mask, axis=axes))
+
+
+@reads_arrays
+@weighting_args(_MASK_UNREDUCED)
+def mcc_loss(input: Array, target: Array, *, eps: float = 1e-5, axis: Axis = None,
+             reduction: str = "mean", sample_weight: Array | None = None,
+             where: Array | None = None) -> Array:
+    """Matthews correlation coefficient loss: ``1 - (TP*TN - FP*FN) / sqrt((TP+FP)(TP+FN)(TN+FP)
+    (TN+FN))``.
+
+    The soft counts ``TP = sum(p*t)``, ``TN = sum((1-p)*(1-t))``, ``FP = sum(p*(1-t))``, ``FN =
+    sum((1-p)*t)`` are summed over ``axis`` and each gets ``eps``, so a mask of one class only
+    gives a finite loss (Abhishek & Hamarneh, "Matthews correlation coefficient loss for deep
+    convolutional networks: application to skin lesion segmentation", ISBI 2021).
+
+    Args:
+        input: predicted probabilities ``p``, a floating array.
+        target: the target mask ``t``, of ``input``'s shape (floating, integer or boolean).
+        eps: a non-negative number added to each of the four counts.
+        axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
+
+    Defined by segmentation_models_pytorch's ``MCCLoss(eps=1e-5)`` (binary masks, probabilities
+    of shape ``(N, 1, H, W)``), which sums over every axis, batch included: our default
+    ``axis=None``. ``axis=(1, 2, 3)`` gives one loss per image (ours only).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.mcc_loss(xp.asarray([0.9, 0.2, 0.6]), xp.asarray([1.0, 0.0, 0.0]))
+        Array(0.52435639, dtype=array_api_strict.float64)
+    """
+    name = "mcc_loss"
+    eps = check_positive(name, "eps", eps, allow_zero=True)
+    xp, probs, mask, axes = mask_pair(name, input, target, axis, reduction, sample_weight, where)
+    true_positives, false_positives, false_negatives = (
+        count + eps for count in _soft_errors(xp, probs, mask, axes))
+    true_negatives = xp.sum((1 - probs) * (1 - mask), axis=axes) + eps
+    numerator = true_positives * true_negatives - false_positives * false_negatives
+    denominator = xp.sqrt((true_positives + false_positives) * (true_positives + false_negatives)
+                          * (true_negatives + false_positives)
+                          * (true_negatives + false_negatives))
+    return reduce(xp, 1 - numerator / denominator, reduction, sample_weight, where, name=name)
 
 
 # Box losses.

@@ -51,6 +51,7 @@ CASES: dict[str, CaseMaker] = {
     "tversky_loss": _mask_cases({"alpha": 0.7, "beta": 0.3}),
     "focal_tversky_loss": _mask_cases({"alpha": 0.7, "beta": 0.3, "gamma": 0.75},
                                       {"gamma": 2.0}),
+    "mcc_loss": _mask_cases({"eps": 0.0}),
     "box_iou_loss": _boxes,
     "generalized_box_iou_loss": _boxes,
     "distance_box_iou_loss": _boxes,
