@@ -53,6 +53,7 @@ CLASS_ID_FUNCTIONS: dict[str, tuple[int, str | None]] = {
     "multi_margin_loss": (1, None),
     "multilabel_margin_loss": (1, None),
     "margin_softmax_loss": (1, None),
+    "lovasz_softmax_loss": (1, None),
     "ctc_loss": (1, "padded, none"),
     "adaptive_log_softmax_loss": (1, None),
 }

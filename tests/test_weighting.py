@@ -39,6 +39,8 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "tversky_loss": {"axis": (1, 2)},
     "focal_tversky_loss": {"axis": (1, 2)},
     "mcc_loss": {"axis": (1, 2)},
+    "lovasz_hinge_loss": {"per_image": True},
+    "lovasz_softmax_loss": {"per_image": True},
 }
 """Options added to a loss's first ``omniloss check`` case."""
 
