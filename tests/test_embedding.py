@@ -566,9 +566,8 @@ def _keras_circle(reduction, **options):
         import keras
         import tensorflow as tf
 
-        if references:
-            options.update(ref_embeddings=references[0], ref_labels=references[1])
-        loss = keras.losses.circle(labels, embeddings, **options)
+        given = dict(zip(("ref_embeddings", "ref_labels"), references, strict=False))
+        loss = keras.losses.circle(labels, embeddings, **options, **given)
         return {"mean": tf.reduce_mean, "sum": tf.reduce_sum, "none": lambda v: v}[reduction](
             loss)
 
