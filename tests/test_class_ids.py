@@ -49,12 +49,14 @@ CLASS_ID_FUNCTIONS: dict[str, tuple[int, str | None]] = {
     "linear_cross_entropy": (2, None),
     "softmax_focal_loss": (1, None),
     "poly1_cross_entropy": (1, None),
+    "generalized_cross_entropy": (1, None),
     "zero_one_loss": (1, None),
     "multi_margin_loss": (1, None),
     "multiclass_sparsemax_loss": (1, None),
     "multiclass_perceptron_loss": (1, None),
     "multilabel_margin_loss": (1, None),
     "margin_softmax_loss": (1, None),
+    "lovasz_softmax_loss": (1, None),
     "ctc_loss": (1, "padded, none"),
     "adaptive_log_softmax_loss": (1, None),
 }
@@ -64,9 +66,9 @@ CLASS_ID_FUNCTIONS: dict[str, tuple[int, str | None]] = {
 INTEGER_FUNCTIONS = sorted({name for name, maker in _CASES.items()
                             if any(_arrays(c) for c in maker(np.random.default_rng(0)))})
 NOT_CLASS_IDS = {"hinge_loss", "squared_hinge_loss", "ntxent_loss", "sparsemax_loss",
-                 "perceptron_loss"}
-"""Integer labels that are not class ids: {0, 1} or {-1, 1} labels, and ntxent's group labels
-(any integers: equal labels mark positives)."""
+                 "perceptron_loss", "circle_loss"}
+"""Integer labels that are not class ids: {0, 1} or {-1, 1} labels, and ntxent's and circle's
+group labels (any integers: equal labels mark positives)."""
 
 INTEGER_DTYPES = ["int8", "int16", "int32", "int64", "uint8"]
 

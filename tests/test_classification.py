@@ -888,6 +888,138 @@ def test_poly1_cross_entropy_axis_last_and_1d(backend):
                  jax_peer(_optax_poly(0, 2.0, "mean", True)), [logits[0], np.array(target[0])])
 
 
+# binary_focal_cross_entropy
+
+
+def _keras_binary_focal(mean=False, **options):
+    def peer(p, y):
+        import keras
+        import tensorflow as tf
+
+        loss = keras.losses.binary_focal_crossentropy(y, p, **options)  # mean over axis -1
+        return tf.reduce_mean(loss) if mean else loss
+
+    return peer
+
+
+def _per_sample_focal(**options):
+    def ours(p, y):
+        loss = ol.binary_focal_cross_entropy(p, y, reduction="none", **options)
+        return ol.get_namespace(loss).mean(loss, axis=-1)
+
+    return ours
+
+
+def _focal_probabilities(dtype):
+    p = _rng(8).uniform(0.05, 0.95, size=(5, 4))
+    p[0, :3] = [0.0, 1.0, 1e-9]  # the clip to [1e-7, 1 - 1e-7] bites inside the logs
+    return [p.astype(dtype), _rng(9).uniform(size=(5, 4)).astype(dtype)]
+
+
+@pytest.mark.parametrize(("dtype", "options"), [
+    (np.float64, {}),
+    (np.float64, {"apply_class_balancing": True, "alpha": 0.4, "gamma": 1.5,
+                  "label_smoothing": 0.1}),
+    (np.float64, {"gamma": 0.0}),
+    (np.float32, {"apply_class_balancing": True})], ids=str)
+def test_binary_focal_cross_entropy_matches_keras(backend, dtype, options):
+    args = _focal_probabilities(dtype)
+    # keras's gradient at p = 0 or 1 is its clip's (0 through the logs) plus the factor's
+    check_parity(backend, _per_sample_focal(**options), keras_peer(_keras_binary_focal(**options)),
+                 args, argnums=(0, 1))
+    check_parity(backend, lambda p, y: ol.binary_focal_cross_entropy(p, y, **options),
+                 keras_peer(_keras_binary_focal(mean=True, **options)), args)
+
+
+@pytest.mark.parametrize("options", [{}, {"apply_class_balancing": True, "gamma": 0.5,
+                                          "label_smoothing": 0.2}], ids=str)
+def test_binary_focal_cross_entropy_from_logits_matches_keras(backend, options):
+    """Logits where keras's sigmoid-then-clip does not bite (``|x| < 16``)."""
+    check_parity(backend, _per_sample_focal(from_logits=True, **options),
+                 keras_peer(_keras_binary_focal(from_logits=True, **options)),
+                 [_logits((5, 4), np.float64), _rng(9).uniform(size=(5, 4))], argnums=(0, 1))
+
+
+def test_binary_focal_cross_entropy_from_logits_is_sigmoid_focal_loss(backend):
+    """One focal term: the balanced logit form is torchvision's, exact at extreme logits where
+    keras's clip gives ``-log(1e-7) = 16.1`` times the factor instead of the true 1e4."""
+    logits = np.array([[1e4, -1e4, 40.0, -3.0], [0.5, -40.0, 2.0, 1e4]])
+    target = np.array([[0.0, 1.0, 0.0, 1.0], [1.0, 1.0, 0.3, 1.0]])
+    value = check_parity(
+        backend, lambda x, y: ol.binary_focal_cross_entropy(
+            x, y, from_logits=True, apply_class_balancing=True, reduction="none"),
+        torch_peer(_torchvision_sigmoid_focal_loss), [logits, target], argnums=(0, 1))
+    assert value[0, 0] == pytest.approx(0.75 * 1e4)
+
+
+# generalized_cross_entropy
+
+
+def _keras_gce(axis, q, reduction, from_logits=False):
+    def peer(x, y):
+        import keras
+        import tensorflow as tf
+
+        x = tf.experimental.numpy.moveaxis(x, axis, -1)
+        probs = tf.nn.softmax(x, axis=-1) if from_logits else x
+        loss = keras.losses.categorical_generalized_cross_entropy(y, probs, q)
+        return {"mean": tf.reduce_mean, "sum": tf.reduce_sum, "none": lambda v: v}[reduction](
+            loss)
+
+    return peer
+
+
+@pytest.mark.parametrize(("dtype", "reduction", "q"), [
+    *((np.float64, reduction, 0.5) for reduction in REDUCTIONS), (np.float64, "mean", 1.0),
+    (np.float32, "mean", 0.3)])
+def test_generalized_cross_entropy_matches_keras(backend, dtype, reduction, q):
+    probs = _probabilities((6, 5), 1, dtype)
+    check_parity(backend, lambda p, y: ol.generalized_cross_entropy(p, y, q=q,
+                                                                    reduction=reduction),
+                 keras_peer(_keras_gce(1, q, reduction)), [probs, _indices((6,), 5)])
+
+
+def test_generalized_cross_entropy_class_axis_and_logits(backend):
+    probs = _probabilities((3, 5, 2, 2), 1, np.float64)
+    target = _indices((3, 2, 2), 5)
+    check_parity(backend, lambda p, y: ol.generalized_cross_entropy(p, y, reduction="none"),
+                 keras_peer(_keras_gce(1, 0.5, "none")), [probs, target])
+    check_parity(backend, lambda x, y: ol.generalized_cross_entropy(x, y, q=0.3, axis=-1,
+                                                                    from_logits=True),
+                 keras_peer(_keras_gce(-1, 0.3, "mean", from_logits=True)),
+                 [_logits((6, 5), np.float64), _indices((6,), 5)])
+
+
+def test_generalized_cross_entropy_is_finite_at_extreme_logits(backend):
+    # log p[y] = -2e4 and 0: the loss is (1 - exp(-2e4 * q)) / q = 1 / q and 0.
+    logits = np.array([[1e4, -1e4, 0.0], [1e4, -1e4, 0.0]])
+    target = np.array([1, 0])
+    value = check_parity(backend, lambda x, y: ol.generalized_cross_entropy(
+        x, y, q=0.5, from_logits=True, reduction="none"), None, [logits, target])
+    assert_close(value, [2.0, 0.0], rtol=1e-12, atol=0, what="extreme logits")
+    if backend.has_grad:
+        _, grads = backend.value_and_grad(
+            lambda x, y: ol.generalized_cross_entropy(x, y, from_logits=True),
+            [logits, target], (0,))
+        assert np.all(np.isfinite(grads[0]))
+
+
+def test_generalized_cross_entropy_bad_options(backend):
+    x = backend.asarray(_probabilities((4, 3), 1, np.float64))
+    y = backend.asarray(_indices((4,), 3))
+    name = "generalized_cross_entropy"
+    for bad in (0.0, 1.5, -0.5, float("nan")):
+        assert_raises_named(ValueError, name, "q",
+                            lambda q=bad: ol.generalized_cross_entropy(x, y, q=q))
+    assert_raises_named(TypeError, name, "q", lambda: ol.generalized_cross_entropy(x, y, q="1"))
+    assert_raises_named(TypeError, name, "from_logits",
+                        lambda: ol.generalized_cross_entropy(x, y, from_logits=1))
+    assert_raises_named(ValueError, name, "target", lambda: ol.generalized_cross_entropy(
+        x, backend.asarray(_probabilities((4, 3), 1, np.float64))))
+    assert_raises_named(TypeError, name, "target", lambda: ol.generalized_cross_entropy(
+        x, backend.asarray(np.array([0.0, 1.0, 2.0, 1.0]))))
+
+
 # distillation_loss
 
 
@@ -1040,12 +1172,19 @@ TRACE_CASES = {
     "js_divergence": (lambda p, q: ol.js_divergence(p, q),
                       [_probabilities((4, 3), 1, np.float64),
                        _probabilities((4, 3), 1, np.float64, seed=4)]),
+    "binary_focal_cross_entropy": (
+        lambda x, y: ol.binary_focal_cross_entropy(x, y, gamma=0.5, label_smoothing=0.1,
+                                                   apply_class_balancing=True),
+        _focal_probabilities(np.float64)),
     "sigmoid_focal_loss": (lambda x, y: ol.sigmoid_focal_loss(x, y, gamma=0.5),
                            [np.array([1e4, 0.3, -2.0]), np.array([1.0, 0.5, 0.0])]),
     "softmax_focal_loss": (lambda x, y: ol.softmax_focal_loss(x, y, ignore_index=0),
                            [_logits((4, 3), np.float64), _indices((4,), 3)]),
     "poly1_cross_entropy": (lambda x, y: ol.poly1_cross_entropy(x, y),
                             [_logits((4, 3), np.float64), _indices((4,), 3)]),
+    "generalized_cross_entropy": (
+        lambda x, y: ol.generalized_cross_entropy(x, y, from_logits=True),
+        [_logits((4, 3), np.float64), _indices((4,), 3)]),
     "distillation_loss": (lambda s, t: ol.distillation_loss(s, t, temperature=2.0),
                           [_logits((4, 3), np.float64), _logits((4, 3), np.float64, seed=7)]),
     "zero_one_loss": (lambda s, y: ol.zero_one_loss(s, y),
@@ -1081,7 +1220,8 @@ def test_every_function_is_covered():
 # Bad inputs
 
 
-@pytest.mark.parametrize("name", ["cross_entropy", "softmax_focal_loss", "poly1_cross_entropy"])
+@pytest.mark.parametrize("name", ["cross_entropy", "softmax_focal_loss", "poly1_cross_entropy",
+                                  "generalized_cross_entropy"])
 def test_multiclass_bad_inputs(backend, name):
     fn = getattr(ol, name)
     x = backend.asarray(_logits((4, 3), np.float64))
@@ -1100,7 +1240,7 @@ def test_multiclass_bad_inputs(backend, name):
     assert_raises_named(ValueError, name, "axis", lambda: fn(row, label, axis=3))
     assert_raises_named(TypeError, name, "input",
                         lambda: fn(backend.asarray(np.ones((4, 3), dtype=np.int64)), y))
-    if name != "poly1_cross_entropy":
+    if name in ("cross_entropy", "softmax_focal_loss"):
         assert_raises_named(ValueError, name, "weight",
                             lambda: fn(x, y, weight=backend.asarray(np.ones(4))))
         assert_raises_named(TypeError, name, "ignore_index",
@@ -1165,8 +1305,8 @@ def test_linear_cross_entropy_bad_inputs(backend):
 
 
 @pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits",
-                                  "sigmoid_focal_loss", "exponential_loss", "logistic_loss",
-                                  "kl_div", "js_divergence"])
+                                  "sigmoid_focal_loss", "binary_focal_cross_entropy",
+                                  "exponential_loss", "logistic_loss", "kl_div", "js_divergence"])
 def test_elementwise_bad_inputs(backend, name):
     fn = getattr(ol, name)
     x = backend.asarray(np.full((3, 4), 0.25))
@@ -1692,6 +1832,11 @@ def test_fused_kernels_with_sample_weight_equal_the_portable(grad_backend, case,
     ("sigmoid_focal_loss", {"alpha": float("nan")}, "alpha", ValueError),
     ("sigmoid_focal_loss", {"gamma": float("nan")}, "gamma", ValueError),
     ("sigmoid_focal_loss", {"alpha": True}, "alpha", TypeError),
+    ("binary_focal_cross_entropy", {"apply_class_balancing": 1}, "apply_class_balancing",
+     TypeError),
+    ("binary_focal_cross_entropy", {"label_smoothing": 1.5}, "label_smoothing", ValueError),
+    ("binary_focal_cross_entropy", {"gamma": -1.0}, "gamma", ValueError),
+    ("binary_focal_cross_entropy", {"from_logits": "no"}, "from_logits", TypeError),
     ("softmax_focal_loss", {"alpha": float("nan")}, "alpha", ValueError),
     ("softmax_focal_loss", {"ignore_index": True}, "ignore_index", TypeError),
     ("cross_entropy", {"label_smoothing": float("nan")}, "label_smoothing", ValueError),

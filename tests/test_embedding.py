@@ -547,6 +547,85 @@ def test_ntxent_unweighted_reductions(backend, labels):
         assert np.isnan(mean) and ones == 0
 
 
+# circle_loss
+
+
+def _unit_rows(rng, rows: int, dtype) -> np.ndarray:
+    vectors = rng.normal(size=(rows, 4))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(dtype)
+
+
+def _circle_batch(dtype, seed: int = 11):
+    rng = _rng(seed)
+    # anchor 6 (label 3) has no positive: its loss is 0, and it still enters as a negative
+    return [_unit_rows(rng, 7, dtype), np.array([0, 0, 1, 2, 1, 2, 3])]
+
+
+def _keras_circle(reduction, **options):
+    def peer(embeddings, labels, *references):
+        import keras
+        import tensorflow as tf
+
+        given = dict(zip(("ref_embeddings", "ref_labels"), references, strict=False))
+        loss = keras.losses.circle(labels, embeddings, **options, **given)
+        return {"mean": tf.reduce_mean, "sum": tf.reduce_sum, "none": lambda v: v}[reduction](
+            loss)
+
+    return peer
+
+
+@pytest.mark.parametrize(("dtype", "reduction", "options"), [
+    (np.float64, "none", {}), (np.float64, "mean", {}), (np.float64, "sum", {}),
+    (np.float64, "none", {"gamma": 16.0, "margin": 0.25, "remove_diagonal": False}),
+    (np.float32, "mean", {})], ids=str)
+def test_circle_matches_keras(backend, dtype, reduction, options):
+    check_parity(backend, lambda e, y: ol.circle_loss(e, y, reduction=reduction, **options),
+                 keras_peer(_keras_circle(reduction, **options)), _circle_batch(dtype))
+
+
+@pytest.mark.parametrize("remove_diagonal", [True, False])
+def test_circle_references_match_keras(backend, remove_diagonal):
+    embeddings, labels = _circle_batch(np.float64)
+    references = _unit_rows(_rng(12), 5, np.float64)
+    ref_labels = np.array([1, 0, 4, 2, 0], dtype=np.int32)  # another integer dtype
+    check_parity(backend, lambda e, y, r, ry: ol.circle_loss(
+        e, y, ref_embeddings=r, ref_labels=ry, remove_diagonal=remove_diagonal,
+        reduction="none"),
+        keras_peer(_keras_circle("none", remove_diagonal=remove_diagonal)),
+        [embeddings, labels, references, ref_labels], argnums=(0, 2))
+
+
+def test_circle_without_positives_or_negatives_is_zero(backend):
+    # one group: no negatives; all different: no positives. Zero loss, zero gradient.
+    embeddings = _unit_rows(_rng(13), 3, np.float64)
+    for labels in ([0, 0, 0], [0, 1, 2]):
+        check_parity(backend, lambda e, y: ol.circle_loss(e, y, reduction="none"),
+                     keras_peer(_keras_circle("none")), [embeddings, np.array(labels)])
+
+
+def test_bad_inputs_circle(backend):
+    name = "circle_loss"
+    x = backend.asarray(_unit_rows(_rng(14), 3, np.float64))
+    labels = backend.asarray(np.array([0, 0, 1]))
+    fn = ol.circle_loss
+    assert_raises_named(ValueError, name, "ref_embeddings",
+                        lambda: fn(x, labels, ref_embeddings=backend.asarray(np.ones((3, 2)))))
+    assert_raises_named(ValueError, name, "ref_labels",
+                        lambda: fn(x, labels, ref_embeddings=backend.asarray(np.ones((4, 4)))))
+    assert_raises_named(ValueError, name, "ref_labels",
+                        lambda: fn(x, labels, ref_labels=backend.asarray(np.zeros(2, np.int64))))
+    assert_raises_named(TypeError, name, "ref_labels",
+                        lambda: fn(x, labels, ref_labels=backend.asarray(np.zeros(3))))
+    assert_raises_named(TypeError, name, "ref_embeddings", lambda: fn(x, labels,
+                                                                      ref_embeddings=[[1.0]]))
+    assert_raises_named(ValueError, name, "gamma", lambda: fn(x, labels, gamma=0.0))
+    assert_raises_named(ValueError, name, "margin", lambda: fn(x, labels, margin=float("nan")))
+    assert_raises_named(TypeError, name, "remove_diagonal",
+                        lambda: fn(x, labels, remove_diagonal=1))
+    assert_raises_named(ValueError, name, "labels",
+                        lambda: fn(x, backend.asarray(np.zeros(4, dtype=np.int64))))
+
+
 # Tracing.
 
 TRACED = {
@@ -557,6 +636,7 @@ TRACED = {
                                lambda: _similarity_pairs(np.float64)),
     "contrastive_loss": (ol.contrastive_loss, lambda: _contrastive_pairs(np.float64)),
     "ntxent_loss": (ol.ntxent_loss, lambda: _ntxent_batch(np.float64)),
+    "circle_loss": (ol.circle_loss, lambda: _circle_batch(np.float64)),
     "margin_softmax_loss": (lambda c, y: ol.margin_softmax_loss(c, y, margin=4,
                                                                 kind="sphereface"),
                             lambda: _cosines(np.float64)),

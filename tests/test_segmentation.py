@@ -16,6 +16,7 @@ import pytest
 import omniloss as ol
 from tests.helpers import (
     BACKENDS,
+    assert_close,
     assert_raises_named,
     check_parity,
     check_traced,
@@ -26,7 +27,7 @@ from tests.helpers import (
 
 REDUCTIONS = ["mean", "sum", "none"]
 DTYPES = [np.float64, np.float32]
-MASK_LOSSES = ["dice_loss", "jaccard_loss", "tversky_loss"]
+MASK_LOSSES = ["dice_loss", "jaccard_loss", "tversky_loss", "focal_tversky_loss", "mcc_loss"]
 BOX_LOSSES = ["box_iou_loss", "generalized_box_iou_loss", "distance_box_iou_loss",
               "complete_box_iou_loss"]
 
@@ -235,6 +236,104 @@ def test_tversky_matches_keras_with_alpha_beta_swapped(backend, alpha, beta, dty
                  _masks((2, 3, 4), dtype, seed=2), argnums=(0, 1))
 
 
+def _keras_focal_tversky(input, target, alpha, beta, gamma, axis, reduction):
+    import keras
+
+    # Abraham & Khan 2019 on Keras's Tversky index (alpha on FN there: swapped, as above).
+    loss = keras.losses.tversky(target, input, alpha=beta, beta=alpha, axis=axis) ** gamma
+    return _tf_reduce(loss, reduction)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+@pytest.mark.parametrize("axis", [None, (1, 2)], ids=str)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("alpha", "beta", "gamma"), [(0.3, 0.7, 0.75), (0.5, 0.5, 2.0)])
+def test_focal_tversky_matches_keras_tversky_to_the_gamma(backend, alpha, beta, gamma, dtype,
+                                                          axis, reduction):
+    check_parity(backend,
+                 lambda p, t: ol.focal_tversky_loss(p, t, alpha=alpha, beta=beta, gamma=gamma,
+                                                    axis=axis, reduction=reduction),
+                 keras_peer(_keras_focal_tversky, alpha=alpha, beta=beta, gamma=gamma,
+                            axis=axis, reduction=reduction),
+                 _masks((2, 3, 4), dtype, seed=5), argnums=(0, 1))
+
+
+def _smp_soft_tversky_score(output, target, alpha, beta, smooth=0.0, eps=1e-7, dims=None):
+    # segmentation_models_pytorch 0.6.0, losses/_functional.py soft_tversky_score (the
+    # Sum(p*t) form): alpha on the false positives, the denominator clamped at eps.
+    intersection = (output * target).sum(dim=dims)
+    fp = (output * (1.0 - target)).sum(dim=dims)
+    fn = ((1 - output) * target).sum(dim=dims)
+    return (intersection + smooth) / (intersection + alpha * fp + beta * fn + smooth).clamp_min(
+        eps)
+
+
+def _smp_tversky_binary(probs, mask, alpha, beta, gamma):
+    # smp TverskyLoss(mode="binary", from_logits=False) on (N, 1, H, W): dims=(0, 2), classes
+    # absent from the target dropped (none here), then aggregate_loss: loss.mean() ** gamma.
+    n = probs.shape[0]
+    score = _smp_soft_tversky_score(probs.reshape(n, 1, -1), mask.reshape(n, 1, -1), alpha,
+                                    beta, dims=(0, 2))
+    loss = (1.0 - score) * (mask.reshape(n, 1, -1).sum((0, 2)) > 0).to(probs.dtype)
+    return loss.mean() ** gamma
+
+
+def test_focal_tversky_is_smp_tversky_gamma_for_one_class(backend):
+    """One class: smp's mean-then-power is our power; only the eps convention differs (clamped
+    there, added here), by about 1e-7 / denominator."""
+    args = _masks((3, 1, 4, 5), np.float64, seed=6)
+    check_parity(backend,
+                 lambda p, t: ol.focal_tversky_loss(p, t, alpha=0.3, beta=0.7, gamma=0.75),
+                 torch_peer(_smp_tversky_binary, alpha=0.3, beta=0.7, gamma=0.75), args,
+                 argnums=(0, 1), rtol=1e-7, grad_rtol=1e-7, grad_atol=1e-9)
+
+
+class _SmpMCCLoss:
+    """segmentation_models_pytorch ``MCCLoss`` (losses/mcc.py, smp 0.6.0), its forward written
+    out: ``y_pred`` ``(N, 1, H, W)`` probabilities and ``y_true`` ``(N, H, W)``, flattened per
+    sample, every count summed over the whole batch plus ``eps``."""
+
+    def __init__(self, eps=1e-5):
+        self.eps = eps
+
+    def __call__(self, y_pred, y_true):
+        import torch
+
+        bs = y_true.size(0)
+        y_true = y_true.view(bs, 1, -1)
+        y_pred = y_pred.view(bs, 1, -1)
+        tp = torch.sum(y_pred * y_true) + self.eps
+        tn = torch.sum((1 - y_pred) * (1 - y_true)) + self.eps
+        fp = torch.sum(y_pred * (1 - y_true)) + self.eps
+        fn = torch.sum((1 - y_pred) * y_true) + self.eps
+        numerator = tp * tn - fp * fn
+        denominator = torch.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+        return 1.0 - numerator.sum() / denominator.sum()
+
+
+@pytest.mark.parametrize(("dtype", "eps", "case"), [
+    (np.float64, 1e-5, "random"), (np.float32, 1e-5, "random"), (np.float64, 0.1, "random"),
+    (np.float64, 1e-5, "empty_mask")])
+def test_mcc_matches_smp(backend, dtype, eps, case):
+    probs, mask = _masks((3, 1, 4, 5), dtype, seed=7)
+    if case == "empty_mask":
+        mask = np.zeros_like(mask)  # one class only: eps keeps it finite
+    check_parity(backend,
+                 lambda p, t: ol.mcc_loss(p, ol.get_namespace(t).reshape(t, p.shape), eps=eps),
+                 torch_peer(_SmpMCCLoss(eps)), [probs, mask[:, 0]], argnums=(0, 1))
+
+
+def test_mcc_per_image_is_smp_per_image(backend):
+    probs, mask = _masks((3, 1, 4, 5), np.float64, seed=8)
+    per_image = check_parity(backend, lambda p, t: ol.mcc_loss(p, t, axis=(1, 2, 3),
+                                                               reduction="none"),
+                             None, [probs, mask])
+    for image in range(3):
+        value, _ = torch_peer(_SmpMCCLoss())([probs[image:image + 1], mask[image:image + 1]],
+                                             ())
+        assert per_image[image] == pytest.approx(float(value), rel=1e-12)
+
+
 def test_tversky_alpha_weighs_false_positives(backend):
     # One false positive (p=1, t=0) and nothing else: TP = 1, FP = 1, FN = 0.
     probs, mask = (backend.asarray(np.array(a)) for a in ([1.0, 1.0], [1.0, 0.0]))
@@ -302,7 +401,8 @@ def test_mask_bad_inputs(backend, name):
     assert_raises_named(TypeError, name, "input",
                         lambda: fn(backend.asarray(np.ones((2, 3), dtype=np.int64)), mask))
     assert_raises_named(TypeError, name, "input", lambda: fn(0.5, mask))
-    options = ["alpha", "beta"] if name == "tversky_loss" else ["smooth"]
+    options = {"tversky_loss": ["alpha", "beta"], "mcc_loss": ["eps"],
+               "focal_tversky_loss": ["alpha", "beta", "gamma"]}.get(name, ["smooth"])
     for option in options:
         assert_raises_named(ValueError, name, option, lambda o=option: fn(probs, mask, **{o: -1}))
         assert_raises_named(ValueError, name, option,
@@ -314,9 +414,249 @@ def test_mask_bad_inputs(backend, name):
 @pytest.mark.parametrize("name", MASK_LOSSES)
 def test_mask_numpy_scalar_options_keep_the_dtype(backend, name):
     probs, mask = (backend.asarray(a) for a in _masks((2, 3), np.float32))
-    option = {"tversky_loss": {"alpha": np.float64(0.7)}}.get(name, {"smooth": np.float64(1.0)})
+    option = {"tversky_loss": {"alpha": np.float64(0.7)}, "mcc_loss": {"eps": np.float64(0.1)},
+              "focal_tversky_loss": {"gamma": np.float64(0.7)}}.get(name,
+                                                                    {"smooth": np.float64(1.0)})
     value = backend.to_numpy(getattr(ol, name)(probs, mask, axis=1, **option))
     assert value.dtype == np.float32
+
+
+# Lovasz losses: segmentation_models_pytorch 0.6.0, losses/lovasz.py (Berman's code, MIT),
+# written out in torch with its boolean indexing of the ignored pixels and its per-image means.
+
+
+def _smp_lovasz_grad(gt_sorted, dtype):
+    # smp writes gt_sorted.float(): float32, so its torch.dot with float64 errors raises; the
+    # cumulative sums here are in the errors' dtype (the same numbers in float32)
+    gts = gt_sorted.sum()
+    intersection = gts - gt_sorted.to(dtype).cumsum(0)
+    union = gts + (1 - gt_sorted).to(dtype).cumsum(0)
+    jaccard = 1.0 - intersection / union
+    if len(gt_sorted) > 1:
+        jaccard[1:] = jaccard[1:] - jaccard[:-1]
+    return jaccard
+
+
+def _smp_hinge_flat(logits, labels):
+    import torch
+    import torch.nn.functional as F
+
+    if len(labels) == 0:
+        return logits.sum() * 0.0
+    signs = 2.0 * labels.float() - 1.0
+    errors = 1.0 - logits * signs
+    errors_sorted, perm = torch.sort(errors, dim=0, descending=True)
+    grad = _smp_lovasz_grad(labels[perm.data], errors_sorted.dtype)
+    return torch.dot(F.relu(errors_sorted), grad)
+
+
+def _smp_flatten(scores, labels, ignore):
+    if ignore is None:
+        return scores, labels
+    valid = labels != ignore
+    return scores[valid], labels[valid]
+
+
+def _smp_mean(values):
+    values = list(values)
+    if not values:
+        return 0
+    total = values[0]
+    for value in values[1:]:
+        total = total + value
+    return total / len(values)
+
+
+def smp_lovasz_hinge(logits, labels, per_image=False, ignore=None):
+    if per_image:
+        return _smp_mean(_smp_hinge_flat(*_smp_flatten(log.reshape(-1), lab.reshape(-1), ignore))
+                         for log, lab in zip(logits, labels, strict=True))
+    return _smp_hinge_flat(*_smp_flatten(logits.reshape(-1), labels.reshape(-1), ignore))
+
+
+def _smp_softmax_flat(probas, labels, classes="present"):
+    import torch
+
+    if probas.numel() == 0:
+        return probas.sum() * 0.0
+    losses = []
+    for c in range(probas.size(1)):
+        fg = (labels == c).type_as(probas)
+        if classes == "present" and fg.sum() == 0:
+            continue
+        errors = (fg - probas[:, c]).abs()
+        errors_sorted, perm = torch.sort(errors, 0, descending=True)
+        losses.append(torch.dot(errors_sorted, _smp_lovasz_grad(fg[perm.data], probas.dtype)))
+    return _smp_mean(losses)
+
+
+def _smp_flatten_probas(probas, labels, ignore):
+    import torch
+
+    classes = probas.size(1)
+    probas = torch.movedim(probas, 1, -1).contiguous().view(-1, classes)
+    return _smp_flatten(probas, labels.reshape(-1), ignore)
+
+
+def smp_lovasz_softmax(probas, labels, classes="present", per_image=False, ignore=None,
+                       from_logits=True):
+    if from_logits:  # LovaszLoss(mode="multiclass").forward: y_pred.softmax(dim=1)
+        probas = probas.softmax(dim=1)
+    if per_image:
+        return _smp_mean(_smp_softmax_flat(*_smp_flatten_probas(p[None], y[None], ignore),
+                                           classes=classes)
+                         for p, y in zip(probas, labels, strict=True))
+    return _smp_softmax_flat(*_smp_flatten_probas(probas, labels, ignore), classes=classes)
+
+
+def _hinge_batch(dtype, seed=20, ignore=None):
+    rng = np.random.default_rng(seed)
+    logits = (2 * rng.normal(size=(3, 4, 5))).astype(dtype)
+    labels = (rng.uniform(size=(3, 4, 5)) > 0.5).astype(np.int64)
+    if ignore is not None:
+        labels[0, :2] = ignore
+        labels[2, 1, 1:4] = ignore
+    return [logits, labels]
+
+
+def _softmax_batch(dtype, seed=21, ignore=None):
+    rng = np.random.default_rng(seed)
+    logits = (2 * rng.normal(size=(3, 4, 3, 5))).astype(dtype)
+    labels = rng.integers(0, 3, size=(3, 3, 5))  # class 3 absent
+    labels[1] = np.where(labels[1] == 2, 0, labels[1])  # class 2 absent from image 1
+    if ignore is not None:
+        labels[0, :2] = ignore
+        labels[2, 1, 1:4] = ignore
+    return [logits, labels]
+
+
+@pytest.mark.parametrize(("dtype", "per_image", "ignore"), [
+    (np.float64, False, None), (np.float64, True, 255), (np.float32, False, 255)])
+def test_lovasz_hinge_matches_smp(backend, dtype, per_image, ignore):
+    options = {} if ignore is None else {"ignore_index": ignore}
+    check_parity(backend, lambda x, t: ol.lovasz_hinge_loss(x, t, per_image=per_image,
+                                                            **options),
+                 torch_peer(smp_lovasz_hinge, per_image=per_image, ignore=ignore),
+                 _hinge_batch(dtype, ignore=ignore))
+
+
+@pytest.mark.parametrize(("dtype", "per_image", "ignore", "classes"), [
+    (np.float64, False, -100, "present"), (np.float64, True, 7, "all"),
+    (np.float32, True, None, "present")])
+def test_lovasz_softmax_matches_smp(backend, dtype, per_image, ignore, classes):
+    options = {} if ignore is None else {"ignore_index": ignore}
+    check_parity(backend, lambda x, t: ol.lovasz_softmax_loss(x, t, per_image=per_image,
+                                                              classes=classes, **options),
+                 torch_peer(smp_lovasz_softmax, per_image=per_image, ignore=ignore,
+                            classes=classes),
+                 _softmax_batch(dtype, ignore=ignore))
+
+
+def test_lovasz_softmax_probabilities_and_class_axis_last(backend):
+    logits, labels = _softmax_batch(np.float64, ignore=-100)
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    check_parity(backend, lambda p, t: ol.lovasz_softmax_loss(
+                     p, t, from_logits=False, per_image=True, reduction="none"),
+                 torch_peer(lambda p, t: torch_stack_images(smp_lovasz_softmax, p, t)),
+                 [probs, labels])
+    check_parity(backend, lambda x, t: ol.lovasz_softmax_loss(x, t, axis=-1),
+                 torch_peer(lambda x, t: smp_lovasz_softmax(x.movedim(-1, 1), t, ignore=-100)),
+                 [np.moveaxis(logits, 1, -1).copy(), labels])
+
+
+def torch_stack_images(loss, probs, labels):
+    """smp's loss of each image alone, from probabilities: our per-image ``"none"``."""
+    import torch
+
+    return torch.stack([torch.as_tensor(loss(p[None], y[None], ignore=-100, from_logits=False),
+                                        dtype=probs.dtype)
+                        for p, y in zip(probs, labels, strict=True)])
+
+
+@pytest.mark.parametrize("name", ["lovasz_hinge_loss", "lovasz_softmax_loss"])
+def test_lovasz_ignored_pixels_weigh_what_dropping_them_weighs(backend, name):
+    """Masked with zero weight (static shapes) is removed (smp's boolean indexing): the same
+    values and gradients, on every backend; the dropped pixels' gradients are 0."""
+    if name == "lovasz_hinge_loss":
+        scores, labels = _hinge_batch(np.float64, ignore=255)
+        flat_scores, flat_labels = scores.reshape(1, -1), labels.reshape(1, -1)
+        keep = flat_labels[0] != 255
+        kept = [flat_scores[:, keep], flat_labels[:, keep]]
+        fn = getattr(ol, name)
+        options = {"ignore_index": 255}
+    else:
+        scores, labels = _softmax_batch(np.float64, ignore=-100)
+        flat_scores = np.moveaxis(scores, 1, 0).reshape(1, 4, -1)
+        flat_labels = labels.reshape(1, -1)
+        keep = flat_labels[0] != -100
+        kept = [flat_scores[:, :, keep], flat_labels[:, keep]]
+        fn = getattr(ol, name)
+        options = {}
+    ours = check_parity(backend, lambda x, t: fn(x, t, **options), None, [scores, labels])
+    dropped = check_parity(backend, lambda x, t: fn(x, t), None, kept)
+    assert_close(ours, dropped, rtol=1e-12, atol=0, what="value")
+    if backend.has_grad:
+        _, (grad,) = backend.value_and_grad(lambda x, t: fn(x, t, **options), [scores, labels],
+                                            (0,))
+        _, (kept_grad,) = backend.value_and_grad(fn, kept, (0,))
+        if name == "lovasz_hinge_loss":
+            flat_grad = grad.reshape(1, -1)
+            np.testing.assert_array_equal(flat_grad[:, ~keep], 0.0)
+            assert_close(flat_grad[:, keep], kept_grad, rtol=1e-12, atol=1e-15, what="grad")
+        else:
+            flat_grad = np.moveaxis(grad, 1, 0).reshape(1, 4, -1)
+            np.testing.assert_array_equal(flat_grad[:, :, ~keep], 0.0)
+            assert_close(flat_grad[:, :, keep], kept_grad, rtol=1e-12, atol=1e-15, what="grad")
+
+
+@pytest.mark.parametrize("name", ["lovasz_hinge_loss", "lovasz_softmax_loss"])
+def test_lovasz_every_pixel_ignored_is_zero(backend, name):
+    if name == "lovasz_hinge_loss":
+        scores, labels = _hinge_batch(np.float64)
+        labels[:] = 255
+        peer = torch_peer(smp_lovasz_hinge, per_image=True, ignore=255)
+    else:
+        scores, labels = _softmax_batch(np.float64)
+        labels[:] = 255
+        peer = torch_peer(smp_lovasz_softmax, per_image=True, ignore=255)
+    check_parity(backend, lambda x, t: getattr(ol, name)(x, t, per_image=True,
+                                                        ignore_index=255), peer,
+                 [scores, labels])
+
+
+@pytest.mark.parametrize("name", ["lovasz_hinge_loss", "lovasz_softmax_loss"])
+def test_lovasz_traced(tracing_backend, name):
+    make = _hinge_batch if name == "lovasz_hinge_loss" else _softmax_batch
+    check_traced(tracing_backend, lambda x, t: getattr(ol, name)(x, t, per_image=True,
+                                                                ignore_index=255),
+                 make(np.float64, ignore=255))
+
+
+def test_lovasz_bad_inputs(backend):
+    numpy_logits, numpy_labels = _softmax_batch(np.float64)
+    logits, labels = backend.asarray(numpy_logits), backend.asarray(numpy_labels)
+    name = "lovasz_softmax_loss"
+    fn = ol.lovasz_softmax_loss
+    assert_raises_named(ValueError, name, "classes", lambda: fn(logits, labels, classes="some"))
+    assert_raises_named(TypeError, name, "per_image", lambda: fn(logits, labels, per_image=1))
+    assert_raises_named(TypeError, name, "from_logits",
+                        lambda: fn(logits, labels, from_logits=None))
+    assert_raises_named(ValueError, name, "target",
+                        lambda: fn(logits, backend.asarray(numpy_labels[0])))
+    assert_raises_named(ValueError, name, "input",
+                        lambda: fn(backend.asarray(numpy_logits[0, :, 0, 0]),
+                                   backend.asarray(np.array(1))))
+    assert_raises_named(ValueError, name, "target",
+                        lambda: fn(logits, backend.asarray(np.full((3, 3, 5), 4))))
+    name = "lovasz_hinge_loss"
+    numpy_scores, numpy_masks = _hinge_batch(np.float64)
+    scores, masks = backend.asarray(numpy_scores), backend.asarray(numpy_masks)
+    assert_raises_named(ValueError, name, "target",
+                        lambda: ol.lovasz_hinge_loss(scores, backend.asarray(numpy_masks[0])))
+    assert_raises_named(TypeError, name, "ignore_index",
+                        lambda: ol.lovasz_hinge_loss(scores, masks, ignore_index=0.5))
+    assert_raises_named(ValueError, name, "input", lambda: ol.lovasz_hinge_loss(
+        backend.asarray(np.array(1.0)), backend.asarray(np.array(1.0)), per_image=True))
 
 
 # Box losses.

@@ -833,6 +833,52 @@ def labelled_embeddings(name: str, embeddings: Any, labels: Any, reduction: Any,
     return xp, as_float(xp, embeddings, dtype)
 
 
+def referenced_embeddings(name: str, embeddings: Any, labels: Any, ref_embeddings: Any,
+                          ref_labels: Any, reduction: Any, sample_weight: Any,
+                          where: Any) -> tuple[ModuleType, Array, Array, Array, Array]:
+    """A ``(B, D)`` labelled batch (``B >= 1``) and its references, ``(M, D)`` embeddings and
+    ``(M,)`` labels, each the batch's own when ``None``: ``(xp, embeddings, labels,
+    ref_embeddings, ref_labels)``, the embeddings cast to one dtype and the labels to one."""
+    xp = get_namespace(embeddings, labels, ref_embeddings, ref_labels, sample_weight, where,
+                       name=name)
+    for argument, x in (("embeddings", embeddings), ("labels", labels),
+                        ("ref_embeddings", ref_embeddings), ("ref_labels", ref_labels)):
+        if x is not None or argument in ("embeddings", "labels"):
+            check_array(name, argument, x)
+    dtype = float_dtype(name, xp, embeddings=embeddings, ref_embeddings=ref_embeddings)
+    check_index_dtype(name, xp, "labels", labels)
+    check_ndim(name, "embeddings", embeddings, (2,))
+    batch, features = embeddings.shape
+    if batch == 0:
+        raise ValueError(f"{name}: embeddings must hold at least one embedding; got shape "
+                         f"{shape_of(embeddings)}")
+    if shape_of(labels) != (batch,):
+        raise ValueError(f"{name}: labels must have shape ({batch},); got {shape_of(labels)}")
+    if ref_embeddings is None:
+        ref_embeddings = embeddings
+    else:
+        check_ndim(name, "ref_embeddings", ref_embeddings, (2,))
+        if shape_of(ref_embeddings)[1] != features:
+            raise ValueError(f"{name}: ref_embeddings must have {features} features, as "
+                             f"embeddings; got shape {shape_of(ref_embeddings)}")
+    if ref_labels is None:
+        ref_labels = labels
+    else:
+        check_index_dtype(name, xp, "ref_labels", ref_labels)
+    references = shape_of(ref_embeddings)[0]
+    if shape_of(ref_labels) != (references,):
+        raise ValueError(f"{name}: ref_labels (labels when not given) must have shape "
+                         f"({references},), one per reference embedding; got "
+                         f"{shape_of(ref_labels)}")
+    if ref_labels.dtype != labels.dtype:
+        common = xp.result_type(labels, ref_labels)
+        labels, ref_labels = xp.astype(labels, common), xp.astype(ref_labels, common)
+    check_reduction(name, reduction)
+    check_weighting(name, xp, sample_weight, where)
+    return (xp, as_float(xp, embeddings, dtype), labels, as_float(xp, ref_embeddings, dtype),
+            ref_labels)
+
+
 def angular_margin(name: str, margin: Any, kind: str) -> float:
     """``margin`` as a real number; a positive integer for ``kind="sphereface"``."""
     margin = check_real(name, "margin", margin)

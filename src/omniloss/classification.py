@@ -96,8 +96,10 @@ __all__ = [
     "js_divergence",
     "generalized_kl_divergence",
     "sigmoid_focal_loss",
+    "binary_focal_cross_entropy",
     "softmax_focal_loss",
     "poly1_cross_entropy",
+    "generalized_cross_entropy",
     "distillation_loss",
     "zero_one_loss",
     "exponential_loss",
@@ -804,8 +806,9 @@ def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamm
     with ``alpha < 0`` otherwise) and averages over the last axis: where its clip of the
     probabilities to [1e-7, 1 - 1e-7] does not bite, keras's ``BinaryFocalCrossentropy(
     from_logits=True, reduction="mean_with_sample_weight")`` with a per-sample weight ``(N,)``
-    is our ``"mean"`` with ``sample_weight`` ``(N, 1)``. Our default reduction is ``"mean"``
-    (torchvision's is ``"none"``).
+    is our ``"mean"`` with ``sample_weight`` ``(N, 1)``; :func:`binary_focal_cross_entropy`
+    has keras's options (probabilities, class balancing, label smoothing). Our default
+    reduction is ``"mean"`` (torchvision's is ``"none"``).
 
     Example:
         >>> import array_api_strict as xp
@@ -817,6 +820,15 @@ def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamm
     alpha = check_real(name, "alpha", alpha)
     gamma = check_positive(name, "gamma", gamma, allow_zero=True)
     xp, x, y = float_pair(name, input, target, reduction, sample_weight, where)
+    loss = _sigmoid_focal(xp, x, y, gamma)
+    if alpha >= 0:
+        loss = _class_balanced(loss, y, alpha)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+def _sigmoid_focal(xp: ModuleType, x: Array, y: Array, gamma: float) -> Array:
+    """``(1 - p_t) ** gamma * BCE_with_logits(x, y)`` of logits ``x``, the factor in log space
+    (:func:`sigmoid_focal_loss` says how and why)."""
     log_p, log_not_p = log_sigmoid(xp, x), log_sigmoid(xp, -x)
     # log(1 - p_t) = log((1 - y) * p + y * (1 - p)), shifted by the log of the larger term
     larger_first = _plus_log(xp, log_p, 1 - y) >= _plus_log(xp, log_not_p, y)
@@ -826,9 +838,73 @@ def sigmoid_focal_loss(input: Array, target: Array, *, alpha: float = 0.25, gamm
                + y * xp.exp(clamp(xp, log_not_p - peak, max=limit)))
     positive = mixture > 0
     log_one_minus = peak + xp.log(xp.where(positive, mixture, xp.ones_like(mixture)))
-    loss = _focal_factor(xp, log_one_minus, positive, gamma) * sigmoid_cross_entropy(xp, x, y)
-    if alpha >= 0:
-        loss = (alpha * y + (1 - alpha) * (1 - y)) * loss
+    return _focal_factor(xp, log_one_minus, positive, gamma) * sigmoid_cross_entropy(xp, x, y)
+
+
+def _class_balanced(loss: Array, y: Array, alpha: float) -> Array:
+    """``loss`` times ``alpha_t = alpha * y + (1 - alpha) * (1 - y)``."""
+    return (alpha * y + (1 - alpha) * (1 - y)) * loss
+
+
+@reads_arrays
+@weighting_args()
+def binary_focal_cross_entropy(input: Array, target: Array, *,
+                               apply_class_balancing: bool = False, alpha: float = 0.25,
+                               gamma: float = 2.0, from_logits: bool = False,
+                               label_smoothing: float = 0.0, reduction: str = "mean",
+                               sample_weight: Array | None = None,
+                               where: Array | None = None) -> Array:
+    """Binary focal cross-entropy on probabilities (or logits), keras's focal loss.
+
+    ``l = alpha_t * (1 - p_t) ** gamma * BCE(p, y')``, ``p_t = p * y' + (1 - p) * (1 - y')``,
+    with the smoothed target ``y' = y * (1 - eps) + eps / 2`` and ``alpha_t = alpha * y' + (1 -
+    alpha) * (1 - y')`` only with ``apply_class_balancing`` (1 otherwise). On probabilities the
+    cross-entropy is keras's: ``p`` clipped to ``[1e-7, 1 - 1e-7]`` inside the logs (the
+    factor reads ``p`` as given). With ``from_logits=True`` it is :func:`sigmoid_focal_loss`'s
+    (one implementation of the focal term): exact log-space forms, finite for logits of any
+    size; keras applies a sigmoid and the clip, so the two differ where the clip bites
+    (``|logit| > 16``: keras's loss stops growing there).
+
+    Args:
+        input: probabilities in [0, 1] (logits with ``from_logits``), a floating array.
+        target: targets in [0, 1] of the same shape (any real dtype).
+        apply_class_balancing: whether to weigh by ``alpha_t``.
+        alpha: the weight of the positive class (used with ``apply_class_balancing``).
+        gamma: the focusing exponent, ``>= 0`` (0 gives the cross-entropy).
+        from_logits: whether ``input`` holds logits.
+        label_smoothing: ``eps`` in [0, 1]: the targets are squeezed towards 1/2.
+
+    Defined by ``keras.losses.binary_focal_crossentropy`` (keras 3.15), which returns the mean
+    over its ``axis`` (default -1) of these elementwise values: our ``"none"`` is elementwise
+    (keras's per-sample numbers are its mean over the last axis, which the ``omniloss.keras``
+    class ``BinaryFocalCrossentropy`` returns), and our ``"mean"`` equals keras's mean over the
+    batch. :func:`sigmoid_focal_loss` is the torchvision form (logits only, ``alpha`` always
+    applied unless negative, no smoothing); ``binary_focal_cross_entropy(x, y,
+    from_logits=True, apply_class_balancing=True)`` is ``sigmoid_focal_loss(x, y)``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.binary_focal_cross_entropy(xp.asarray([0.9, 0.2]), xp.asarray([1.0, 1.0]))
+        Array(0.51554693, dtype=array_api_strict.float64)
+    """
+    name = "binary_focal_cross_entropy"
+    apply_class_balancing = check_flag(name, "apply_class_balancing", apply_class_balancing)
+    alpha = check_real(name, "alpha", alpha)
+    gamma = check_positive(name, "gamma", gamma, allow_zero=True)
+    from_logits = check_flag(name, "from_logits", from_logits)
+    label_smoothing = check_smoothing(name, label_smoothing)
+    xp, x, y = float_pair(name, input, target, reduction, sample_weight, where)
+    if label_smoothing:
+        y = y * (1 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        loss = _sigmoid_focal(xp, x, y, gamma)
+    else:
+        clipped = clamp(xp, x, min=_KERAS_EPSILON, max=1 - _KERAS_EPSILON)
+        cross_entropy = -(y * xp.log(clipped) + (1 - y) * xp.log(1 - clipped))
+        loss = (1 - (y * x + (1 - y) * (1 - x))) ** gamma * cross_entropy
+    if apply_class_balancing:
+        loss = _class_balanced(loss, y, alpha)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
@@ -959,6 +1035,60 @@ def poly1_cross_entropy(input: Array, target: Array, *, axis: int = 1, epsilon: 
         labels = as_float(xp, target, dtype)
         loss = -xp.sum(labels * (log_probs + epsilon * xp.expm1(log_probs)), axis=axis)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+@weighting_args(_PER_POSITION)
+def generalized_cross_entropy(input: Array, target: Array, *, q: float = 0.5, axis: int = 1,
+                              from_logits: bool = False, reduction: str = "mean",
+                              sample_weight: Array | None = None,
+                              where: Array | None = None) -> Array:
+    """Generalized cross-entropy (Zhang & Sabuncu 2018): ``(1 - p[y] ** q) / q``.
+
+    ``p[y]`` is the probability of the target class ``y``. A noise-robust loss between the
+    cross-entropy (its limit as ``q -> 0``) and the mean absolute error of the probabilities
+    (``q = 1``: ``1 - p[y]``). With ``from_logits=True`` the input holds logits and
+    ``p[y] ** q = exp(q * log_softmax(input)[y])``: ``-expm1(q * log p[y]) / q``, finite for
+    logits of any magnitude.
+
+    Args:
+        input: probabilities (logits with ``from_logits``) with the classes along ``axis``:
+            ``(C,)``, ``(N, C)`` or ``(N, C, d1, ..., dk)``.
+        target: class indices, an integer array of the input's shape without ``axis``.
+        q: the exponent, in ``(0, 1]``.
+        axis: the class axis (default 1, torch's layout; keras's is -1, the same for
+            ``(N, C)``). A 1-D input's class axis is 0.
+        from_logits: whether ``input`` holds logits (ours only; keras takes probabilities).
+
+    Defined by ``keras.losses.categorical_generalized_cross_entropy(target, input, q)`` (keras
+    3.15: probabilities with the classes last, integer class ids; it gives one value per
+    sample, which our ``"none"`` is; its ``CategoricalGeneralizedCrossEntropy`` class has
+    ``q=0.5``, ours too). keras reads the probabilities as given: neither clipped nor
+    renormalised, here neither; a probability of 0 at the target gives the loss ``1 / q`` and an
+    infinite gradient, as there. keras's docstring also allows ids of shape ``(N, 1)``, which
+    its one-hot then broadcasts to an ``(N, N)`` loss; here that shape is a ``ValueError``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> probs = xp.asarray([[0.7, 0.2, 0.1], [0.3, 0.3, 0.4]])
+        >>> ol.generalized_cross_entropy(probs, xp.asarray([0, 1]), q=0.5)
+        Array(0.61561742, dtype=array_api_strict.float64)
+    """
+    name = "generalized_cross_entropy"
+    xp, scores, axis, _, _, _ = class_scores(name, input, target, axis, reduction, sample_weight,
+                                             where, allow_probabilities=False)
+    q = check_number(name, "q", q, minimum=0.0, maximum=1.0, above_minimum=True)
+    from_logits = check_flag(name, "from_logits", from_logits)
+    target, bad = class_ids(name, xp, "target", target, scores.shape[axis])
+    picked = gather_classes(xp, scores, target, axis=axis)
+    if from_logits:
+        peak, log_total = logsumexp_parts(xp, scores, axis=axis)
+        log_p = (picked - xp.squeeze(peak, axis=axis)) - xp.squeeze(log_total, axis=axis)
+        loss = -xp.expm1(q * log_p) / q
+    else:
+        loss = (1 - picked**q) / q
+    return reduce(xp, nan_where(xp, loss, bad), reduction, sample_weight, where, name=name)
 
 
 @reads_arrays

@@ -30,6 +30,7 @@ from omniloss._primitives import (
     dim,
     gather_classes,
     log_softmax,
+    softplus,
     split_maximum,
     split_minimum,
     sqrt_zero_safe,
@@ -49,6 +50,7 @@ from omniloss._validation import (
     labelled_embeddings,
     labelled_pairs,
     nan_where,
+    referenced_embeddings,
     vector_pair,
 )
 
@@ -60,6 +62,7 @@ __all__ = [
     "cosine_similarity_loss",
     "contrastive_loss",
     "ntxent_loss",
+    "circle_loss",
     "margin_softmax_loss",
 ]
 
@@ -362,6 +365,86 @@ def ntxent_loss(embeddings: Array, labels: Array, *, temperature: float = 0.07,
     per_anchor = -xp.sum(xp.where(positive, log_probability, 0.0), axis=1)
     positives = xp.sum(xp.astype(positive, dtype), axis=1) if reduction == "mean" else None
     return reduce(xp, per_anchor, reduction, sample_weight, where, name=name, divisor=positives)
+
+
+def _masked_logsumexp(xp: ModuleType, x: Array, mask: Array) -> tuple[Array, Array]:
+    """``log(sum(exp(x) where mask))`` along axis 1, and whether a row has any entry: a row
+    without one gives 0 (for ``where`` to drop), and no gradient reaches an entry off the mask
+    (no ``inf * 0``)."""
+    peak = xp.max(xp.where(mask, x, -math.inf), axis=1, keepdims=True)
+    peak = stop_gradient(xp, xp.where(xp.isfinite(peak), peak, 0.0))
+    total = xp.sum(xp.where(mask, xp.exp(xp.where(mask, x, peak) - peak), 0.0), axis=1)
+    present = xp.any(mask, axis=1)
+    return xp.log(xp.where(present, total, 1.0)) + xp.squeeze(peak, axis=1), present
+
+
+@reads_arrays
+@weighting_args("one value per anchor, shape ``(B,)``: the weights align with ``embeddings``' "
+                "axis 0")
+def circle_loss(embeddings: Array, labels: Array, *, ref_embeddings: Array | None = None,
+                ref_labels: Array | None = None, gamma: float = 80.0, margin: float = 0.4,
+                remove_diagonal: bool = True, reduction: str = "mean",
+                sample_weight: Array | None = None, where: Array | None = None) -> Array:
+    """Circle loss (Sun et al., CVPR 2020) of each anchor against the reference embeddings.
+
+    With cosine distances ``d[i, j] = max(1 - e[i] . r[j], 0)`` between the anchors ``e`` and
+    the references ``r``, positives ``j`` (same label; ``j != i`` with ``remove_diagonal``) and
+    negatives (different labels)::
+
+        a_p = max(margin + d, 0),       s_p = -gamma * a_p * (margin - d)
+        a_n = max(1 + margin - d, 0),   s_n = gamma * a_n * (1 - margin - d)
+        l[i] = softplus(logsumexp_{j pos} s_p[i, j] + logsumexp_{j neg} s_n[i, j])
+
+    0 for an anchor with no positive or no negative. The log-sum-exps are shifted by their
+    largest term (``gamma * 1.96`` at most is no overflow, but float32 ``exp(157)`` would be).
+    The embeddings are used as given: ``L2``-normalise them first, as keras expects.
+
+    Args:
+        embeddings: ``(B, D)`` anchor embeddings (unit vectors), ``B >= 1``.
+        labels: ``(B,)`` integer labels.
+        ref_embeddings: ``(M, D)`` reference embeddings; ``embeddings`` when ``None``.
+        ref_labels: ``(M,)`` integer labels of the references; ``labels`` when ``None``.
+        gamma: the positive scale of the similarities.
+        margin: the relaxation ``m``: optima ``-m`` and ``1 + m``, decision margins ``m`` and
+            ``1 - m`` on the distances.
+        remove_diagonal: whether the pairs ``(i, i)`` (an anchor and itself, or the reference of
+            the same index) are left out of the positives, as keras does (the eye of ``(B, M)``).
+
+    Defined by ``keras.losses.circle(labels, embeddings, ref_labels, ref_embeddings,
+    remove_diagonal, gamma, margin)`` (keras 3.15), whose per-anchor values are our ``"none"``.
+    keras's ``Circle`` class averages over the anchors with a positive loss only (its keras
+    mask): that is our ``"sum"`` divided by their number, not our ``"mean"`` (over every anchor),
+    so ``omniloss.keras`` has no class named ``Circle``. pytorch-metric-learning's ``CircleLoss``
+    (``m=0.4, gamma=80``) writes the same terms with cosine similarities and averages over the
+    anchors with a non-zero loss too.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> e = xp.asarray([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
+        >>> ol.circle_loss(e, xp.asarray([0, 0, 1]), gamma=4.0, reduction="none")
+        Array([0.28237788, 0.86589294, 0.        ], dtype=array_api_strict.float64)
+    """
+    name = "circle_loss"
+    gamma = check_positive(name, "gamma", gamma)
+    margin = check_real(name, "margin", margin)
+    remove_diagonal = check_flag(name, "remove_diagonal", remove_diagonal)
+    xp, embeddings, labels, references, ref_labels = referenced_embeddings(
+        name, embeddings, labels, ref_embeddings, ref_labels, reduction, sample_weight, where)
+    similarity = xp.matmul(embeddings, xp.matrix_transpose(references))
+    distance = clamp(xp, 1 - similarity, min=0.0)
+    positive = xp.expand_dims(labels, axis=1) == xp.expand_dims(ref_labels, axis=0)
+    negative = ~positive
+    if remove_diagonal:
+        rows = arange_like(xp, dim(xp, embeddings, 0), labels)
+        columns = arange_like(xp, dim(xp, references, 0), labels)
+        positive = positive & (xp.expand_dims(rows, axis=1) != xp.expand_dims(columns, axis=0))
+    positive_terms = -gamma * clamp(xp, margin + distance, min=0.0) * (margin - distance)
+    negative_terms = gamma * clamp(xp, 1 + margin - distance, min=0.0) * (1 - margin - distance)
+    positive_part, has_positive = _masked_logsumexp(xp, positive_terms, positive)
+    negative_part, has_negative = _masked_logsumexp(xp, negative_terms, negative)
+    loss = xp.where(has_positive & has_negative, softplus(xp, positive_part + negative_part), 0.0)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
 def _angular_target(xp: ModuleType, cosine: Array, margin: float, kind: str) -> Array:

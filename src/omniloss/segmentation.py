@@ -1,12 +1,14 @@
 """Segmentation and detection losses: soft overlap of masks, and overlap of bounding boxes.
 
-The mask losses (:func:`dice_loss`, :func:`jaccard_loss`, :func:`tversky_loss`) take predicted
+The mask losses (:func:`dice_loss`, :func:`jaccard_loss`, :func:`tversky_loss`,
+:func:`focal_tversky_loss`, :func:`mcc_loss`) take predicted
 probabilities ``input`` and a target mask of the same shape (floating, integer or boolean; it is
 cast to ``input``'s dtype). Their sums run over ``axis``: ``None`` (the default, as in
 ``keras.losses.dice``) sums over every axis, batch included, and gives one 0-d loss; an int or a
 tuple of ints gives one loss per index of the remaining axes (for example ``axis=(1, 2, 3)`` gives
 one loss per image), which ``reduction`` then reduces. Every denominator carries Keras's
-``epsilon = 1e-7``, so an empty prediction on an empty mask gives loss 1, as in Keras.
+``epsilon = 1e-7``, so an empty prediction on an empty mask gives loss 1, as in Keras
+(:func:`mcc_loss` adds its ``eps`` to each count instead, as segmentation_models_pytorch).
 ``sample_weight`` and ``where`` broadcast against that unreduced loss (the kept axes, in their
 order): with ``axis=(2, 3)`` on ``(N, C, H, W)`` the loss is ``(N, C)``, a per-sample weight is
 ``(N, 1)`` and a per-class weight ``(C,)``; with ``axis=None`` it is 0-d and takes only a 0-d
@@ -37,22 +39,30 @@ from omniloss._boundary import reads_arrays
 from omniloss._primitives import (
     binary_scale,
     clamp,
+    class_mask,
     dim,
     sigmoid,
     softmax,
     split_maximum,
     split_minimum,
     stop_gradient,
+    take_along_axis,
 )
 from omniloss._reduction import reduce, weighting_args
 from omniloss._validation import (
     box_pairs,
+    check_choice,
     check_flag,
+    check_int,
     check_positive,
+    class_ids,
+    class_scores,
     mask_pair,
+    nan_where,
     normalize_axis,
     shape_of,
 )
+from omniloss.classification import _index_targets
 
 Array = Any
 Axis = int | tuple[int, ...] | None
@@ -62,6 +72,10 @@ __all__ = [
     "jaccard_loss",
     "tversky_loss",
     "generalized_dice_loss",
+    "focal_tversky_loss",
+    "mcc_loss",
+    "lovasz_hinge_loss",
+    "lovasz_softmax_loss",
     "box_iou_loss",
     "generalized_box_iou_loss",
     "distance_box_iou_loss",
@@ -192,16 +206,275 @@ def tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float
         Array(0.62962966, dtype=array_api_strict.float64)
     """
     name = "tversky_loss"
+    xp, loss = _tversky(name, input, target, alpha, beta, axis, reduction, sample_weight, where)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+@weighting_args(_MASK_UNREDUCED)
+def focal_tversky_loss(input: Array, target: Array, *, alpha: float = 0.5, beta: float = 0.5,
+                       gamma: float = 1.0, axis: Axis = None, reduction: str = "mean",
+                       sample_weight: Array | None = None, where: Array | None = None) -> Array:
+    """Focal Tversky loss: ``(1 - TP / (TP + alpha*FP + beta*FN + 1e-7)) ** gamma``.
+
+    :func:`tversky_loss` raised to ``gamma`` before the reduction, one value per index of the
+    axes not summed over (per class with ``axis=(0, 2, 3)`` of ``(N, C, H, W)``, as in the
+    paper): Abraham & Khan, "A novel focal Tversky loss function with improved attention U-Net
+    for lesion segmentation" (ISBI 2019). ``gamma = 1`` is :func:`tversky_loss`; ``gamma < 1``
+    raises the loss of the classes segmented well, so the hard ones weigh more.
+
+    Conventions (they differ between the paper and the libraries): ``alpha`` weighs the false
+    positives and ``beta`` the false negatives, as in :func:`tversky_loss`, kornia and
+    segmentation_models_pytorch; the paper puts its ``alpha`` on the false negatives (its
+    ``alpha = 0.7`` is our ``beta = 0.7``), as does ``keras.losses.tversky``. ``gamma`` is the
+    exponent itself, as segmentation_models_pytorch's ``TverskyLoss(gamma=...)``; the paper
+    writes the exponent ``1/gamma`` (its recommended ``gamma = 4/3`` is our ``gamma = 0.75``).
+
+    Args:
+        input: predicted probabilities ``p``, a floating array.
+        target: the target mask ``t``, of ``input``'s shape (floating, integer or boolean).
+        alpha: the non-negative weight of the false positives.
+        beta: the non-negative weight of the false negatives.
+        gamma: the positive exponent.
+        axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
+
+    Defined by Abraham & Khan 2019 (with the conventions above); equals
+    ``keras.losses.tversky(target, input, alpha=beta, beta=alpha, axis=axis) ** gamma``.
+    segmentation_models_pytorch's ``TverskyLoss`` averages the per-class losses first and raises
+    the mean to ``gamma`` (the same for one class), drops classes absent from the target, and
+    clamps the denominator at ``eps`` instead of adding ``1e-7``.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.focal_tversky_loss(xp.asarray([0.5, 1.0]), xp.asarray([1.0, 0.0]), alpha=0.7,
+        ...                       beta=0.3, gamma=0.75)
+        Array(0.70682822, dtype=array_api_strict.float64)
+    """
+    name = "focal_tversky_loss"
+    gamma = check_positive(name, "gamma", gamma)
+    xp, loss = _tversky(name, input, target, alpha, beta, axis, reduction, sample_weight, where)
+    return reduce(xp, loss**gamma, reduction, sample_weight, where, name=name)
+
+
+def _tversky(name: str, input: Array, target: Array, alpha: float, beta: float, axis: Axis,
+             reduction: str, sample_weight: Array | None,
+             where: Array | None) -> tuple[ModuleType, Array]:
+    """The namespace and the unreduced Tversky loss ``1 - TP / (TP + alpha*FP + beta*FN +
+    1e-7)``, after every argument check."""
     alpha = check_positive(name, "alpha", alpha, allow_zero=True)
     beta = check_positive(name, "beta", beta, allow_zero=True)
     xp, probs, mask, axes = mask_pair(name, input, target, axis, reduction, sample_weight, where)
-    true_positives = xp.sum(probs * mask, axis=axes)
-    false_positives = xp.sum(probs * (1 - mask), axis=axes)
-    false_negatives = xp.sum((1 - probs) * mask, axis=axes)
+    true_positives, false_positives, false_negatives = _soft_errors(xp, probs, mask, axes)
     denominator = (true_positives + alpha * false_positives + beta * false_negatives
                    + KERAS_EPSILON)
-    return reduce(xp, 1 - true_positives / denominator, reduction, sample_weight, where,
-                  name=name)
+    return xp, 1 - true_positives / denominator
+
+
+def _soft_errors(xp: ModuleType, probs: Array, mask: Array,
+                 axes: tuple[int, ...] | None) -> tuple[Array, Array, Array]:
+    """The soft true positives ``sum(p*t)``, false positives ``sum(p*(1-t))`` and false
+    negatives ``sum((1-p)*t)`` over ``axes``."""
+    return (xp.sum(probs * mask, axis=axes), xp.sum(probs * (1 - mask), axis=axes),
+            xp.sum((1 - probs) * mask, axis=axes))
+
+
+@reads_arrays
+@weighting_args(_MASK_UNREDUCED)
+def mcc_loss(input: Array, target: Array, *, eps: float = 1e-5, axis: Axis = None,
+             reduction: str = "mean", sample_weight: Array | None = None,
+             where: Array | None = None) -> Array:
+    """Matthews correlation coefficient loss: ``1 - (TP*TN - FP*FN) / sqrt((TP+FP)(TP+FN)(TN+FP)
+    (TN+FN))``.
+
+    The soft counts ``TP = sum(p*t)``, ``TN = sum((1-p)*(1-t))``, ``FP = sum(p*(1-t))``, ``FN =
+    sum((1-p)*t)`` are summed over ``axis`` and each gets ``eps``, so a mask of one class only
+    gives a finite loss (Abhishek & Hamarneh, "Matthews correlation coefficient loss for deep
+    convolutional networks: application to skin lesion segmentation", ISBI 2021).
+
+    Args:
+        input: predicted probabilities ``p``, a floating array.
+        target: the target mask ``t``, of ``input``'s shape (floating, integer or boolean).
+        eps: a non-negative number added to each of the four counts.
+        axis: the axes summed over: ``None`` (every axis, batch included), an int, or a tuple.
+
+    Defined by segmentation_models_pytorch's ``MCCLoss(eps=1e-5)`` (binary masks, probabilities
+    of shape ``(N, 1, H, W)``), which sums over every axis, batch included: our default
+    ``axis=None``. ``axis=(1, 2, 3)`` gives one loss per image (ours only).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.mcc_loss(xp.asarray([0.9, 0.2, 0.6]), xp.asarray([1.0, 0.0, 0.0]))
+        Array(0.52435639, dtype=array_api_strict.float64)
+    """
+    name = "mcc_loss"
+    eps = check_positive(name, "eps", eps, allow_zero=True)
+    xp, probs, mask, axes = mask_pair(name, input, target, axis, reduction, sample_weight, where)
+    true_positives, false_positives, false_negatives = (
+        count + eps for count in _soft_errors(xp, probs, mask, axes))
+    true_negatives = xp.sum((1 - probs) * (1 - mask), axis=axes) + eps
+    numerator = true_positives * true_negatives - false_positives * false_negatives
+    denominator = xp.sqrt((true_positives + false_positives) * (true_positives + false_negatives)
+                          * (true_negatives + false_positives)
+                          * (true_negatives + false_negatives))
+    return reduce(xp, 1 - numerator / denominator, reduction, sample_weight, where, name=name)
+
+
+# Lovasz losses.
+
+
+_LOVASZ_UNREDUCED = ("one value per image, ``(N,)``, with ``per_image``; else one 0-d value for "
+                     "the whole batch")
+
+
+def _lovasz_extension(xp: ModuleType, errors: Array, truth: Array, valid: Array) -> Array:
+    """The Lovasz extension of the Jaccard loss at ``errors``, along the last axis (Berman et
+    al. 2018, Alg. 1): the errors sorted in decreasing order, dotted with the increments of
+    ``1 - I/U`` of the sorted ``truth`` mask (0 or 1).
+
+    A position where ``valid`` is false weighs nothing: sorted after every valid one, with
+    ``truth`` 0 and no error, it leaves both cumulative sums as they were, so its increment and
+    its term are 0: what dropping it gives (as segmentation_models_pytorch does, with boolean
+    indexing), with static shapes. A row with no valid position gives 0 with no gradient.
+    """
+    order = xp.argsort(xp.where(valid, errors, -math.inf), axis=-1, descending=True,
+                       stable=True)
+    errors = take_along_axis(xp, xp.where(valid, errors, 0.0), order, axis=-1)
+    truth = take_along_axis(xp, xp.where(valid, truth, 0.0), order, axis=-1)
+    counted = take_along_axis(xp, xp.astype(valid, truth.dtype), order, axis=-1)
+    total = xp.sum(truth, axis=-1, keepdims=True)
+    intersection = total - xp.cumulative_sum(truth, axis=-1)
+    union = total + xp.cumulative_sum(counted - truth, axis=-1)
+    jaccard = 1 - intersection / xp.where(union > 0, union, 1.0)
+    increments = xp.concat([jaccard[..., :1], jaccard[..., 1:] - jaccard[..., :-1]], axis=-1)
+    return xp.sum(errors * increments, axis=-1)
+
+
+@reads_arrays
+@weighting_args(_LOVASZ_UNREDUCED)
+def lovasz_hinge_loss(input: Array, target: Array, *, per_image: bool = False,
+                      ignore_index: int = -100, reduction: str = "mean",
+                      sample_weight: Array | None = None, where: Array | None = None) -> Array:
+    """Lovasz hinge loss: the Lovasz extension of the Jaccard loss at the hinge errors.
+
+    With signs ``s = 2t - 1`` the errors ``relu(1 - x*s)`` of all pixels (of each image with
+    ``per_image``), sorted in decreasing order, are dotted with the increments of the Jaccard
+    loss ``1 - I/U`` of the target sorted alike (Berman, Rannen Triki & Blaschko, "The
+    Lovasz-Softmax loss: a tractable surrogate for the optimization of the intersection-over-union
+    measure in neural networks", CVPR 2018). Sorting and cumulative sums: no boolean indexing,
+    every shape static; pixels whose target is ``ignore_index`` weigh nothing (the same number
+    as dropping them).
+
+    Args:
+        input: logits ``x``, ``(N, ...)``.
+        target: the binary target mask ``t`` (0 or 1; ``ignore_index`` where ignored), of
+            ``input``'s shape (floating, integer or boolean).
+        per_image: one loss per image (axis 0), which ``reduction`` then reduces; else one loss
+            over every pixel of the batch.
+        ignore_index: the target value of pixels to ignore (-100, the default, is never a
+            binary label: nothing is ignored).
+
+    Defined by segmentation_models_pytorch's ``LovaszLoss(mode="binary", per_image,
+    ignore_index)`` (its ``_lovasz_hinge``, Berman's code): our ``"mean"`` of the per-image
+    losses is its ``per_image=True``. Where two errors tie, the value is the same in any order
+    and the gradient follows our stable sort (torch's sort is not stable).
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> ol.lovasz_hinge_loss(xp.asarray([2.0, -1.0, 0.5]), xp.asarray([1.0, 0.0, 0.0]))
+        Array(0.75, dtype=array_api_strict.float64)
+    """
+    name = "lovasz_hinge_loss"
+    per_image = check_flag(name, "per_image", per_image)
+    ignore_index = check_int(name, "ignore_index", ignore_index)
+    xp, logits, labels, _ = mask_pair(name, input, target, None, reduction, sample_weight, where)
+    if per_image and logits.ndim == 0:
+        raise ValueError(f"{name}: input must have an image axis 0 with per_image=True; got "
+                         "shape ()")
+    rows = (dim(xp, logits, 0), -1) if per_image else (1, -1)
+    logits, labels = xp.reshape(logits, rows), xp.reshape(labels, rows)
+    margins = 1 - logits * (2 * labels - 1)
+    errors = xp.where(margins > 0, margins, 0.0)
+    loss = _lovasz_extension(xp, errors, labels, labels != ignore_index)
+    loss = loss if per_image else xp.reshape(loss, ())
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+@reads_arrays
+@weighting_args(_LOVASZ_UNREDUCED)
+def lovasz_softmax_loss(input: Array, target: Array, *, axis: int = 1, from_logits: bool = True,
+                        classes: str = "present", per_image: bool = False,
+                        ignore_index: int = -100, reduction: str = "mean",
+                        sample_weight: Array | None = None, where: Array | None = None) -> Array:
+    """Lovasz-softmax loss: the mean over classes of the Lovasz extension of each class's
+    Jaccard loss at the errors ``|fg_c - p_c|``.
+
+    ``p = softmax(input)`` along the class axis (the input as given with
+    ``from_logits=False``), ``fg_c`` the pixels of class ``c``; for each class the errors of all
+    pixels (of each image with ``per_image``) sorted in decreasing order are dotted with the
+    increments of ``1 - I/U`` of ``fg_c`` sorted alike (Berman et al., CVPR 2018). Sorting and
+    cumulative sums, every shape static; pixels whose class id is ``ignore_index`` weigh nothing
+    (the same number as dropping them).
+
+    Args:
+        input: logits (probabilities with ``from_logits=False``), ``(N, C, d1, ..., dk)`` with
+            the classes along ``axis``.
+        target: class ids, an integer array of the input's shape without ``axis``.
+        axis: the class axis (default 1).
+        from_logits: whether to apply the softmax first.
+        classes: ``"present"`` averages over the classes present in the target (of the image
+            with ``per_image``; 0 when none is), ``"all"`` over every class.
+        per_image: one loss per image (axis 0), which ``reduction`` then reduces; else one loss
+            over every pixel of the batch.
+        ignore_index: the class id of pixels to ignore.
+
+    Defined by segmentation_models_pytorch's ``LovaszLoss(mode="multiclass", per_image,
+    ignore_index)``, which applies the softmax and averages over the present classes (Berman's
+    ``lovasz_softmax``, whose ``classes`` may also be a list of class ids: not here). Ties
+    between errors: the value is the same in any order, the gradient follows our stable sort.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> probs = xp.asarray([[[0.9, 0.4]], [[0.1, 0.6]]])  # (C=2, H=1, W=2)
+        >>> ol.lovasz_softmax_loss(probs[xp.newaxis, ...], xp.asarray([[[0, 1]]]),
+        ...                        from_logits=False)
+        Array(0.325, dtype=array_api_strict.float64)
+    """
+    name = "lovasz_softmax_loss"
+    xp, scores, axis, _, ignore_index, _ = class_scores(
+        name, input, target, axis, reduction, sample_weight, where, ignore_index=ignore_index,
+        allow_probabilities=False)
+    from_logits = check_flag(name, "from_logits", from_logits)
+    classes = check_choice(name, "classes", classes, ("present", "all"))
+    per_image = check_flag(name, "per_image", per_image)
+    if scores.ndim < 2 or axis == 0:
+        raise ValueError(f"{name}: input must be (N, C, ...), an image axis before the classes;"
+                         f" got shape {shape_of(input)} with axis {axis}")
+    target, bad = class_ids(name, xp, "target", target, scores.shape[axis],
+                            ignore_index=ignore_index)
+    probs = softmax(xp, scores, axis=axis) if from_logits else scores
+    probs = xp.reshape(xp.moveaxis(probs, axis, 1), (dim(xp, probs, 0), dim(xp, probs, axis), -1))
+    labels = xp.reshape(target, (dim(xp, target, 0), -1))
+    if not per_image:  # one row: (1, C, N * pixels)
+        probs = xp.reshape(xp.permute_dims(probs, (1, 0, 2)), (1, dim(xp, probs, 1), -1))
+        labels = xp.reshape(labels, (1, -1))
+    foreground = xp.astype(class_mask(xp, labels, dim(xp, probs, 1), axis=1), probs.dtype)
+    errors = xp.abs(foreground - probs)
+    valid = _index_targets(xp, labels, None, ignore_index, probs.dtype)[0]
+    per_class = _lovasz_extension(xp, errors, foreground, xp.expand_dims(valid, axis=1))
+    if classes == "all":
+        loss = xp.mean(per_class, axis=1)
+    else:
+        present = xp.astype(xp.sum(foreground, axis=-1) > 0, probs.dtype)
+        count = xp.sum(present, axis=1)
+        loss = xp.sum(per_class * present, axis=1) / xp.where(count > 0, count, 1.0)
+    if bad is not None:
+        loss = nan_where(xp, loss, xp.any(xp.reshape(bad, (dim(xp, loss, 0), -1)), axis=1))
+    loss = loss if per_image else xp.reshape(loss, ())
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
 @reads_arrays

@@ -147,6 +147,25 @@ def _smooth_labels(rng: np.random.Generator) -> list[Case]:
             Case((_probabilities(rng, (6, 5, 3), 1), 0.3), {"axis": 1}, "soft, axis=1")]
 
 
+def _generalized_cross_entropy(rng: np.random.Generator) -> list[Case]:
+    probabilities = _probabilities(rng, (6, 5, 3), 1)
+    target = rng.integers(0, 5, size=(6, 3))
+    logits = 2 * rng.normal(size=(6, 5))
+    return [*(Case((probabilities, target), {"reduction": r}, r) for r in REDUCTIONS),
+            Case((probabilities, target), {"q": 1.0}, "q=1"),
+            Case((logits, target[:, 0]), {"q": 0.3, "from_logits": True}, "from logits")]
+
+
+def _binary_focal_cross_entropy(rng: np.random.Generator) -> list[Case]:
+    cases = _binary_probabilities(rng)
+    p, y = cases[0].args
+    logits = 2 * rng.normal(size=(8, 5))
+    return [*cases,
+            Case((p, y), {"apply_class_balancing": True, "alpha": 0.4, "label_smoothing": 0.1,
+                          "gamma": 0.5}, "balanced, smoothed, gamma=0.5"),
+            Case((logits, y), {"from_logits": True, "label_smoothing": 0.2}, "from logits")]
+
+
 def _weighted(maker: CaseMaker, shape: tuple[int, ...], **options: object) -> CaseMaker:
     """``maker``'s cases and one more: its first case with ``sample_weight`` (uniform in
     [0, 2), one entry 0) and ``where`` of ``shape`` (what broadcasts against the unreduced
@@ -173,8 +192,10 @@ CASES: dict[str, CaseMaker] = {
     "js_divergence": _weighted(_js_divergence, (6,)),
     "generalized_kl_divergence": _weighted(_generalized_kl, (6,)),
     "sigmoid_focal_loss": _weighted(_sigmoid_focal_loss, (8, 5)),
+    "binary_focal_cross_entropy": _weighted(_binary_focal_cross_entropy, (8, 1)),
     "softmax_focal_loss": _weighted(_softmax_focal_loss, (6, 1)),
     "poly1_cross_entropy": _weighted(_poly1_cross_entropy, (6, 3)),
+    "generalized_cross_entropy": _weighted(_generalized_cross_entropy, (6, 3)),
     "distillation_loss": _weighted(_distillation_loss, (6, 1), reduction="batchmean"),
     "zero_one_loss": _weighted(_zero_one_loss, (8,)),
     "exponential_loss": _weighted(_margin_labels, (8, 5), reduction="sum"),

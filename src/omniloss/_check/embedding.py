@@ -64,6 +64,21 @@ def _ntxent(rng: np.random.Generator) -> list[Case]:
         Case((embeddings, labels), _weighting(rng), "weighted")]
 
 
+def _circle(rng: np.random.Generator) -> list[Case]:
+    def unit(rows: int) -> np.ndarray:
+        vectors = rng.normal(size=(rows, _SHAPE[1]))
+        return np.asarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+
+    embeddings, references = unit(_SHAPE[0]), unit(5)
+    labels = np.array([0, 0, 1, 1, 2, 2, 0, 3])
+    return [Case((embeddings, labels), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((embeddings, labels), {"gamma": 16.0, "margin": 0.25, "remove_diagonal": False},
+             "gamma=16, margin=0.25, with the diagonal"),
+        Case((embeddings, labels), {"ref_embeddings": references,
+                                    "ref_labels": np.array([1, 0, 3, 2, 5])}, "references"),
+        Case((embeddings, labels), _weighting(rng), "weighted")]
+
+
 def _margin_softmax(rng: np.random.Generator) -> list[Case]:
     cosine = rng.uniform(-1.0, 1.0, size=_SHAPE)
     target = rng.integers(0, _SHAPE[1], size=_SHAPE[0])
@@ -80,5 +95,6 @@ CASES: dict[str, CaseMaker] = {
     "cosine_similarity_loss": _cosine_similarity,
     "contrastive_loss": _contrastive,
     "ntxent_loss": _ntxent,
+    "circle_loss": _circle,
     "margin_softmax_loss": _margin_softmax,
 }

@@ -31,6 +31,36 @@ def _mask_cases(*options: dict[str, object]) -> CaseMaker:
     return make
 
 
+def _lovasz_hinge(rng: np.random.Generator) -> list[Case]:
+    logits = 2 * rng.normal(size=(4, 3, 5))
+    target = (rng.uniform(size=(4, 3, 5)) > 0.5).astype(np.float64)
+    ignored = target.copy()
+    ignored[0, 0, :2] = 255.0
+    weighting = {"sample_weight": rng.uniform(0.5, 2.0, size=4),
+                 "where": np.array([True, False, True, True])}
+    return [Case((logits, target), {}, "batch")] + [
+        Case((logits, target), {"per_image": True, "reduction": r}, f"per image, {r}")
+        for r in _REDUCTIONS] + [
+        Case((logits, ignored), {"ignore_index": 255, "per_image": True}, "ignored"),
+        Case((logits, target), {"per_image": True, **weighting}, "per image, weighted")]
+
+
+def _lovasz_softmax(rng: np.random.Generator) -> list[Case]:
+    logits = 2 * rng.normal(size=(3, 4, 2, 5))
+    target = rng.integers(0, 3, size=(3, 2, 5))  # class 3 absent
+    ignored = target.copy()
+    ignored[0, 0, :3] = -100
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    weighting = {"sample_weight": rng.uniform(0.5, 2.0, size=3),
+                 "where": np.array([True, False, True])}
+    return [Case((logits, target), {}, "batch")] + [
+        Case((logits, target), {"per_image": True, "reduction": r}, f"per image, {r}")
+        for r in _REDUCTIONS] + [
+        Case((logits, ignored), {"classes": "all"}, "ignored, all classes"),
+        Case((probs, target), {"from_logits": False, "per_image": True}, "probabilities"),
+        Case((logits, target), {"per_image": True, **weighting}, "per image, weighted")]
+
+
 def _boxes(rng: np.random.Generator) -> list[Case]:
     def boxes() -> np.ndarray:
         corner = rng.uniform(0, 4, size=(8, 2))
@@ -66,6 +96,11 @@ CASES: dict[str, CaseMaker] = {
     "jaccard_loss": _mask_cases({"smooth": 1.0}),
     "tversky_loss": _mask_cases({"alpha": 0.7, "beta": 0.3}),
     "generalized_dice_loss": _generalized_dice,
+    "focal_tversky_loss": _mask_cases({"alpha": 0.7, "beta": 0.3, "gamma": 0.75},
+                                      {"gamma": 2.0}),
+    "mcc_loss": _mask_cases({"eps": 0.0}),
+    "lovasz_hinge_loss": _lovasz_hinge,
+    "lovasz_softmax_loss": _lovasz_softmax,
     "box_iou_loss": _boxes,
     "generalized_box_iou_loss": _boxes,
     "distance_box_iou_loss": _boxes,
