@@ -42,9 +42,10 @@ def _make_tests_session(backend: str) -> None:
         """
         session.install("-r", f"backends/{backend}.txt", "-r", "tests/requirements.txt")
         session.install("-e", ".")
-        # one worker per core (pytest-xdist): the sessions are CPU-bound and single-threaded
-        session.run("pytest", "-q", "-n", "auto", "--ignore", "tests/test_parity.py",
-                    *session.posargs,
+        # one worker per core (pytest-xdist): the sessions are CPU-bound and single-threaded;
+        # the 25 slowest tests are printed: where a session's time goes, for the CI budget
+        session.run("pytest", "-q", "-n", "auto", "--durations=25", "--ignore",
+                    "tests/test_parity.py", *session.posargs,
                     env={"OMNILOSS_BACKENDS": _fixture_name(backend), **JAX_CACHE})
 
 
