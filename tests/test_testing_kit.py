@@ -20,9 +20,11 @@ import pytest
 import omniloss
 from omniloss._cli import main
 from omniloss.testing import (
+    BACKENDS,
     assert_close,
     assert_parity,
     check_function,
+    installed_backends,
     peer,
     selected_backends,
 )
@@ -65,6 +67,25 @@ def test_a_backend_that_is_not_installed_is_a_usage_error():
                          text=True, timeout=300)
     assert run.returncode == 4, run.stdout[-2000:] + run.stderr[-2000:]
     assert "--omniloss-backends names unknown backends ['no_such_library']" in run.stderr
+    missing = sorted(set(BACKENDS) - set(installed_backends()))
+    if missing:  # a known library this session has not installed (torch in tests-numpy)
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=DOWNSTREAM,
+                             env={**os.environ, "OMNILOSS_BACKENDS": missing[0]},
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 4, run.stdout[-2000:] + run.stderr[-2000:]
+        assert f"OMNILOSS_BACKENDS asks for ['{missing[0]}'], not installed here" in run.stderr
+
+
+def test_sample_weight_and_where_are_checked_too():
+    """Keyword arrays are converted like the positional ones; ``sample_weight`` is a floating
+    argument, so its gradient is checked (against central differences) with the others'."""
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    weight, keep = rng.uniform(0.5, 2.0, size=(5, 1)), np.array([[1], [0], [1], [1], [0]]) > 0
+    assert_parity(omniloss.mse_loss, x, y, sample_weight=weight, where=keep, trace=False)
+    with pytest.raises(AssertionError, match="value"):
+        assert_parity(omniloss.mse_loss, x, y, sample_weight=weight, where=keep, trace=False,
+                      grads=False, reference=lambda a, b, **_: np.mean((a - b) ** 2))
 
 
 def test_omniloss_check_on_the_users_module(focal_losses, capsys):
