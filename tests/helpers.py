@@ -85,14 +85,30 @@ def assert_close(actual: Any, desired: Any, *, rtol: float, atol: float, what: s
     kit_assert_close(actual, desired, rtol=rtol, atol=atol, err_msg=what)
 
 
-def check_parity(backend: Backend, ours: Callable[..., Any], peer: Peer | None,
+class _PeerProtocol(Peer):
+    """A test's own peer: ``fn(args, argnums) -> (value, grads)`` on the NumPy arguments (e.g. a
+    peer run in float64 for float32 inputs); its gradients are autodiff's (torch's here)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        super().__init__("torch", fn)
+
+    def value_and_grads(self, call: Any, arrays: Sequence[np.ndarray], wanted: Sequence[int],
+                        dtype: str | None) -> tuple[np.ndarray, list[np.ndarray]]:
+        args = list(call.apply(lambda *args: args, arrays))
+        value, grads = self.fn(args, [call.slots[i] for i in wanted])
+        return value, list(grads)
+
+
+def check_parity(backend: Backend, ours: Callable[..., Any],
+                 peer: Peer | Callable[..., Any] | None,
                  args: Sequence[Any], *, argnums: Sequence[int] = (0,), rtol: float | None = None,
                  atol: float | None = None, grad_rtol: float | None = None,
                  grad_atol: float | None = None) -> np.ndarray:
     """The kit's checks of ``ours(*args)`` on ``backend`` against ``peer``, in the inputs' own
     dtype; returns our value. ``argnums`` are the positions of the arguments whose gradients
     are compared. ``peer=None`` checks only the library, dtype, device and immutability."""
-    reference = peer or {backend.name: ours}
+    reference = (peer if isinstance(peer, Peer) or peer is None else _PeerProtocol(peer)) \
+        or {backend.name: ours}
     (outcome,) = run_checks(ours, args, {}, backends=[backend.name], dtypes=None,
                             reference=reference, grads=argnums if peer else False, trace=False,
                             torch_compile=False, rtol=rtol, atol=atol, grad_rtol=grad_rtol,

@@ -20,9 +20,11 @@ import numpy as np
 import pytest
 
 import omniloss
-from conftest import SELECTED
 from omniloss._check import Case, all_cases
+from omniloss.testing import selected_backends
 from tests.helpers import assert_close
+
+SELECTED = selected_backends()
 
 CASES = all_cases()
 

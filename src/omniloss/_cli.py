@@ -19,7 +19,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from omniloss._catalogue import CATALOGUE, Entry, is_implemented
-from omniloss.testing import BACKENDS, CaseMaker, check_function, select_backends
+from omniloss.testing import (
+    BACKENDS,
+    CaseMaker,
+    check_function,
+    select_backends,
+    selected_backends,
+)
 
 
 def _class_names(entry: Entry, quote: Callable[[str], str]) -> tuple[str, str]:
@@ -127,7 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "targets", nargs="*", metavar="MODULE[:FUNCTION]",
         help="your functions that declare cases with omniloss.testing.parity_cases "
              "(default: every implemented omniloss loss)")
-    check_parser.add_argument("--backends", help="comma-separated subset of " + ", ".join(BACKENDS))
+    check_parser.add_argument("--backends", help="comma-separated subset of " + ", ".join(BACKENDS)
+                              + " (default: $OMNILOSS_BACKENDS, else every installed one)")
     check_parser.add_argument("--only", help="comma-separated omniloss function names to check")
     for flag, what in (("grads", "gradients against central differences of the reference"),
                        ("trace", "jax.jit and tf.function against eager")):
@@ -139,7 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "list":
         return list_catalogue(markdown=args.markdown)
     try:
-        backends = select_backends(args.backends or "", source="--backends")
+        backends = (select_backends(args.backends, source="--backends") if args.backends
+                    else selected_backends())
         if args.targets:
             functions = [f for target in args.targets for f in declared_functions(target)]
             options = {}

@@ -81,11 +81,20 @@ class Peer:
     def call(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **{**kwargs, **self.kwargs})
 
+    def __call__(self, args: Sequence[Any], argnums: Sequence[int]
+                 ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The value of ``fn(*args)`` (NumPy arrays converted, other values as they are) and the
+        gradients of its sum w.r.t. ``args[argnums]``, in NumPy."""
+        return self.value_and_grads(_FlatCall(self.fn, args, {}),
+                                    [a for a in args if isinstance(a, np.ndarray)],
+                                    [_array_index(args, i) for i in argnums], None)
+
     def value_and_grads(self, call: _FlatCall, arrays: Sequence[np.ndarray],
-                        wanted: Sequence[int], dtype: str
+                        wanted: Sequence[int], dtype: str | None
                         ) -> tuple[np.ndarray, list[np.ndarray]]:
         """The peer's value on ``call``'s arguments with ``arrays`` for its arrays (nested ones
-        in ``dtype``), and the gradients of its sum w.r.t. ``arrays[wanted]`` (NumPy in and out)."""
+        in ``dtype``, ``None``: as they are), and the gradients of its sum w.r.t.
+        ``arrays[wanted]`` (NumPy in and out)."""
         local = call.with_nested(self.backend, dtype)
         if self.backend.has_grad:
             return self.backend.value_and_grad(lambda *flat: local.apply(self.call, flat),
@@ -191,8 +200,13 @@ def _copies(values: Sequence[Any]) -> list[Any]:
     return [np.array(v, copy=True) if isinstance(v, np.ndarray) else v for v in values]
 
 
-def _cast(a: np.ndarray, dtype: str) -> np.ndarray:
-    return a.astype(dtype) if a.dtype.kind == "f" else a
+def _cast(a: np.ndarray, dtype: str | None) -> np.ndarray:
+    return a.astype(dtype) if dtype is not None and a.dtype.kind == "f" else a
+
+
+def _array_index(args: Sequence[Any], position: int) -> int:
+    """The index among ``args``' NumPy arrays of the array at ``args[position]``."""
+    return sum(isinstance(a, np.ndarray) for a in args[:position])
 
 
 def _is_float_array(value: Any) -> bool:
@@ -260,7 +274,7 @@ class _FlatCall:
                 kwargs[slot] = array
         return fn(*args, **kwargs)
 
-    def with_nested(self, backend: Backend, dtype: str) -> _FlatCall:
+    def with_nested(self, backend: Backend, dtype: str | None) -> _FlatCall:
         """This call with the arrays nested in list/tuple/dict arguments in ``backend``, floating
         ones in ``dtype`` (they are checked for value, not differentiated)."""
         def to_backend(a: np.ndarray) -> Any:
