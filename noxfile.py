@@ -4,15 +4,22 @@
 ``nox`` with no arguments runs the test matrix, the parity session, lint and typecheck (not
 ``compile``: it takes minutes). Sessions use pip in virtualenvs: the CPU build of torch 2.13.0
 lies on this machine's disk, where pip finds it and uv does not.
+
+The test sessions share one environment, built once by the ``testenv`` session they require:
+every backend in ``backends/`` and the peers of ``tests/requirements.txt`` (which every session
+needs anyway: the peers are torch, JAX, TensorFlow and optax). Installing them took about 1.5
+minutes per session, seven times per ``nox`` run.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nox
 
 ROOT = Path(__file__).parent
+TESTENV_BIN = ROOT / ".nox" / "testenv" / ("Scripts" if os.name == "nt" else "bin")
 BACKENDS = sorted(path.stem for path in (ROOT / "backends").glob("*.txt"))
 
 # JAX compiles each eager operation once per shape and dtype, per process: most of the JAX
@@ -32,46 +39,55 @@ def _fixture_name(backend: str) -> str:
     return backend.replace("-", "_")
 
 
+@nox.session
+def testenv(session: nox.Session) -> None:
+    """The test sessions' shared environment: every backend, the peers, omniloss (editable)."""
+    requirements = [arg for name in BACKENDS for arg in ("-r", f"backends/{name}.txt")]
+    session.install(*requirements, "-r", "tests/requirements.txt")
+    session.install("-e", ".")
+
+
+def _in_testenv(session: nox.Session, *args: str, env: dict[str, str]) -> None:
+    """Run ``args`` with the shared environment's executables first on ``PATH``."""
+    path = f"{TESTENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    session.run(*args, env={"PATH": path, "VIRTUAL_ENV": str(TESTENV_BIN.parent), **JAX_CACHE,
+                            **env}, external=True)
+
+
 def _make_tests_session(backend: str) -> None:
-    @nox.session(name=f"tests-{backend}")
+    @nox.session(name=f"tests-{backend}", venv_backend="none", requires=["testenv"])
     def tests(session: nox.Session) -> None:
         """Run the test suite with the ``xp`` fixture restricted to one backend.
 
         ``tests/test_parity.py`` is left to the ``parity`` session, which runs it for every
         backend at once (here it would repeat that session's cases of this backend).
         """
-        session.install("-r", f"backends/{backend}.txt", "-r", "tests/requirements.txt")
-        session.install("-e", ".")
         # one worker per core (pytest-xdist): the sessions are CPU-bound and single-threaded;
         # the 25 slowest tests are printed: where a session's time goes, for the CI budget
-        session.run("pytest", "-q", "-n", "auto", "--durations=25", "--ignore",
+        _in_testenv(session, "pytest", "-q", "-n", "auto", "--durations=25", "--ignore",
                     "tests/test_parity.py", *session.posargs,
-                    env={"OMNILOSS_BACKENDS": _fixture_name(backend), **JAX_CACHE})
+                    env={"OMNILOSS_BACKENDS": _fixture_name(backend)})
 
 
 for _backend in BACKENDS:
     _make_tests_session(_backend)
 
 
-@nox.session
+@nox.session(venv_backend="none", requires=["testenv"])
 def parity(session: nox.Session) -> None:
-    """Every backend in one environment: the cross-backend parity tests (the checks ``omniloss
-    check`` runs, on its cases, through the same ``omniloss.testing`` function) and the CLI."""
-    requirements = [arg for name in BACKENDS for arg in ("-r", f"backends/{name}.txt")]
-    session.install(*requirements, "-r", "tests/requirements.txt")
-    session.install("-e", ".")
-    session.run("pytest", "-q", "-n", "auto", "tests/test_parity.py", "tests/test_cli.py",
-                *session.posargs, env=JAX_CACHE)
+    """Every backend at once: the cross-backend parity tests (the checks ``omniloss check``
+    runs, on its cases, through the same ``omniloss.testing`` function) and the CLI."""
+    _in_testenv(session, "pytest", "-q", "-n", "auto", "tests/test_parity.py",
+                "tests/test_cli.py", *session.posargs, env={})
 
 
-@nox.session
+@nox.session(venv_backend="none", requires=["testenv"])
 def compile(session: nox.Session) -> None:
     """``torch.compile(fullgraph=True)`` of every public function, ``dynamic=False`` and
     ``True``, against eager values and gradients (the torch sessions compile one per family)."""
-    session.install("-r", "backends/torch.txt", "-r", "tests/requirements.txt")
-    session.install("-e", ".")
-    session.run("pytest", "-q", "-n", "auto", "tests/test_tracing.py", "-k", "torch_compile",
-                *session.posargs, env={"OMNILOSS_BACKENDS": "torch", "OMNILOSS_COMPILE_ALL": "1"})
+    _in_testenv(session, "pytest", "-q", "-n", "auto", "tests/test_tracing.py", "-k",
+                "torch_compile", *session.posargs,
+                env={"OMNILOSS_BACKENDS": "torch", "OMNILOSS_COMPILE_ALL": "1"})
 
 
 @nox.session
@@ -89,7 +105,7 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy")
 
 
-@nox.session
+@nox.session(venv_backend="none", requires=["testenv"])
 def bench(session: nox.Session) -> None:
     """Time each loss against its native peer on every backend; writes docs/benchmarks.md, and
     what the framework classes cost over their functions (docs/benchmarks-classes.md).
@@ -97,8 +113,6 @@ def bench(session: nox.Session) -> None:
     One intra-op thread unless arguments are given (``nox -s bench -- --repeats 41``): the
     committed table is made that way, stable on a shared machine.
     """
-    requirements = [arg for name in BACKENDS for arg in ("-r", f"backends/{name}.txt")]
-    session.install(*requirements, "-r", "tests/requirements.txt")
-    session.install("-e", ".")
-    session.run("python", "benchmarks/run.py", *(session.posargs or ["--threads", "1"]))
-    session.run("python", "benchmarks/classes.py")  # docs/benchmarks-classes.md
+    _in_testenv(session, "python", "benchmarks/run.py",
+                *(session.posargs or ["--threads", "1"]), env={})
+    _in_testenv(session, "python", "benchmarks/classes.py", env={})  # docs/benchmarks-classes.md
