@@ -47,11 +47,12 @@ def testenv(session: nox.Session) -> None:
     session.install("-e", ".")
 
 
-def _in_testenv(session: nox.Session, *args: str, env: dict[str, str]) -> None:
-    """Run ``args`` with the shared environment's executables first on ``PATH``."""
+def _in_testenv(session: nox.Session, program: str, *args: str, env: dict[str, str]) -> None:
+    """Run the shared environment's ``program`` (by its path: nox would look a bare name up on
+    its own ``PATH``), with that environment first on ``PATH`` for what it starts."""
     path = f"{TESTENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-    session.run(*args, env={"PATH": path, "VIRTUAL_ENV": str(TESTENV_BIN.parent), **JAX_CACHE,
-                            **env}, external=True)
+    session.run(str(TESTENV_BIN / program), *args, external=True,
+                env={"PATH": path, "VIRTUAL_ENV": str(TESTENV_BIN.parent), **JAX_CACHE, **env})
 
 
 def _make_tests_session(backend: str) -> None:
