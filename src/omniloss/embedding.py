@@ -63,6 +63,7 @@ __all__ = [
     "contrastive_loss",
     "ntxent_loss",
     "circle_loss",
+    "supervised_contrastive_loss",
     "margin_softmax_loss",
 ]
 
@@ -73,6 +74,8 @@ _KERAS_EPSILON = 1e-7
 """``keras.config.epsilon()``: the smallest norm ``keras.losses.cosine_similarity`` divides by."""
 _ARCFACE_CLAMP = 1e-7
 """ArcFace clamps the target cosine to ``[-1 + 1e-7, 1 - 1e-7]`` before ``acos``."""
+_NORMALIZE_EPS = 1e-12
+"""``torch.nn.functional.normalize``'s ``eps``: the smallest norm it divides by."""
 
 
 def _p_norm(xp: ModuleType, x: Array, p: float) -> Array:
@@ -445,6 +448,85 @@ def circle_loss(embeddings: Array, labels: Array, *, ref_embeddings: Array | Non
     negative_part, has_negative = _masked_logsumexp(xp, negative_terms, negative)
     loss = xp.where(has_positive & has_negative, softplus(xp, positive_part + negative_part), 0.0)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+def _labelled_cosines(xp: ModuleType, embeddings: Array,
+                      labels: Array) -> tuple[Array, Array, Array]:
+    """pytorch-metric-learning's ``CosineSimilarity`` of a labelled batch with itself: the
+    ``(B, B)`` cosines of the rows normalised as ``torch.nn.functional.normalize`` does
+    (``x / max(||x||, 1e-12)``), the positive pairs (equal labels, off the diagonal) and the
+    negative pairs (different labels)."""
+    norm = xp.expand_dims(_p_norm(xp, embeddings, 2.0), axis=1)
+    unit = embeddings / clamp(xp, norm, min=_NORMALIZE_EPS)
+    similarity = xp.matmul(unit, xp.matrix_transpose(unit))
+    batch = dim(xp, embeddings, 0)
+    diagonal = class_mask(xp, arange_like(xp, batch, labels), batch, axis=1)
+    same = xp.expand_dims(labels, axis=1) == xp.expand_dims(labels, axis=0)
+    return similarity, same & ~diagonal, ~same
+
+
+@reads_arrays
+@weighting_args("one value per anchor, shape ``(B,)``: the weights align with ``embeddings``' "
+                'axis 0; ``"mean"`` divides by the weighted number of anchors with a positive '
+                "and a negative, ``sum_i w[i] * [P[i] > 0]``")
+def supervised_contrastive_loss(embeddings: Array, labels: Array, *, temperature: float = 0.1,
+                                reduction: str = "mean", sample_weight: Array | None = None,
+                                where: Array | None = None) -> Array:
+    """Supervised contrastive loss (SupCon, Khosla et al. 2020, the ``L_out`` form) per anchor.
+
+    With the cosine similarities ``s[i, j]`` of the normalised embeddings (``e / max(||e||,
+    1e-12)``), the ``P[i]`` positives of anchor ``i`` (same label, ``j != i``) and every other
+    sample ``k != i`` in the softmax::
+
+        l[i] = -1/P[i] * sum_{j pos} log(exp(s[i, j] / T) / sum_{k != i} exp(s[i, k] / T))
+             = logsumexp_{k != i}(s[i, k] / T) - mean_{j pos}(s[i, j] / T)
+
+    0 for an anchor without a positive or without a negative (a batch of one label is 0 as
+    pytorch-metric-learning's: it returns 0 when the batch has no negative pair). The
+    log-sum-exp is shifted by its largest term, so a small ``temperature`` (logits of 1e4)
+    stays finite. ``"mean"`` averages over the anchors with a positive and a negative, the
+    others being 0 (0, not 0/0, when there is none).
+
+    Args:
+        embeddings: ``(B, D)`` embeddings, ``B >= 1``; normalised here.
+        labels: ``(B,)`` group labels; equal labels mark positive pairs.
+        temperature: ``T``, dividing the cosine similarities.
+
+    Defined by pytorch-metric-learning's ``SupConLoss(temperature=0.1)`` (2.8.1) without a
+    miner: its ``CosineSimilarity`` distance and per-anchor losses, whose default
+    ``AvgNonZeroReducer`` averages the losses above 0 (our ``"mean"`` but for an anchor whose
+    loss rounds to exactly 0, which it leaves out and we count); ``SumReducer`` is our ``"sum"``
+    and ``DoNothingReducer``'s losses our ``"none"``. It has no ``ref_emb`` here. The authors'
+    ``SupConLoss`` (HobbitLong/SupContrast ``losses.py``) differs: it takes the features as
+    given (normalised by the model), multiplies by ``temperature / base_temperature``
+    (defaults 0.07 and 0.07), averages over every anchor, those without a positive included
+    (our ``"sum"`` divided by ``B``), and does not return 0 for a batch without a negative
+    pair; its ``n_views`` are our rows (``labels`` repeated per view) and its
+    ``contrast_mode="one"`` our ``where`` on the first view's anchors.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> e = xp.asarray([[1.0, 0.0], [0.8, 0.6], [0.0, 2.0]])
+        >>> ol.supervised_contrastive_loss(e, xp.asarray([0, 0, 1]), temperature=1.0,
+        ...                                reduction="none")
+        Array([0.37110067, 0.59813887, 0.        ], dtype=array_api_strict.float64)
+    """
+    name = "supervised_contrastive_loss"
+    temperature = check_positive(name, "temperature", temperature)
+    xp, embeddings = labelled_embeddings(name, embeddings, labels, reduction, sample_weight, where)
+    similarity, positive, negative = _labelled_cosines(xp, embeddings, labels)
+    logits = similarity / temperature
+    log_normalizer, _ = _masked_logsumexp(xp, logits, positive | negative)
+    positives = xp.sum(xp.astype(positive, logits.dtype), axis=1)
+    counted = (positives > 0) & xp.any(negative, axis=1)
+    mean_positive = (xp.sum(xp.where(positive, logits, 0.0), axis=1)
+                     / xp.where(counted, positives, 1.0))
+    loss = xp.where(counted, log_normalizer - mean_positive, 0.0)
+    # with no anchor counted every loss is 0: divide by B, not 0
+    counted = xp.where(xp.any(counted), counted, True)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name,
+                  divisor=xp.astype(counted, loss.dtype) if reduction == "mean" else None)
 
 
 def _angular_target(xp: ModuleType, cosine: Array, margin: float, kind: str) -> Array:
