@@ -59,6 +59,8 @@ VALID = {
     ("circle_loss", "labels", "id_negative"): "labels are arbitrary integers",
     ("supervised_contrastive_loss", "labels", "id_too_large"): "labels are arbitrary integers",
     ("supervised_contrastive_loss", "labels", "id_negative"): "labels are arbitrary integers",
+    ("multi_similarity_loss", "labels", "id_too_large"): "labels are arbitrary integers",
+    ("multi_similarity_loss", "labels", "id_negative"): "labels are arbitrary integers",
     ("gaussian_nll_loss", "var", "rank_down"): "torch's homoscedastic var: one dimension fewer",
     ("linear_cross_entropy", "linear_weight", "batch"): "one class fewer",
     ("prelu", "x", "batch"): "any batch size",

@@ -780,6 +780,60 @@ def test_bad_inputs_supcon(backend):
         backend.asarray(np.ones(3)), labels))
 
 
+# multi_similarity_loss: pytorch-metric-learning, transcribed
+
+
+def _pml_multi_similarity(reducer: str, alpha: float = 2.0, beta: float = 50.0,
+                          base: float = 0.5):
+    """pytorch-metric-learning 2.8.1 ``MultiSimilarityLoss(alpha, beta, base)`` without a miner
+    (``src/pytorch_metric_learning/losses/multi_similarity_loss.py``, ``_compute_loss``; its
+    ``CosineSimilarity.margin(x, y)`` is ``y - x``), rewritten in torch; its default reducer is
+    ``MeanReducer``. Its losses are ``(B, 1)``: "none" squeezes them."""
+    def peer(embeddings, labels):
+        mat, pos, neg = _pml_pairs(embeddings, labels)
+        if pos.sum() <= 1 and neg.sum() <= 1:  # GenericPairLoss: no pairs, zero_losses()
+            return (embeddings * 0).sum()
+        pos_loss = _pml_logsumexp(alpha * (base - mat), pos, add_one=True) / alpha
+        neg_loss = _pml_logsumexp(beta * (mat - base), neg, add_one=True) / beta
+        return _pml_reduce((pos_loss + neg_loss).squeeze(1), embeddings, reducer)
+
+    return torch_peer(peer)
+
+
+@pytest.mark.parametrize(("dtype", "reduction", "options"), [
+    (np.float64, "mean", {}), (np.float64, "sum", {}), (np.float64, "none", {}),
+    (np.float64, "none", {"alpha": 4.0, "beta": 20.0, "base": 0.2}), (np.float32, "mean", {}),
+    (np.float64, "none", {"alpha": 1e4, "beta": 1e4}), (np.float32, "mean", {"beta": 1e4})],
+    ids=str)
+def test_multi_similarity_matches_pml(backend, dtype, reduction, options):
+    # alpha, beta = 1e4: exponents of 1e4, finite as the peer's
+    value = check_parity(backend, lambda e, y: ol.multi_similarity_loss(
+        e, y, reduction=reduction, **options),
+        _pml_multi_similarity(reduction, **options), _supcon_batch(dtype))
+    assert np.all(np.isfinite(value))
+
+
+@pytest.mark.parametrize("labels", [[0, 0, 0], [0, 1, 2], [4]],
+                         ids=["no-negatives", "no-positives", "single"])
+def test_multi_similarity_degenerate_groups(backend, labels):
+    embeddings = _rng(18).normal(size=(len(labels), 3))
+    check_parity(backend, lambda e, y: ol.multi_similarity_loss(e, y, reduction="sum"),
+                 _pml_multi_similarity("sum"), [embeddings, np.array(labels)])
+
+
+def test_bad_inputs_multi_similarity(backend):
+    name = "multi_similarity_loss"
+    x = backend.asarray(np.ones((3, 4)))
+    labels = backend.asarray(np.array([0, 0, 1]))
+    fn = ol.multi_similarity_loss
+    assert_raises_named(ValueError, name, "alpha", lambda: fn(x, labels, alpha=0.0))
+    assert_raises_named(ValueError, name, "beta", lambda: fn(x, labels, beta=-1.0))
+    assert_raises_named(ValueError, name, "base", lambda: fn(x, labels, base=float("nan")))
+    assert_raises_named(TypeError, name, "base", lambda: fn(x, labels, base="0.5"))
+    assert_raises_named(ValueError, name, "labels",
+                        lambda: fn(x, backend.asarray(np.zeros(4, dtype=np.int64))))
+
+
 # Tracing.
 
 TRACED = {
@@ -793,6 +847,7 @@ TRACED = {
     "circle_loss": (ol.circle_loss, lambda: _circle_batch(np.float64)),
     "supervised_contrastive_loss": (ol.supervised_contrastive_loss,
                                     lambda: _supcon_batch(np.float64)),
+    "multi_similarity_loss": (ol.multi_similarity_loss, lambda: _supcon_batch(np.float64)),
     "margin_softmax_loss": (lambda c, y: ol.margin_softmax_loss(c, y, margin=4,
                                                                 kind="sphereface"),
                             lambda: _cosines(np.float64)),

@@ -165,6 +165,8 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("supervised_contrastive_loss", EMBEDDING,
           "pytorch-metric-learning SupConLoss (Khosla et al. 2020)",
           Classes("SupervisedContrastiveLoss")),
+    Entry("multi_similarity_loss", EMBEDDING, "pytorch-metric-learning MultiSimilarityLoss",
+          Classes("MultiSimilarityLoss")),
     Entry("margin_softmax_loss", EMBEDDING, "ArcFace / CosFace / SphereFace",
           Classes("MarginSoftmaxLoss")),
     Entry("dice_loss", SEGMENTATION, "keras.losses.dice",

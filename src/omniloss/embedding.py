@@ -64,6 +64,7 @@ __all__ = [
     "ntxent_loss",
     "circle_loss",
     "supervised_contrastive_loss",
+    "multi_similarity_loss",
     "margin_softmax_loss",
 ]
 
@@ -527,6 +528,63 @@ def supervised_contrastive_loss(embeddings: Array, labels: Array, *, temperature
     counted = xp.where(xp.any(counted), counted, True)
     return reduce(xp, loss, reduction, sample_weight, where, name=name,
                   divisor=xp.astype(counted, loss.dtype) if reduction == "mean" else None)
+
+
+@reads_arrays
+@weighting_args("one value per anchor, shape ``(B,)``: the weights align with ``embeddings``' "
+                "axis 0")
+def multi_similarity_loss(embeddings: Array, labels: Array, *, alpha: float = 2.0,
+                          beta: float = 50.0, base: float = 0.5, reduction: str = "mean",
+                          sample_weight: Array | None = None,
+                          where: Array | None = None) -> Array:
+    """Multi-similarity loss (Wang et al., CVPR 2019) of each anchor over all its pairs.
+
+    With the cosine similarities ``s[i, j]`` of the normalised embeddings (``e / max(||e||,
+    1e-12)``), the positives of anchor ``i`` (same label, ``j != i``) and its negatives
+    (different labels)::
+
+        l[i] = 1/alpha * log(1 + sum_{j pos} exp(-alpha * (s[i, j] - base)))
+             + 1/beta * log(1 + sum_{k neg} exp(beta * (s[i, k] - base)))
+
+    a term being 0 for an anchor with no such pair. Both are softplus of a log-sum-exp shifted
+    by its largest term, so large ``alpha`` and ``beta`` stay finite.
+
+    Args:
+        embeddings: ``(B, D)`` embeddings, ``B >= 1``; normalised here.
+        labels: ``(B,)`` group labels; equal labels mark positive pairs.
+        alpha: the scale of the positive pairs.
+        beta: the scale of the negative pairs.
+        base: the similarity margin ``lambda`` both terms are measured from.
+
+    Defined by pytorch-metric-learning's ``MultiSimilarityLoss(alpha=2, beta=50, base=0.5)``
+    (2.8.1) on every pair, its default ``CosineSimilarity`` distance and ``MeanReducer`` (our
+    ``"mean"``; ``SumReducer`` is our ``"sum"``, ``DoNothingReducer``'s ``(B, 1)`` losses our
+    ``"none"``). The paper's pair mining (keep a positive less similar than the hardest
+    negative plus ``epsilon``, a negative more similar than the hardest positive minus it) is
+    pml's separate ``MultiSimilarityMiner(epsilon=0.1)``, not part of this loss (``where``
+    masks anchors, not pairs). The authors' code (MalongTech/research-ms-loss) takes the
+    features as given, mines inside the loss (``margin=0.1``, and drops positives of
+    similarity above ``1 - 1e-5``), leaves out an anchor without a mined positive and negative
+    and divides the sum by the batch size.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> e = xp.asarray([[1.0, 0.0], [0.8, 0.6], [0.0, 2.0]])
+        >>> ol.multi_similarity_loss(e, xp.asarray([0, 0, 1]), beta=10.0, reduction="none")
+        Array([0.21941551, 0.35007014, 0.13150722], dtype=array_api_strict.float64)
+    """
+    name = "multi_similarity_loss"
+    alpha = check_positive(name, "alpha", alpha)
+    beta = check_positive(name, "beta", beta)
+    base = check_real(name, "base", base)
+    xp, embeddings = labelled_embeddings(name, embeddings, labels, reduction, sample_weight, where)
+    similarity, positive, negative = _labelled_cosines(xp, embeddings, labels)
+    positive_part, has_positive = _masked_logsumexp(xp, -alpha * (similarity - base), positive)
+    negative_part, has_negative = _masked_logsumexp(xp, beta * (similarity - base), negative)
+    loss = (xp.where(has_positive, softplus(xp, positive_part), 0.0) / alpha
+            + xp.where(has_negative, softplus(xp, negative_part), 0.0) / beta)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
 def _angular_target(xp: ModuleType, cosine: Array, margin: float, kind: str) -> Array:
