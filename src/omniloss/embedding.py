@@ -4,7 +4,9 @@ Pair and triplet losses take embeddings with the feature axis last (``cosine_sim
 takes an ``axis``) and return one value per pair or triplet, reduced by ``reduction``: ``"mean"``
 (default), ``"sum"``, or ``"none"``, weighted by ``sample_weight`` and masked by ``where``, both
 broadcast against that unreduced loss. ``ntxent_loss``'s unreduced loss is one value per anchor
-(its positive pairs' summed losses) and its ``"mean"`` is optax's mean over positive pairs.
+(its positive pairs' summed losses) and its ``"mean"`` is optax's mean over positive pairs;
+``circle_loss``, ``supervised_contrastive_loss`` and ``multi_similarity_loss`` give one value per
+anchor too, against every other sample of the batch.
 ``margin_softmax_loss`` takes cosine logits (the ArcFace / CosFace / SphereFace heads) and class
 indices.
 
@@ -480,13 +482,12 @@ def supervised_contrastive_loss(embeddings: Array, labels: Array, *, temperature
     sample ``k != i`` in the softmax::
 
         l[i] = -1/P[i] * sum_{j pos} log(exp(s[i, j] / T) / sum_{k != i} exp(s[i, k] / T))
-             = logsumexp_{k != i}(s[i, k] / T) - mean_{j pos}(s[i, j] / T)
 
     0 for an anchor without a positive or without a negative (a batch of one label is 0 as
-    pytorch-metric-learning's: it returns 0 when the batch has no negative pair). The
-    log-sum-exp is shifted by its largest term, so a small ``temperature`` (logits of 1e4)
-    stays finite. ``"mean"`` averages over the anchors with a positive and a negative, the
-    others being 0 (0, not 0/0, when there is none).
+    pytorch-metric-learning's: it returns 0 when the batch has no negative pair). The logits
+    are shifted by each row's largest and the log-sum-exp by its own, so a small
+    ``temperature`` (logits of 1e4) stays finite. ``"mean"`` averages over the anchors with a
+    positive and a negative, the others being 0 (0, not 0/0, when there is none).
 
     Args:
         embeddings: ``(B, D)`` embeddings, ``B >= 1``; normalised here.
@@ -518,12 +519,14 @@ def supervised_contrastive_loss(embeddings: Array, labels: Array, *, temperature
     xp, embeddings = labelled_embeddings(name, embeddings, labels, reduction, sample_weight, where)
     similarity, positive, negative = _labelled_cosines(xp, embeddings, labels)
     logits = similarity / temperature
+    # shifted by the row's largest logit (held constant), as pml: its roundings on a small loss
+    logits = logits - stop_gradient(xp, xp.max(logits, axis=1, keepdims=True))
     log_normalizer, _ = _masked_logsumexp(xp, logits, positive | negative)
+    log_probability = logits - xp.expand_dims(log_normalizer, axis=1)
     positives = xp.sum(xp.astype(positive, logits.dtype), axis=1)
     counted = (positives > 0) & xp.any(negative, axis=1)
-    mean_positive = (xp.sum(xp.where(positive, logits, 0.0), axis=1)
-                     / xp.where(counted, positives, 1.0))
-    loss = xp.where(counted, log_normalizer - mean_positive, 0.0)
+    loss = xp.where(counted, -xp.sum(xp.where(positive, log_probability, 0.0), axis=1)
+                    / xp.where(counted, positives, 1.0), 0.0)
     # with no anchor counted every loss is 0: divide by B, not 0
     counted = xp.where(xp.any(counted), counted, True)
     return reduce(xp, loss, reduction, sample_weight, where, name=name,
