@@ -66,8 +66,9 @@ CLASS_ID_FUNCTIONS: dict[str, tuple[int, str | None]] = {
 INTEGER_FUNCTIONS = sorted({name for name, maker in _CASES.items()
                             if any(_arrays(c) for c in maker(np.random.default_rng(0)))})
 NOT_CLASS_IDS = {"hinge_loss", "squared_hinge_loss", "ntxent_loss", "sparsemax_loss",
-                 "perceptron_loss", "circle_loss"}
-"""Integer labels that are not class ids: {0, 1} or {-1, 1} labels, and ntxent's and circle's
+                 "perceptron_loss", "circle_loss", "supervised_contrastive_loss",
+                 "multi_similarity_loss"}
+"""Integer labels that are not class ids: {0, 1} or {-1, 1} labels, and the embedding losses'
 group labels (any integers: equal labels mark positives)."""
 
 INTEGER_DTYPES = ["int8", "int16", "int32", "int64", "uint8"]

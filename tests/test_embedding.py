@@ -626,6 +626,214 @@ def test_bad_inputs_circle(backend):
                         lambda: fn(x, backend.asarray(np.zeros(4, dtype=np.int64))))
 
 
+# supervised_contrastive_loss: pytorch-metric-learning, transcribed (it is not installed here)
+
+
+def _pml_pairs(embeddings, labels):
+    """pytorch-metric-learning's ``CosineSimilarity`` matrix (``F.normalize`` then ``@``) and
+    ``get_all_pairs_indices`` as masks: positives off the diagonal, negatives."""
+    import torch
+
+    unit = torch.nn.functional.normalize(embeddings, p=2, dim=1)
+    same = labels[:, None] == labels[None, :]
+    return unit @ unit.T, same & ~torch.eye(len(labels), dtype=torch.bool), ~same
+
+
+def _pml_logsumexp(x, keep, add_one):
+    """``loss_and_miner_utils.logsumexp``: masked with ``finfo.min``, a 0 appended with
+    ``add_one``, 0 for a row with nothing kept."""
+    import torch
+
+    x = x.masked_fill(~keep, torch.finfo(x.dtype).min)
+    if add_one:
+        x = torch.cat([x, torch.zeros_like(x[:, :1])], dim=1)
+    return torch.logsumexp(x, dim=1, keepdim=True).masked_fill(~keep.any(1, keepdim=True), 0)
+
+
+def _pml_reduce(losses, embeddings, reducer: str):
+    """The reducers: ``AvgNonZeroReducer`` ("nonzero", the mean of the losses above 0),
+    ``MeanReducer``, ``SumReducer``, ``DoNothingReducer`` ("none"); a reducer's zero loss is
+    ``sum(embeddings * 0)``."""
+    if reducer == "none":
+        return losses
+    if reducer == "nonzero":
+        losses = losses[losses > 0]
+        return losses.mean() if len(losses) else (embeddings * 0).sum()
+    return losses.mean() if reducer == "mean" else losses.sum()
+
+
+def _pml_supcon(temperature: float, reducer: str):
+    """pytorch-metric-learning 2.8.1 ``SupConLoss(temperature)`` without a miner
+    (``src/pytorch_metric_learning/losses/supcon_loss.py``, ``_compute_loss``), its operations
+    rewritten in torch; its default reducer is ``AvgNonZeroReducer``."""
+    import torch
+
+    def peer(embeddings, labels):
+        mat, pos, neg = _pml_pairs(embeddings, labels)
+        if not (pos.any() and neg.any()):
+            return (embeddings * 0).sum()  # zero_losses()
+        mat = mat / temperature
+        mat = mat - mat.max(dim=1, keepdim=True).values.detach()
+        log_prob = mat - _pml_logsumexp(mat, pos | neg, add_one=False)
+        pos_mask = pos.to(mat.dtype)  # a float mask, as pml's: the count + tiny stays float64
+        tiny = torch.finfo(mat.dtype).tiny
+        losses = -(pos_mask * log_prob).sum(1) / (pos_mask.sum(1) + tiny)
+        return _pml_reduce(losses, embeddings, reducer)
+
+    return torch_peer(peer)
+
+
+def _supcon_batch(dtype, seed: int = 15):
+    rng = _rng(seed)
+    embeddings = rng.normal(size=(7, 4))
+    embeddings[5] = 3.0 * embeddings[0]  # cosine 1 with the first
+    # anchor 6 (label 3) has no positive: its loss is 0, and it still enters as a negative
+    return [embeddings.astype(dtype), np.array([0, 0, 1, 2, 1, 0, 3])]
+
+
+@pytest.mark.parametrize(("dtype", "reduction", "temperature"), [
+    (np.float64, "mean", 0.1), (np.float64, "sum", 0.5), (np.float64, "none", 0.1),
+    (np.float32, "mean", 0.1), (np.float64, "sum", 1e-4), (np.float32, "none", 1e-4)], ids=str)
+def test_supcon_matches_pml(backend, dtype, reduction, temperature):
+    # temperature 1e-4: logits of 1e4, finite as the peer's
+    reducer = {"mean": "nonzero"}.get(reduction, reduction)
+    value = check_parity(backend, lambda e, y: ol.supervised_contrastive_loss(
+        e, y, temperature=temperature, reduction=reduction),
+        _pml_supcon(temperature, reducer), _supcon_batch(dtype))
+    assert np.all(np.isfinite(value))
+
+
+@pytest.mark.parametrize("labels", [[0] * 7, list(range(7)), [4]],
+                         ids=["no-negatives", "no-positives", "single"])
+def test_supcon_degenerate_groups_are_zero(backend, labels):
+    embeddings = _rng(16).normal(size=(len(labels), 4))  # the shapes of _supcon_batch
+    check_parity(backend, ol.supervised_contrastive_loss, _pml_supcon(0.1, "nonzero"),
+                 [embeddings, np.array(labels)])
+
+
+def test_supcon_mean_counts_the_anchors_with_a_positive(backend):
+    # pml's AvgNonZeroReducer leaves out a loss that rounds to 0 (anchors 2 and 4 at T = 1e-4:
+    # each is the other's one positive and nearest sample); our "mean" counts the 5 anchors
+    # with a positive (3 and 6 have none)
+    embeddings, labels = _supcon_batch(np.float64)
+    options = {"temperature": 1e-4}
+    per_anchor = check_parity(backend, lambda e, y: ol.supervised_contrastive_loss(
+        e, y, reduction="none", **options), _pml_supcon(1e-4, "none"), [embeddings, labels])
+    assert np.all(per_anchor[[2, 4]] < 1e-30) and np.all(per_anchor[[0, 1, 5]] > 1e3)
+    mean = check_parity(backend, lambda e, y: ol.supervised_contrastive_loss(e, y, **options),
+                        None, [embeddings, labels])
+    assert_close(mean, per_anchor.sum() / 5, rtol=1e-12, atol=1e-14, what="mean")
+
+
+def _supcontrast(temperature: float, base_temperature: float):
+    """The authors' ``SupConLoss`` (HobbitLong/SupContrast ``losses.py``, ``contrast_mode="all"``,
+    one view) in a few torch operations: no normalisation, the mean over every anchor."""
+    import torch
+
+    def reference(features, labels):
+        logits = features @ features.T / temperature
+        logits = logits - logits.max(dim=1, keepdim=True).values.detach()
+        others = ~torch.eye(len(labels), dtype=torch.bool)
+        mask = (labels[:, None] == labels[None, :]) & others
+        log_prob = logits - torch.log((torch.exp(logits) * others).sum(1, keepdim=True))
+        positives = mask.sum(1)
+        mean_log_prob_pos = (mask * log_prob).sum(1) / torch.where(positives < 1e-6, 1, positives)
+        return -(temperature / base_temperature) * mean_log_prob_pos.mean()
+
+    return torch_peer(reference)
+
+
+def test_supcon_differs_from_supcontrast_by_its_mean_and_scale(backend):
+    # SupContrast on unit features: our "sum" over B anchors, times T / base_T (the values:
+    # the gradients differ, as ours flow through the normalisation and SupContrast's do not)
+    embeddings, labels = _supcon_batch(np.float64)
+    unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    check_parity(backend, lambda e, y: ol.supervised_contrastive_loss(
+        e, y, temperature=0.07, reduction="sum") * (0.07 / 0.1) / len(labels),
+        _supcontrast(0.07, 0.1), [unit, labels], argnums=())
+
+
+def test_supcon_weighted(backend):
+    # the weights align with the anchors; "mean" divides by the weighted counted anchors
+    embeddings, labels = _supcon_batch(np.float64)
+    weight = _rng(17).uniform(0.5, 2.0, size=7)
+    mask = np.array([True, False, True, True, True, True, True])
+    per_anchor = check_parity(backend, lambda e, y: ol.supervised_contrastive_loss(
+        e, y, reduction="none"), _pml_supcon(0.1, "none"), [embeddings, labels])
+    counted = np.array([1, 1, 1, 0, 1, 1, 0]) * weight * mask  # 3 and 6: no positive
+    mean = check_parity(backend, lambda e, y, w, m: ol.supervised_contrastive_loss(
+        e, y, sample_weight=w, where=m), None, [embeddings, labels, weight, mask])
+    assert_close(mean, (per_anchor * counted).sum() / counted.sum(), rtol=1e-12, atol=1e-14,
+                 what="weighted mean")
+
+
+def test_bad_inputs_supcon(backend):
+    name = "supervised_contrastive_loss"
+    x = backend.asarray(np.ones((3, 4)))
+    labels = backend.asarray(np.array([0, 0, 1]))
+    fn = ol.supervised_contrastive_loss
+    assert_raises_named(ValueError, name, "temperature", lambda: fn(x, labels, temperature=0.0))
+    assert_raises_named(TypeError, name, "temperature", lambda: fn(x, labels, temperature="1"))
+    assert_raises_named(ValueError, name, "labels",
+                        lambda: fn(x, backend.asarray(np.zeros(4, dtype=np.int64))))
+    assert_raises_named(ValueError, name, "embeddings", lambda: fn(
+        backend.asarray(np.ones(3)), labels))
+
+
+# multi_similarity_loss: pytorch-metric-learning, transcribed
+
+
+def _pml_multi_similarity(reducer: str, alpha: float = 2.0, beta: float = 50.0,
+                          base: float = 0.5):
+    """pytorch-metric-learning 2.8.1 ``MultiSimilarityLoss(alpha, beta, base)`` without a miner
+    (``src/pytorch_metric_learning/losses/multi_similarity_loss.py``, ``_compute_loss``; its
+    ``CosineSimilarity.margin(x, y)`` is ``y - x``), rewritten in torch; its default reducer is
+    ``MeanReducer``. Its losses are ``(B, 1)``: "none" squeezes them."""
+    def peer(embeddings, labels):
+        mat, pos, neg = _pml_pairs(embeddings, labels)
+        if pos.sum() <= 1 and neg.sum() <= 1:  # GenericPairLoss: no pairs, zero_losses()
+            return (embeddings * 0).sum()
+        pos_loss = _pml_logsumexp(alpha * (base - mat), pos, add_one=True) / alpha
+        neg_loss = _pml_logsumexp(beta * (mat - base), neg, add_one=True) / beta
+        return _pml_reduce((pos_loss + neg_loss).squeeze(1), embeddings, reducer)
+
+    return torch_peer(peer)
+
+
+@pytest.mark.parametrize(("dtype", "reduction", "options"), [
+    (np.float64, "mean", {}), (np.float64, "sum", {}), (np.float64, "none", {}),
+    (np.float64, "none", {"alpha": 4.0, "beta": 20.0, "base": 0.2}), (np.float32, "mean", {}),
+    (np.float64, "none", {"alpha": 1e4, "beta": 1e4}), (np.float32, "mean", {"beta": 1e4})],
+    ids=str)
+def test_multi_similarity_matches_pml(backend, dtype, reduction, options):
+    # alpha, beta = 1e4: exponents of 1e4, finite as the peer's
+    value = check_parity(backend, lambda e, y: ol.multi_similarity_loss(
+        e, y, reduction=reduction, **options),
+        _pml_multi_similarity(reduction, **options), _supcon_batch(dtype))
+    assert np.all(np.isfinite(value))
+
+
+@pytest.mark.parametrize("labels", [[0] * 7, list(range(7))], ids=["no-negatives", "no-positives"])
+def test_multi_similarity_degenerate_groups(backend, labels):
+    # one term is 0 (a batch of one, both: see the SupCon test; the pairs are the same code)
+    embeddings = _rng(18).normal(size=(len(labels), 4))
+    check_parity(backend, lambda e, y: ol.multi_similarity_loss(e, y, reduction="sum"),
+                 _pml_multi_similarity("sum"), [embeddings, np.array(labels)])
+
+
+def test_bad_inputs_multi_similarity(backend):
+    name = "multi_similarity_loss"
+    x = backend.asarray(np.ones((3, 4)))
+    labels = backend.asarray(np.array([0, 0, 1]))
+    fn = ol.multi_similarity_loss
+    assert_raises_named(ValueError, name, "alpha", lambda: fn(x, labels, alpha=0.0))
+    assert_raises_named(ValueError, name, "beta", lambda: fn(x, labels, beta=-1.0))
+    assert_raises_named(ValueError, name, "base", lambda: fn(x, labels, base=float("nan")))
+    assert_raises_named(TypeError, name, "base", lambda: fn(x, labels, base="0.5"))
+    assert_raises_named(ValueError, name, "labels",
+                        lambda: fn(x, backend.asarray(np.zeros(4, dtype=np.int64))))
+
+
 # Tracing.
 
 TRACED = {
@@ -637,6 +845,9 @@ TRACED = {
     "contrastive_loss": (ol.contrastive_loss, lambda: _contrastive_pairs(np.float64)),
     "ntxent_loss": (ol.ntxent_loss, lambda: _ntxent_batch(np.float64)),
     "circle_loss": (ol.circle_loss, lambda: _circle_batch(np.float64)),
+    "supervised_contrastive_loss": (ol.supervised_contrastive_loss,
+                                    lambda: _supcon_batch(np.float64)),
+    "multi_similarity_loss": (ol.multi_similarity_loss, lambda: _supcon_batch(np.float64)),
     "margin_softmax_loss": (lambda c, y: ol.margin_softmax_loss(c, y, margin=4,
                                                                 kind="sphereface"),
                             lambda: _cosines(np.float64)),

@@ -50,7 +50,8 @@ BATCH_AXES: dict[str, dict[int, int]] = {"ctc_loss": {0: 1}}
 NO_INPUT_GRADIENT = {"zero_one_loss"}
 """Losses with no gradient w.r.t. their input by definition (an argmax)."""
 
-COUPLED = {"ntxent_loss", "generalized_dice_loss", "circle_loss"}
+COUPLED = {"ntxent_loss", "generalized_dice_loss", "circle_loss", "supervised_contrastive_loss",
+           "multi_similarity_loss"}
 """Losses whose samples interact (each anchor's negatives are the other samples; the class
 weights come from the whole batch's volumes), so repeating or dropping samples is not the same
 as weighting them; the other properties still hold."""

@@ -4,7 +4,9 @@ Pair and triplet losses take embeddings with the feature axis last (``cosine_sim
 takes an ``axis``) and return one value per pair or triplet, reduced by ``reduction``: ``"mean"``
 (default), ``"sum"``, or ``"none"``, weighted by ``sample_weight`` and masked by ``where``, both
 broadcast against that unreduced loss. ``ntxent_loss``'s unreduced loss is one value per anchor
-(its positive pairs' summed losses) and its ``"mean"`` is optax's mean over positive pairs.
+(its positive pairs' summed losses) and its ``"mean"`` is optax's mean over positive pairs;
+``circle_loss``, ``supervised_contrastive_loss`` and ``multi_similarity_loss`` give one value per
+anchor too, against every other sample of the batch.
 ``margin_softmax_loss`` takes cosine logits (the ArcFace / CosFace / SphereFace heads) and class
 indices.
 
@@ -63,6 +65,8 @@ __all__ = [
     "contrastive_loss",
     "ntxent_loss",
     "circle_loss",
+    "supervised_contrastive_loss",
+    "multi_similarity_loss",
     "margin_softmax_loss",
 ]
 
@@ -73,6 +77,8 @@ _KERAS_EPSILON = 1e-7
 """``keras.config.epsilon()``: the smallest norm ``keras.losses.cosine_similarity`` divides by."""
 _ARCFACE_CLAMP = 1e-7
 """ArcFace clamps the target cosine to ``[-1 + 1e-7, 1 - 1e-7]`` before ``acos``."""
+_NORMALIZE_EPS = 1e-12
+"""``torch.nn.functional.normalize``'s ``eps``: the smallest norm it divides by."""
 
 
 def _p_norm(xp: ModuleType, x: Array, p: float) -> Array:
@@ -444,6 +450,143 @@ def circle_loss(embeddings: Array, labels: Array, *, ref_embeddings: Array | Non
     positive_part, has_positive = _masked_logsumexp(xp, positive_terms, positive)
     negative_part, has_negative = _masked_logsumexp(xp, negative_terms, negative)
     loss = xp.where(has_positive & has_negative, softplus(xp, positive_part + negative_part), 0.0)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+def _labelled_cosines(xp: ModuleType, embeddings: Array,
+                      labels: Array) -> tuple[Array, Array, Array]:
+    """pytorch-metric-learning's ``CosineSimilarity`` of a labelled batch with itself: the
+    ``(B, B)`` cosines of the rows normalised as ``torch.nn.functional.normalize`` does
+    (``x / max(||x||, 1e-12)``), the positive pairs (equal labels, off the diagonal) and the
+    negative pairs (different labels)."""
+    norm = xp.expand_dims(_p_norm(xp, embeddings, 2.0), axis=1)
+    unit = embeddings / clamp(xp, norm, min=_NORMALIZE_EPS)
+    similarity = xp.matmul(unit, xp.matrix_transpose(unit))
+    batch = dim(xp, embeddings, 0)
+    diagonal = class_mask(xp, arange_like(xp, batch, labels), batch, axis=1)
+    same = xp.expand_dims(labels, axis=1) == xp.expand_dims(labels, axis=0)
+    return similarity, same & ~diagonal, ~same
+
+
+@reads_arrays
+@weighting_args("one value per anchor, shape ``(B,)``: the weights align with ``embeddings``' "
+                'axis 0; ``"mean"`` divides by the weighted number of anchors with a positive '
+                "and a negative, ``sum_i w[i] * [P[i] > 0]``")
+def supervised_contrastive_loss(embeddings: Array, labels: Array, *, temperature: float = 0.1,
+                                reduction: str = "mean", sample_weight: Array | None = None,
+                                where: Array | None = None) -> Array:
+    """Supervised contrastive loss (SupCon, Khosla et al. 2020, the ``L_out`` form) per anchor.
+
+    With the cosine similarities ``s[i, j]`` of the normalised embeddings (``e / max(||e||,
+    1e-12)``), the ``P[i]`` positives of anchor ``i`` (same label, ``j != i``) and every other
+    sample ``k != i`` in the softmax::
+
+        l[i] = -1/P[i] * sum_{j pos} log(exp(s[i, j] / T) / sum_{k != i} exp(s[i, k] / T))
+
+    0 for an anchor without a positive or without a negative (a batch of one label is 0 as
+    pytorch-metric-learning's: it returns 0 when the batch has no negative pair). The logits
+    are shifted by each row's largest and the log-sum-exp by its own, so a small
+    ``temperature`` (logits of 1e4) stays finite. ``"mean"`` averages over the anchors with a
+    positive and a negative, the others being 0 (0, not 0/0, when there is none).
+
+    Args:
+        embeddings: ``(B, D)`` embeddings, ``B >= 1``; normalised here.
+        labels: ``(B,)`` group labels; equal labels mark positive pairs.
+        temperature: ``T``, dividing the cosine similarities.
+
+    Defined by pytorch-metric-learning's ``SupConLoss(temperature=0.1)`` (2.8.1) without a
+    miner: its ``CosineSimilarity`` distance and per-anchor losses, whose default
+    ``AvgNonZeroReducer`` averages the losses above 0 (our ``"mean"`` but for an anchor whose
+    loss rounds to exactly 0, which it leaves out and we count); ``SumReducer`` is our ``"sum"``
+    and ``DoNothingReducer``'s losses our ``"none"``. It has no ``ref_emb`` here. The authors'
+    ``SupConLoss`` (HobbitLong/SupContrast ``losses.py``) differs: it takes the features as
+    given (normalised by the model), multiplies by ``temperature / base_temperature``
+    (defaults 0.07 and 0.07), averages over every anchor, those without a positive included
+    (our ``"sum"`` divided by ``B``), and does not return 0 for a batch without a negative
+    pair; its ``n_views`` are our rows (``labels`` repeated per view) and its
+    ``contrast_mode="one"`` our ``where`` on the first view's anchors.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> e = xp.asarray([[1.0, 0.0], [0.8, 0.6], [0.0, 2.0]])
+        >>> ol.supervised_contrastive_loss(e, xp.asarray([0, 0, 1]), temperature=1.0,
+        ...                                reduction="none")
+        Array([0.37110067, 0.59813887, 0.        ], dtype=array_api_strict.float64)
+    """
+    name = "supervised_contrastive_loss"
+    temperature = check_positive(name, "temperature", temperature)
+    xp, embeddings = labelled_embeddings(name, embeddings, labels, reduction, sample_weight, where)
+    similarity, positive, negative = _labelled_cosines(xp, embeddings, labels)
+    logits = similarity / temperature
+    # shifted by the row's largest logit (held constant), as pml: its roundings on a small loss
+    logits = logits - stop_gradient(xp, xp.max(logits, axis=1, keepdims=True))
+    log_normalizer, _ = _masked_logsumexp(xp, logits, positive | negative)
+    log_probability = logits - xp.expand_dims(log_normalizer, axis=1)
+    positives = xp.sum(xp.astype(positive, logits.dtype), axis=1)
+    counted = (positives > 0) & xp.any(negative, axis=1)
+    loss = xp.where(counted, -xp.sum(xp.where(positive, log_probability, 0.0), axis=1)
+                    / xp.where(counted, positives, 1.0), 0.0)
+    # with no anchor counted every loss is 0: divide by B, not 0
+    counted = xp.where(xp.any(counted), counted, True)
+    return reduce(xp, loss, reduction, sample_weight, where, name=name,
+                  divisor=xp.astype(counted, loss.dtype) if reduction == "mean" else None)
+
+
+@reads_arrays
+@weighting_args("one value per anchor, shape ``(B,)``: the weights align with ``embeddings``' "
+                "axis 0")
+def multi_similarity_loss(embeddings: Array, labels: Array, *, alpha: float = 2.0,
+                          beta: float = 50.0, base: float = 0.5, reduction: str = "mean",
+                          sample_weight: Array | None = None,
+                          where: Array | None = None) -> Array:
+    """Multi-similarity loss (Wang et al., CVPR 2019) of each anchor over all its pairs.
+
+    With the cosine similarities ``s[i, j]`` of the normalised embeddings (``e / max(||e||,
+    1e-12)``), the positives of anchor ``i`` (same label, ``j != i``) and its negatives
+    (different labels)::
+
+        l[i] = 1/alpha * log(1 + sum_{j pos} exp(-alpha * (s[i, j] - base)))
+             + 1/beta * log(1 + sum_{k neg} exp(beta * (s[i, k] - base)))
+
+    a term being 0 for an anchor with no such pair. Both are softplus of a log-sum-exp shifted
+    by its largest term, so large ``alpha`` and ``beta`` stay finite.
+
+    Args:
+        embeddings: ``(B, D)`` embeddings, ``B >= 1``; normalised here.
+        labels: ``(B,)`` group labels; equal labels mark positive pairs.
+        alpha: the scale of the positive pairs.
+        beta: the scale of the negative pairs.
+        base: the similarity margin ``lambda`` both terms are measured from.
+
+    Defined by pytorch-metric-learning's ``MultiSimilarityLoss(alpha=2, beta=50, base=0.5)``
+    (2.8.1) on every pair, its default ``CosineSimilarity`` distance and ``MeanReducer`` (our
+    ``"mean"``; ``SumReducer`` is our ``"sum"``, ``DoNothingReducer``'s ``(B, 1)`` losses our
+    ``"none"``). The paper's pair mining (keep a positive less similar than the hardest
+    negative plus ``epsilon``, a negative more similar than the hardest positive minus it) is
+    pml's separate ``MultiSimilarityMiner(epsilon=0.1)``, not part of this loss (``where``
+    masks anchors, not pairs). The authors' code (MalongTech/research-ms-loss) takes the
+    features as given, mines inside the loss (``margin=0.1``, and drops positives of
+    similarity above ``1 - 1e-5``), leaves out an anchor without a mined positive and negative
+    and divides the sum by the batch size.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> e = xp.asarray([[1.0, 0.0], [0.8, 0.6], [0.0, 2.0]])
+        >>> ol.multi_similarity_loss(e, xp.asarray([0, 0, 1]), beta=10.0, reduction="none")
+        Array([0.21941551, 0.35007014, 0.13150722], dtype=array_api_strict.float64)
+    """
+    name = "multi_similarity_loss"
+    alpha = check_positive(name, "alpha", alpha)
+    beta = check_positive(name, "beta", beta)
+    base = check_real(name, "base", base)
+    xp, embeddings = labelled_embeddings(name, embeddings, labels, reduction, sample_weight, where)
+    similarity, positive, negative = _labelled_cosines(xp, embeddings, labels)
+    positive_part, has_positive = _masked_logsumexp(xp, -alpha * (similarity - base), positive)
+    negative_part, has_negative = _masked_logsumexp(xp, beta * (similarity - base), negative)
+    loss = (xp.where(has_positive, softplus(xp, positive_part), 0.0) / alpha
+            + xp.where(has_negative, softplus(xp, negative_part), 0.0) / beta)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 

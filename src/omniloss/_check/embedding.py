@@ -79,6 +79,23 @@ def _circle(rng: np.random.Generator) -> list[Case]:
         Case((embeddings, labels), _weighting(rng), "weighted")]
 
 
+def _supervised_contrastive(rng: np.random.Generator) -> list[Case]:
+    embeddings = rng.normal(size=_SHAPE)
+    labels = np.array([0, 0, 1, 1, 2, 2, 0, 3])
+    return [Case((embeddings, labels), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((embeddings, labels), {"temperature": 0.5}, "temperature=0.5"),
+        Case((embeddings, labels), _weighting(rng), "weighted")]
+
+
+def _multi_similarity(rng: np.random.Generator) -> list[Case]:
+    embeddings = rng.normal(size=_SHAPE)
+    labels = np.array([0, 0, 1, 1, 2, 2, 0, 3])
+    return [Case((embeddings, labels), {"reduction": r}, r) for r in _REDUCTIONS] + [
+        Case((embeddings, labels), {"alpha": 4.0, "beta": 20.0, "base": 0.2},
+             "alpha=4, beta=20, base=0.2"),
+        Case((embeddings, labels), _weighting(rng), "weighted")]
+
+
 def _margin_softmax(rng: np.random.Generator) -> list[Case]:
     cosine = rng.uniform(-1.0, 1.0, size=_SHAPE)
     target = rng.integers(0, _SHAPE[1], size=_SHAPE[0])
@@ -96,5 +113,7 @@ CASES: dict[str, CaseMaker] = {
     "contrastive_loss": _contrastive,
     "ntxent_loss": _ntxent,
     "circle_loss": _circle,
+    "supervised_contrastive_loss": _supervised_contrastive,
+    "multi_similarity_loss": _multi_similarity,
     "margin_softmax_loss": _margin_softmax,
 }
