@@ -180,6 +180,8 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("LovaszHingeLoss")),
     Entry("lovasz_softmax_loss", SEGMENTATION, "Berman et al. 2018; smp LovaszLoss (multiclass)",
           Classes("LovaszSoftmaxLoss")),
+    Entry("dice_cross_entropy_loss", SEGMENTATION, "monai DiceCELoss",
+          Classes("DiceCELoss")),
     Entry("box_iou_loss", SEGMENTATION, "1 - IoU (UnitBox)",
           Classes("BoxIoULoss")),
     Entry("generalized_box_iou_loss", SEGMENTATION, "torchvision.ops.generalized_box_iou_loss",
