@@ -1085,3 +1085,74 @@ def test_dice_cross_entropy_one_hot_target_and_none(backend):
                      monai_dice_ce(x[i:i + 1], t[i:i + 1], reduction="sum")
                      for i in range(len(x))])), [logits, labels])
 
+
+def monai_sigmoid_focal(logits, one_hot, gamma, alpha):
+    import torch.nn.functional as F
+
+    loss = logits - logits * one_hot - F.logsigmoid(logits)
+    loss = (F.logsigmoid(-logits * (one_hot * 2 - 1)) * gamma).exp() * loss
+    if alpha is not None:
+        loss = (one_hot * alpha + (1 - one_hot) * (1 - alpha)) * loss
+    return loss
+
+
+def monai_dice_focal(logits, target, weight=None, *, activation="softmax",
+                     include_background=True, gamma=2.0, alpha=None, lambda_dice=1.0,
+                     lambda_focal=1.0, smooth_nr=1e-5, smooth_dr=1e-5, reduction="mean"):
+    # monai's weight lists the kept classes: ours (C,) minus class 0 without background
+    weight = weight[1:] if weight is not None and not include_background else weight
+    probs = logits.softmax(1) if activation == "softmax" else logits.sigmoid()
+    one_hot = (target if target.dtype.is_floating_point
+               else _monai_one_hot(target, logits.shape[1], logits.dtype, None)[0])
+    dice = monai_dice(probs, one_hot, include_background=include_background,
+                      smooth_nr=smooth_nr, smooth_dr=smooth_dr, weight=weight,
+                      reduction=reduction)
+    if not include_background:
+        logits, one_hot = logits[:, 1:], one_hot[:, 1:]
+    focal = monai_sigmoid_focal(logits, one_hot, gamma, alpha)
+    if weight is not None:
+        focal = focal * weight.view([-1] + [1] * (logits.ndim - 2))
+    pixels = list(range(2, logits.ndim))
+    focal = focal.mean() if reduction == "mean" else focal.mean(pixels).sum()
+    return lambda_dice * dice + lambda_focal * focal
+
+
+@pytest.mark.parametrize(("dtype", "options"), [
+    (np.float64, {}),
+    (np.float64, {"include_background": False, "gamma": 0.5, "alpha": 0.25, "lambda_dice": 0.3,
+                  "lambda_focal": 1.7, "smooth_nr": 0.0, "smooth_dr": 1e-3,
+                  "reduction": "sum"}),
+    (np.float32, {"activation": "sigmoid", "alpha": 0.75})])
+def test_dice_focal_matches_monai(backend, dtype, options):
+    check_parity(backend, lambda x, t, w: ol.dice_focal_loss(x, t, weight=w, **options),
+                 torch_peer(monai_dice_focal, **options), _dice_batch(dtype))
+
+
+def test_dice_focal_ignored_pixels_and_none(backend):
+    """Ignored pixels leave the Dice sums and the focal means: each image's numbers are those of
+    the image with its ignored row cut out (ours only). "none" is monai's two parts per sample
+    and class, before its reduction, added."""
+    logits, labels, weight = _dice_batch(np.float64)
+    labels[0, 0] = labels[2, 1] = -100
+
+    def ours(x, t, w):
+        return ol.dice_focal_loss(x, t, weight=w, reduction="none")
+
+    values = check_parity(backend, ours, None, [logits, labels, weight])
+    for image, rows in ((0, [1, 2]), (1, [0, 1, 2]), (2, [0, 2])):
+        kept = backend.to_numpy(ours(*backend.convert(
+            [logits[image:image + 1][:, :, rows], labels[image:image + 1][:, rows], weight])))
+        assert_close(values[image], kept[0], rtol=1e-12, atol=0, what=f"image {image}")
+    one_hot = np.moveaxis(np.eye(4)[labels[1:2]], -1, 1)  # image 1: nothing ignored
+    check_parity(backend, lambda x, t: ol.dice_focal_loss(x, t, reduction="none"),
+                 torch_peer(_monai_none), [logits[1:2], one_hot])
+
+
+def _monai_none(logits, one_hot):
+    """monai's two parts per sample and class, before its reduction: Dice (N, C) plus the
+    focal loss averaged over the pixels."""
+    probs = logits.softmax(1)
+    axes = list(range(2, logits.ndim))
+    tp = (probs * one_hot).sum(axes)
+    dice = 1 - (2 * tp + 1e-5) / (probs.sum(axes) + one_hot.sum(axes) + 1e-5)
+    return dice + monai_sigmoid_focal(logits, one_hot, 2.0, None).mean(axes)

@@ -182,6 +182,8 @@ CATALOGUE: tuple[Entry, ...] = (
           Classes("LovaszSoftmaxLoss")),
     Entry("dice_cross_entropy_loss", SEGMENTATION, "monai DiceCELoss",
           Classes("DiceCELoss")),
+    Entry("dice_focal_loss", SEGMENTATION, "monai DiceFocalLoss",
+          Classes("DiceFocalLoss")),
     Entry("box_iou_loss", SEGMENTATION, "1 - IoU (UnitBox)",
           Classes("BoxIoULoss")),
     Entry("generalized_box_iou_loss", SEGMENTATION, "torchvision.ops.generalized_box_iou_loss",

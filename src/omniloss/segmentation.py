@@ -56,6 +56,7 @@ from omniloss._validation import (
     check_choice,
     check_flag,
     check_int,
+    check_number,
     check_positive,
     check_smoothing,
     class_ids,
@@ -65,7 +66,12 @@ from omniloss._validation import (
     normalize_axis,
     shape_of,
 )
-from omniloss.classification import _index_targets, cross_entropy
+from omniloss.classification import (
+    _class_balanced,
+    _index_targets,
+    _sigmoid_focal,
+    cross_entropy,
+)
 
 Array = Any
 Axis = int | tuple[int, ...] | None
@@ -80,6 +86,7 @@ __all__ = [
     "lovasz_hinge_loss",
     "lovasz_softmax_loss",
     "dice_cross_entropy_loss",
+    "dice_focal_loss",
     "box_iou_loss",
     "generalized_box_iou_loss",
     "distance_box_iou_loss",
@@ -709,6 +716,90 @@ def dice_cross_entropy_loss(input: Array, target: Array, *, activation: str = "s
         dice = xp.sum(dice, axis=1)
         entropy = xp.sum(entropy, axis=tuple(range(1, entropy.ndim)))
     return lambda_dice * dice + lambda_ce * entropy
+
+
+@reads_arrays
+@weighting_args("one value per sample and class, ``(N, C)`` (``(N, C - 1)`` without "
+                "``include_background``): a per-sample weight ``(N, 1)``, a per-class ``(C,)``")
+def dice_focal_loss(input: Array, target: Array, *, activation: str = "softmax",
+                    gamma: float = 2.0, alpha: float | None = None, weight: Array | None = None,
+                    ignore_index: int = -100, include_background: bool = True,
+                    lambda_dice: float = 1.0, lambda_focal: float = 1.0,
+                    smooth_nr: float = 1e-5, smooth_dr: float = 1e-5, reduction: str = "mean",
+                    sample_weight: Array | None = None, where: Array | None = None) -> Array:
+    """Dice loss plus sigmoid focal loss, per sample and class: ``lambda_dice * Dice +
+    lambda_focal * focal``.
+
+    For logits ``x`` of shape ``(N, C, d1, ..., dk)``, ``p`` their softmax along axis 1 (or
+    sigmoid), ``t`` the one-hot target and sums and means over the pixels (axes 2 and up), per
+    sample ``n`` and class ``c``::
+
+        dice[n, c]  = w[c] * (1 - (2 * sum(p * t) + smooth_nr) / (sum(p) + sum(t) + smooth_dr))
+        focal[n, c] = w[c] * mean(alpha_t * (1 - q_t) ** gamma * BCE_with_logits(x, t))
+        l[n, c] = lambda_dice * dice[n, c] + lambda_focal * focal[n, c]
+
+    with ``q = sigmoid(x)`` (the focal part is always the sigmoid's, on each class as a binary
+    problem), ``q_t = q * t + (1 - q) * (1 - t)``, ``alpha_t = alpha * t + (1 - alpha) * (1 -
+    t)`` (1 with ``alpha=None``). The focal term is :func:`sigmoid_focal_loss`'s, in log space.
+
+    Args:
+        input: logits, ``(N, C, d1, ..., dk)`` with ``C >= 2`` classes along axis 1.
+        target: class ids (integer, ``(N, d1, ..., dk)``) or class probabilities, for example
+            one-hot (floating, ``input``'s shape).
+        activation: ``"softmax"`` or ``"sigmoid"``: turns the logits into the Dice part's
+            probabilities.
+        gamma: the focal exponent, ``>= 0``.
+        alpha: the weight of the positives in [0, 1], or ``None`` for no weighting.
+        weight: optional per-class weights ``(C,)`` for both parts (``weight[0]`` unused with
+            ``include_background=False``).
+        ignore_index: class id of pixels that count in neither part (class ids only): they
+            leave the Dice sums and the focal means.
+        include_background: ``False`` leaves class 0 out of both parts.
+        lambda_dice: the non-negative weight of the Dice part.
+        lambda_focal: the non-negative weight of the focal part.
+        smooth_nr: a non-negative number added to the Dice numerator.
+        smooth_dr: a non-negative number added to the Dice denominator.
+
+    Defined by monai's ``DiceFocalLoss(softmax=True, to_onehot_y=True)`` (monai 1.5.0) with
+    class-id targets, or ``softmax=True`` and a one-hot target; ``activation="sigmoid"`` is its
+    ``sigmoid=True``. Its ``"mean"`` (the mean over every element of each part) and ``"sum"``
+    (monai's focal ``"sum"`` averages over the pixels first) are ours; monai's ``"none"``
+    returns the two parts' different shapes added by broadcasting, ours the ``(N, C)`` sum
+    above. monai's ``weight`` lists the kept classes only without ``include_background``; ours
+    is always ``(C,)``. Not in monai: ``ignore_index`` and the sample weights. Not here:
+    monai's single-channel input, its ``other_act``, ``squared_pred``, ``jaccard`` and
+    ``batch`` options, and Dice on the raw input.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> logits = xp.asarray([[[2.0, -1.0, 0.5], [0.0, 1.0, -0.5]]])  # (N=1, C=2, 3 pixels)
+        >>> ol.dice_focal_loss(logits, xp.asarray([[0, 1, 1]]))
+        Array(0.48831009, dtype=array_api_strict.float64)
+    """
+    name = "dice_focal_loss"
+    gamma = check_positive(name, "gamma", gamma, allow_zero=True)
+    if alpha is not None:
+        alpha = check_number(name, "alpha", alpha, minimum=0.0, maximum=1.0)
+    lambda_dice = check_positive(name, "lambda_dice", lambda_dice, allow_zero=True)
+    lambda_focal = check_positive(name, "lambda_focal", lambda_focal, allow_zero=True)
+    part = _class_dice(name, input, target, activation, weight, ignore_index,
+                       include_background, smooth_nr, smooth_dr, reduction, sample_weight, where,
+                       per_sample=False)
+    xp = part.xp
+    focal = _sigmoid_focal(xp, part.kept, part.mask, gamma)
+    if alpha is not None:
+        focal = _class_balanced(focal, part.mask, alpha)
+    pixels = tuple(range(2, focal.ndim))
+    if part.valid is None:
+        focal = xp.mean(focal, axis=pixels)
+    else:  # the mean over the pixels not ignored (0 where every pixel is)
+        count = xp.sum(part.valid, axis=pixels)
+        focal = xp.sum(focal * part.valid, axis=pixels) / xp.where(count > 0, count, 1.0)
+    if part.weight is not None:
+        focal = focal * part.weight
+    loss = lambda_dice * part.dice + lambda_focal * focal
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 
 # Box losses.

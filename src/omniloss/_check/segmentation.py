@@ -126,6 +126,7 @@ CASES: dict[str, CaseMaker] = {
     "lovasz_hinge_loss": _lovasz_hinge,
     "lovasz_softmax_loss": _lovasz_softmax,
     "dice_cross_entropy_loss": _dice_combined({"label_smoothing": 0.1}),
+    "dice_focal_loss": _dice_combined({"gamma": 0.5, "alpha": 0.25}),
     "box_iou_loss": _boxes,
     "generalized_box_iou_loss": _boxes,
     "distance_box_iou_loss": _boxes,
