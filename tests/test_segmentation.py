@@ -1063,8 +1063,7 @@ def _dice_batch(dtype, seed=22, ignore=None):
     (np.float64, {"include_background": False, "lambda_dice": 0.3, "lambda_ce": 1.7,
                   "smooth_nr": 0.0, "smooth_dr": 1e-3, "label_smoothing": 0.1,
                   "reduction": "sum"}),
-    (np.float64, {"activation": "sigmoid", "ignore": 255}),
-    (np.float32, {"include_background": False, "ignore": -100})])
+    (np.float32, {"activation": "sigmoid", "include_background": False, "ignore": 255})])
 def test_dice_cross_entropy_matches_monai(backend, dtype, options):
     ignore = options.pop("ignore", None)
     ours_options = {**options, **({} if ignore is None else {"ignore_index": ignore})}
@@ -1139,7 +1138,7 @@ def test_dice_focal_ignored_pixels_and_none(backend):
         return ol.dice_focal_loss(x, t, weight=w, reduction="none")
 
     values = check_parity(backend, ours, None, [logits, labels, weight])
-    for image, rows in ((0, [1, 2]), (1, [0, 1, 2]), (2, [0, 2])):
+    for image, rows in ((0, [1, 2]), (2, [0, 2])):  # one shape: one compilation on JAX
         kept = backend.to_numpy(ours(*backend.convert(
             [logits[image:image + 1][:, :, rows], labels[image:image + 1][:, rows], weight])))
         assert_close(values[image], kept[0], rtol=1e-12, atol=0, what=f"image {image}")
