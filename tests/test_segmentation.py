@@ -992,3 +992,166 @@ def test_generalized_dice_loss_layouts_and_probabilities(backend):
                  [logits[..., :1], one_hot[..., :1]])
     check_parity(backend, ol.generalized_dice_loss, jax_peer(_optax_generalized_dice()),
                  [logits[:, 0], one_hot[:, 0]])
+
+
+# Dice + cross-entropy / focal: monai 1.5.0 (Project-MONAI/MONAI, Apache-2.0), the computation
+# of monai/losses/dice.py (DiceLoss.forward, DiceCELoss, DiceFocalLoss) and
+# monai/losses/focal_loss.py (FocalLoss.forward, sigmoid_focal_loss) rewritten short in torch,
+# with to_onehot_y=True (class ids one-hot encoded along axis 1). ``ignore`` is ours only
+# (monai has no ignore_index): ignored pixels zeroed in both Dice sums and torch's
+# ignore_index in the cross-entropy.
+
+
+def _monai_one_hot(target, classes, dtype, ignore):
+    import torch
+
+    valid = (target != ignore).unsqueeze(1) if ignore is not None else None
+    safe = target if ignore is None else torch.where(target == ignore, 0, target)
+    one_hot = torch.nn.functional.one_hot(safe, classes).movedim(-1, 1).to(dtype)
+    return one_hot, valid
+
+
+def monai_dice(probs, one_hot, *, include_background, smooth_nr, smooth_dr, weight, reduction):
+    if not include_background:
+        probs, one_hot = probs[:, 1:], one_hot[:, 1:]
+    axes = list(range(2, probs.ndim))
+    tp = (probs * one_hot).sum(axes)
+    fp = probs.sum(axes) - tp
+    fn = one_hot.sum(axes) - tp
+    f = 1 - (2 * tp + smooth_nr) / (2 * (tp + 0.5 * fp + 0.5 * fn) + smooth_dr)
+    if weight is not None:
+        f = f * weight
+    return f.mean() if reduction == "mean" else f.sum()
+
+
+def monai_dice_ce(logits, target, weight=None, *, activation="softmax",
+                  include_background=True, lambda_dice=1.0, lambda_ce=1.0, smooth_nr=1e-5,
+                  smooth_dr=1e-5, label_smoothing=0.0, reduction="mean", ignore=None):
+    import torch
+
+    probs = logits.softmax(1) if activation == "softmax" else logits.sigmoid()
+    if target.dtype.is_floating_point:  # a one-hot target, as given
+        one_hot, valid = target, None
+    else:
+        one_hot, valid = _monai_one_hot(target, logits.shape[1], logits.dtype, ignore)
+    if valid is not None:
+        probs, one_hot = probs * valid, one_hot * valid
+    dice_weight = weight[1:] if weight is not None and not include_background else weight
+    dice = monai_dice(probs, one_hot, include_background=include_background,
+                      smooth_nr=smooth_nr, smooth_dr=smooth_dr, weight=dice_weight,
+                      reduction=reduction)
+    ce = torch.nn.functional.cross_entropy(logits, target, weight=weight, reduction=reduction,
+                                           label_smoothing=label_smoothing,
+                                           ignore_index=-100 if ignore is None else ignore)
+    return lambda_dice * dice + lambda_ce * ce
+
+
+def _dice_batch(dtype, seed=22, ignore=None):
+    rng = np.random.default_rng(seed)
+    logits = (2 * rng.normal(size=(3, 4, 3, 5))).astype(dtype)
+    labels = rng.integers(0, 4, size=(3, 3, 5))
+    labels[1] = np.where(labels[1] == 2, 0, labels[1])  # class 2 absent from image 1
+    if ignore is not None:
+        labels[0, :2] = ignore
+        labels[2, 1, 1:4] = ignore
+    weight = rng.uniform(0.5, 2.0, size=4).astype(dtype)
+    return [logits, labels, weight]
+
+
+@pytest.mark.parametrize(("dtype", "options"), [
+    (np.float64, {}),
+    (np.float64, {"include_background": False, "lambda_dice": 0.3, "lambda_ce": 1.7,
+                  "smooth_nr": 0.0, "smooth_dr": 1e-3, "label_smoothing": 0.1,
+                  "reduction": "sum"}),
+    (np.float32, {"activation": "sigmoid", "include_background": False, "ignore": 255})])
+def test_dice_cross_entropy_matches_monai(backend, dtype, options):
+    ignore = options.pop("ignore", None)
+    ours_options = {**options, **({} if ignore is None else {"ignore_index": ignore})}
+    check_parity(backend, lambda x, t, w: ol.dice_cross_entropy_loss(x, t, weight=w,
+                                                                      **ours_options),
+                 torch_peer(monai_dice_ce, ignore=ignore, **options),
+                 _dice_batch(dtype, ignore=ignore))
+
+
+def test_dice_cross_entropy_one_hot_target_and_none(backend):
+    logits, labels, _ = _dice_batch(np.float64)
+    one_hot = np.moveaxis(np.eye(4)[labels], -1, 1)
+    check_parity(backend, lambda x, t: ol.dice_cross_entropy_loss(x, t),
+                 torch_peer(monai_dice_ce), [logits, one_hot])
+    # "none": each sample's part of monai's "sum"
+    check_parity(backend, lambda x, t: ol.dice_cross_entropy_loss(x, t, reduction="none"),
+                 torch_peer(lambda x, t: __import__("torch").stack([
+                     monai_dice_ce(x[i:i + 1], t[i:i + 1], reduction="sum")
+                     for i in range(len(x))])), [logits, labels])
+
+
+def monai_sigmoid_focal(logits, one_hot, gamma, alpha):
+    import torch.nn.functional as F
+
+    loss = logits - logits * one_hot - F.logsigmoid(logits)
+    loss = (F.logsigmoid(-logits * (one_hot * 2 - 1)) * gamma).exp() * loss
+    if alpha is not None:
+        loss = (one_hot * alpha + (1 - one_hot) * (1 - alpha)) * loss
+    return loss
+
+
+def monai_dice_focal(logits, target, weight=None, *, activation="softmax",
+                     include_background=True, gamma=2.0, alpha=None, lambda_dice=1.0,
+                     lambda_focal=1.0, smooth_nr=1e-5, smooth_dr=1e-5, reduction="mean"):
+    # monai's weight lists the kept classes: ours (C,) minus class 0 without background
+    weight = weight[1:] if weight is not None and not include_background else weight
+    probs = logits.softmax(1) if activation == "softmax" else logits.sigmoid()
+    one_hot = (target if target.dtype.is_floating_point
+               else _monai_one_hot(target, logits.shape[1], logits.dtype, None)[0])
+    dice = monai_dice(probs, one_hot, include_background=include_background,
+                      smooth_nr=smooth_nr, smooth_dr=smooth_dr, weight=weight,
+                      reduction=reduction)
+    if not include_background:
+        logits, one_hot = logits[:, 1:], one_hot[:, 1:]
+    focal = monai_sigmoid_focal(logits, one_hot, gamma, alpha)
+    if weight is not None:
+        focal = focal * weight.view([-1] + [1] * (logits.ndim - 2))
+    pixels = list(range(2, logits.ndim))
+    focal = focal.mean() if reduction == "mean" else focal.mean(pixels).sum()
+    return lambda_dice * dice + lambda_focal * focal
+
+
+@pytest.mark.parametrize(("dtype", "options"), [
+    (np.float64, {}),
+    (np.float64, {"include_background": False, "gamma": 0.5, "alpha": 0.25, "lambda_dice": 0.3,
+                  "lambda_focal": 1.7, "smooth_nr": 0.0, "smooth_dr": 1e-3,
+                  "reduction": "sum"}),
+    (np.float32, {"activation": "sigmoid", "alpha": 0.75})])
+def test_dice_focal_matches_monai(backend, dtype, options):
+    check_parity(backend, lambda x, t, w: ol.dice_focal_loss(x, t, weight=w, **options),
+                 torch_peer(monai_dice_focal, **options), _dice_batch(dtype))
+
+
+def test_dice_focal_ignored_pixels_and_none(backend):
+    """Ignored pixels leave the Dice sums and the focal means: each image's numbers are those of
+    the image with its ignored row cut out (ours only). "none" is monai's two parts per sample
+    and class, before its reduction, added."""
+    logits, labels, weight = _dice_batch(np.float64)
+    labels[0, 0] = labels[2, 1] = -100
+
+    def ours(x, t, w):
+        return ol.dice_focal_loss(x, t, weight=w, reduction="none")
+
+    values = check_parity(backend, ours, None, [logits, labels, weight])
+    for image, rows in ((0, [1, 2]), (2, [0, 2])):  # one shape: one compilation on JAX
+        kept = backend.to_numpy(ours(*backend.convert(
+            [logits[image:image + 1][:, :, rows], labels[image:image + 1][:, rows], weight])))
+        assert_close(values[image], kept[0], rtol=1e-12, atol=0, what=f"image {image}")
+    one_hot = np.moveaxis(np.eye(4)[labels[1:2]], -1, 1)  # image 1: nothing ignored
+    check_parity(backend, lambda x, t: ol.dice_focal_loss(x, t, reduction="none"),
+                 torch_peer(_monai_none), [logits[1:2], one_hot])
+
+
+def _monai_none(logits, one_hot):
+    """monai's two parts per sample and class, before its reduction: Dice (N, C) plus the
+    focal loss averaged over the pixels."""
+    probs = logits.softmax(1)
+    axes = list(range(2, logits.ndim))
+    tp = (probs * one_hot).sum(axes)
+    dice = 1 - (2 * tp + 1e-5) / (probs.sum(axes) + one_hot.sum(axes) + 1e-5)
+    return dice + monai_sigmoid_focal(logits, one_hot, 2.0, None).mean(axes)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from omniloss._boundary import reads_arrays
 from omniloss._primitives import (
@@ -50,11 +50,15 @@ from omniloss._primitives import (
 )
 from omniloss._reduction import reduce, weighting_args
 from omniloss._validation import (
+    as_float,
     box_pairs,
+    check_broadcastable,
     check_choice,
     check_flag,
     check_int,
+    check_number,
     check_positive,
+    check_smoothing,
     class_ids,
     class_scores,
     mask_pair,
@@ -62,7 +66,12 @@ from omniloss._validation import (
     normalize_axis,
     shape_of,
 )
-from omniloss.classification import _index_targets
+from omniloss.classification import (
+    _class_balanced,
+    _index_targets,
+    _sigmoid_focal,
+    cross_entropy,
+)
 
 Array = Any
 Axis = int | tuple[int, ...] | None
@@ -76,6 +85,8 @@ __all__ = [
     "mcc_loss",
     "lovasz_hinge_loss",
     "lovasz_softmax_loss",
+    "dice_cross_entropy_loss",
+    "dice_focal_loss",
     "box_iou_loss",
     "generalized_box_iou_loss",
     "distance_box_iou_loss",
@@ -132,12 +143,18 @@ def dice_loss(input: Array, target: Array, *, axis: Axis = None, smooth: float =
     name = "dice_loss"
     smooth = check_positive(name, "smooth", smooth, allow_zero=True)
     xp, probs, mask, axes = mask_pair(name, input, target, axis, reduction, sample_weight, where)
-    intersection, probs_sum, mask_sum = _overlap(xp, probs, mask, axes)
-    total = mask_sum + probs_sum
-    # smooth = 0 (the default) adds nothing; skipping the op saves 3 us eagerly on torch
-    numerator = 2 * intersection + smooth if smooth else 2 * intersection
-    loss = 1 - numerator / (total + (smooth + KERAS_EPSILON))
+    loss = _dice(xp, probs, mask, axes, smooth, smooth + KERAS_EPSILON)
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+def _dice(xp: ModuleType, probs: Array, mask: Array, axes: Axis, smooth_nr: float,
+          smooth_dr: float) -> Array:
+    """The unreduced Dice loss ``1 - (2*sum(p*t) + smooth_nr) / (sum(p) + sum(t) + smooth_dr)``
+    over ``axes``."""
+    intersection, probs_sum, mask_sum = _overlap(xp, probs, mask, axes)
+    # smooth_nr = 0 (dice_loss's default) adds nothing; skipping the op saves 3 us eagerly
+    numerator = 2 * intersection + smooth_nr if smooth_nr else 2 * intersection
+    return 1 - numerator / (mask_sum + probs_sum + smooth_dr)
 
 
 @reads_arrays
@@ -545,6 +562,243 @@ def generalized_dice_loss(input: Array, target: Array, *, class_axis: int = -1,
     loss = weight * (1.0 - (intersection + smooth) / denominator)
     if ignore_background:
         loss = loss[:, 1:]
+    return reduce(xp, loss, reduction, sample_weight, where, name=name)
+
+
+# Dice combined with a per-pixel loss: monai's DiceCELoss and DiceFocalLoss.
+
+
+class _ClassDice(NamedTuple):
+    """A validated Dice + X call: see :func:`_class_dice`."""
+
+    xp: ModuleType
+    scores: Array  # the logits, every class
+    target: Array  # as given (class ids or class probabilities)
+    kept: Array  # the logits of the classes in the Dice part (class 0 dropped or not)
+    mask: Array  # the one-hot (or given) target of those classes
+    valid: Array | None  # (N, 1, d1, ...) 1 at the pixels not ignored; None for probabilities
+    weight: Array | None  # the class weights of those classes
+    dice: Array  # (N, C') unreduced, times the class weights
+
+
+def _class_dice(name: str, input: Array, target: Array, activation: str, weight: Array | None,
+                ignore_index: int, include_background: bool, smooth_nr: float,
+                smooth_dr: float, reduction: str, sample_weight: Array | None,
+                where: Array | None, *, per_sample: bool) -> _ClassDice:
+    """Validate the arguments of a Dice + X loss and compute its Dice part as monai's
+    ``DiceLoss``: per sample and class ``1 - (2*sum(p*t) + smooth_nr) / (sum(p) + sum(t) +
+    smooth_dr)`` over the pixels, times ``weight[c]``, class 0 left out without
+    ``include_background``; ignored pixels count in neither sum. ``sample_weight`` and
+    ``where`` must broadcast against ``(N,)`` with ``per_sample``, else against ``(N, C')``."""
+    activation = check_choice(name, "activation", activation, ("softmax", "sigmoid"))
+    include_background = check_flag(name, "include_background", include_background)
+    smooth_nr = check_positive(name, "smooth_nr", smooth_nr, allow_zero=True)
+    smooth_dr = check_positive(name, "smooth_dr", smooth_dr, allow_zero=True)
+    xp, scores, _, is_index, ignore_index, (weight,) = class_scores(
+        name, input, target, 1, reduction, sample_weight, where, ignore_index=ignore_index,
+        weight=weight)
+    if scores.ndim < 3 or scores.shape[1] == 1:
+        raise ValueError(f"{name}: input must be (N, C, d1, ...) with C >= 2 classes along axis"
+                         f" 1; got shape {shape_of(input)}")
+    classes = scores.shape[1]
+    unreduced = shape_of(scores)[:1] if per_sample else (
+        shape_of(scores)[0], None if classes is None else classes - (not include_background))
+    check_broadcastable(name, "sample_weight", sample_weight, unreduced)
+    check_broadcastable(name, "where", where, unreduced)
+    probs = (softmax(xp, scores, axis=1) if activation == "softmax"
+             else sigmoid(xp, scores))
+    bad = valid = None
+    if is_index:
+        ids, bad = class_ids(name, xp, "target", target, classes, ignore_index=ignore_index)
+        valid = xp.expand_dims(_index_targets(xp, ids, None, ignore_index, probs.dtype)[0],
+                               axis=1)
+        mask = xp.astype(class_mask(xp, ids, classes, axis=1) & valid, probs.dtype)
+        probs = xp.where(valid, probs, 0.0)
+        valid = xp.astype(valid, probs.dtype)
+    else:
+        mask = as_float(xp, target, probs.dtype)
+    kept = scores
+    if not include_background:
+        kept, probs, mask = kept[:, 1:, ...], probs[:, 1:, ...], mask[:, 1:, ...]
+        weight = None if weight is None else weight[1:]
+    dice = _dice(xp, probs, mask, tuple(range(2, probs.ndim)), smooth_nr, smooth_dr)
+    if weight is not None:
+        dice = dice * weight
+    if bad is not None:
+        dice = nan_where(xp, dice, xp.any(xp.reshape(bad, (dim(xp, bad, 0), 1, -1)), axis=-1))
+    return _ClassDice(xp, scores, target, kept, mask, valid, weight, dice)
+
+
+def _per_sample(xp: ModuleType, x: Array | None, ndim: int) -> Array | None:
+    """A per-sample weight or mask ``(N,)`` shaped ``(N, 1, ..., 1)`` for an ``ndim``-d loss
+    (a number or a 0-d array as it is)."""
+    if x is None or not hasattr(x, "ndim") or x.ndim == 0:
+        return x
+    return xp.reshape(x, (-1,) + (1,) * (ndim - 1))
+
+
+@reads_arrays
+@weighting_args("one value per sample, ``(N,)``: ``lambda_dice`` times its Dice losses summed "
+                "over the classes plus ``lambda_ce`` times its cross-entropies summed over the "
+                "pixels")
+def dice_cross_entropy_loss(input: Array, target: Array, *, activation: str = "softmax",
+                            weight: Array | None = None, ignore_index: int = -100,
+                            include_background: bool = True, lambda_dice: float = 1.0,
+                            lambda_ce: float = 1.0, smooth_nr: float = 1e-5,
+                            smooth_dr: float = 1e-5, label_smoothing: float = 0.0,
+                            reduction: str = "mean", sample_weight: Array | None = None,
+                            where: Array | None = None) -> Array:
+    """Dice loss plus cross-entropy: ``lambda_dice * Dice + lambda_ce * CE``, each reduced alone.
+
+    For logits ``x`` of shape ``(N, C, d1, ..., dk)``, ``p`` their softmax along axis 1 (or
+    sigmoid), ``t`` the one-hot target and sums over the pixels (axes 2 and up), per sample
+    ``n`` and class ``c``::
+
+        dice[n, c] = w[c] * (1 - (2 * sum(p * t) + smooth_nr) / (sum(p) + sum(t) + smooth_dr))
+        "mean" = lambda_dice * mean(dice) + lambda_ce * cross_entropy(x, target, weight=w)
+        "sum"  = lambda_dice * sum(dice) + lambda_ce * (the cross-entropy's "sum")
+
+    The cross-entropy is :func:`cross_entropy` with the classes along axis 1 (its ``"mean"``
+    divides by the summed class weights of the non-ignored pixels, as torch's), always on the
+    logits. ``"none"`` gives each sample's part of ``"sum"``, so ``"mean"`` is not the mean of
+    ``"none"``: the two terms keep their own divisors, as in monai.
+
+    Args:
+        input: logits, ``(N, C, d1, ..., dk)`` with ``C >= 2`` classes along axis 1.
+        target: class ids (integer, ``(N, d1, ..., dk)``) or class probabilities, for example
+            one-hot (floating, ``input``'s shape).
+        activation: ``"softmax"`` or ``"sigmoid"``: turns the logits into the Dice part's
+            probabilities (the cross-entropy is always the softmax's).
+        weight: optional per-class weights ``(C,)``, for both parts (the Dice part leaves out
+            ``weight[0]`` with ``include_background=False``).
+        ignore_index: class id of pixels that count in neither part (class ids only).
+        include_background: ``False`` leaves class 0 out of the Dice part (not out of the
+            cross-entropy, as monai).
+        lambda_dice: the non-negative weight of the Dice part.
+        lambda_ce: the non-negative weight of the cross-entropy.
+        smooth_nr: a non-negative number added to the Dice numerator.
+        smooth_dr: a non-negative number added to the Dice denominator.
+        label_smoothing: the cross-entropy's label smoothing in [0, 1].
+
+    Defined by monai's ``DiceCELoss(softmax=True, to_onehot_y=True)`` (monai 1.5.0) with
+    class-id targets, or ``softmax=True`` and a one-hot target; ``activation="sigmoid"`` is its
+    ``sigmoid=True``. monai has no ``ignore_index`` (ours only: ignored pixels leave the Dice
+    sums and the cross-entropy), no ``"none"`` (its two parts have different shapes) and no
+    sample weights. Not here: monai's single-channel path (``C = 1``, binary cross-entropy with
+    ``pos_weight``: use :func:`dice_loss` and :func:`binary_cross_entropy_with_logits`), its
+    ``other_act``, ``squared_pred``, ``jaccard`` and ``batch`` options, and Dice on the raw
+    input (monai's default without ``softmax`` or ``sigmoid``). :func:`dice_loss` with
+    ``smooth`` adds it to both numerator and denominator (and 1e-7 to the denominator);
+    here ``smooth_nr`` and ``smooth_dr`` are monai's, default 1e-5 each.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> logits = xp.asarray([[[2.0, -1.0, 0.5], [0.0, 1.0, -0.5]]])  # (N=1, C=2, 3 pixels)
+        >>> ol.dice_cross_entropy_loss(logits, xp.asarray([[0, 1, 1]]))
+        Array(0.84814438, dtype=array_api_strict.float64)
+    """
+    name = "dice_cross_entropy_loss"
+    lambda_dice = check_positive(name, "lambda_dice", lambda_dice, allow_zero=True)
+    lambda_ce = check_positive(name, "lambda_ce", lambda_ce, allow_zero=True)
+    label_smoothing = check_smoothing(name, label_smoothing)
+    part = _class_dice(name, input, target, activation, weight, ignore_index,
+                       include_background, smooth_nr, smooth_dr, reduction, sample_weight, where,
+                       per_sample=True)
+    xp, scores = part.xp, part.scores
+    dice = reduce(xp, part.dice, reduction, _per_sample(xp, sample_weight, 2),
+                  _per_sample(xp, where, 2), name=name)
+    entropy = cross_entropy(scores, part.target, axis=1, weight=weight, ignore_index=ignore_index,
+                            label_smoothing=label_smoothing, reduction=reduction,
+                            sample_weight=_per_sample(xp, sample_weight, scores.ndim - 1),
+                            where=_per_sample(xp, where, scores.ndim - 1))
+    if reduction == "none":  # each sample's part of "sum"
+        dice = xp.sum(dice, axis=1)
+        entropy = xp.sum(entropy, axis=tuple(range(1, entropy.ndim)))
+    return lambda_dice * dice + lambda_ce * entropy
+
+
+@reads_arrays
+@weighting_args("one value per sample and class, ``(N, C)`` (``(N, C - 1)`` without "
+                "``include_background``): a per-sample weight ``(N, 1)``, a per-class ``(C,)``")
+def dice_focal_loss(input: Array, target: Array, *, activation: str = "softmax",
+                    gamma: float = 2.0, alpha: float | None = None, weight: Array | None = None,
+                    ignore_index: int = -100, include_background: bool = True,
+                    lambda_dice: float = 1.0, lambda_focal: float = 1.0,
+                    smooth_nr: float = 1e-5, smooth_dr: float = 1e-5, reduction: str = "mean",
+                    sample_weight: Array | None = None, where: Array | None = None) -> Array:
+    """Dice loss plus sigmoid focal loss, per sample and class: ``lambda_dice * Dice +
+    lambda_focal * focal``.
+
+    For logits ``x`` of shape ``(N, C, d1, ..., dk)``, ``p`` their softmax along axis 1 (or
+    sigmoid), ``t`` the one-hot target and sums and means over the pixels (axes 2 and up), per
+    sample ``n`` and class ``c``::
+
+        dice[n, c]  = w[c] * (1 - (2 * sum(p * t) + smooth_nr) / (sum(p) + sum(t) + smooth_dr))
+        focal[n, c] = w[c] * mean(alpha_t * (1 - q_t) ** gamma * BCE_with_logits(x, t))
+        l[n, c] = lambda_dice * dice[n, c] + lambda_focal * focal[n, c]
+
+    with ``q = sigmoid(x)`` (the focal part is always the sigmoid's, on each class as a binary
+    problem), ``q_t = q * t + (1 - q) * (1 - t)``, ``alpha_t = alpha * t + (1 - alpha) * (1 -
+    t)`` (1 with ``alpha=None``). The focal term is :func:`sigmoid_focal_loss`'s, in log space.
+
+    Args:
+        input: logits, ``(N, C, d1, ..., dk)`` with ``C >= 2`` classes along axis 1.
+        target: class ids (integer, ``(N, d1, ..., dk)``) or class probabilities, for example
+            one-hot (floating, ``input``'s shape).
+        activation: ``"softmax"`` or ``"sigmoid"``: turns the logits into the Dice part's
+            probabilities.
+        gamma: the focal exponent, ``>= 0``.
+        alpha: the weight of the positives in [0, 1], or ``None`` for no weighting.
+        weight: optional per-class weights ``(C,)`` for both parts (``weight[0]`` unused with
+            ``include_background=False``).
+        ignore_index: class id of pixels that count in neither part (class ids only): they
+            leave the Dice sums and the focal means.
+        include_background: ``False`` leaves class 0 out of both parts.
+        lambda_dice: the non-negative weight of the Dice part.
+        lambda_focal: the non-negative weight of the focal part.
+        smooth_nr: a non-negative number added to the Dice numerator.
+        smooth_dr: a non-negative number added to the Dice denominator.
+
+    Defined by monai's ``DiceFocalLoss(softmax=True, to_onehot_y=True)`` (monai 1.5.0) with
+    class-id targets, or ``softmax=True`` and a one-hot target; ``activation="sigmoid"`` is its
+    ``sigmoid=True``. Its ``"mean"`` (the mean over every element of each part) and ``"sum"``
+    (monai's focal ``"sum"`` averages over the pixels first) are ours; monai's ``"none"``
+    returns the two parts' different shapes added by broadcasting, ours the ``(N, C)`` sum
+    above. monai's ``weight`` lists the kept classes only without ``include_background``; ours
+    is always ``(C,)``. Not in monai: ``ignore_index`` and the sample weights. Not here:
+    monai's single-channel input, its ``other_act``, ``squared_pred``, ``jaccard`` and
+    ``batch`` options, and Dice on the raw input.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> logits = xp.asarray([[[2.0, -1.0, 0.5], [0.0, 1.0, -0.5]]])  # (N=1, C=2, 3 pixels)
+        >>> ol.dice_focal_loss(logits, xp.asarray([[0, 1, 1]]))
+        Array(0.48831009, dtype=array_api_strict.float64)
+    """
+    name = "dice_focal_loss"
+    gamma = check_positive(name, "gamma", gamma, allow_zero=True)
+    if alpha is not None:
+        alpha = check_number(name, "alpha", alpha, minimum=0.0, maximum=1.0)
+    lambda_dice = check_positive(name, "lambda_dice", lambda_dice, allow_zero=True)
+    lambda_focal = check_positive(name, "lambda_focal", lambda_focal, allow_zero=True)
+    part = _class_dice(name, input, target, activation, weight, ignore_index,
+                       include_background, smooth_nr, smooth_dr, reduction, sample_weight, where,
+                       per_sample=False)
+    xp = part.xp
+    focal = _sigmoid_focal(xp, part.kept, part.mask, gamma)
+    if alpha is not None:
+        focal = _class_balanced(focal, part.mask, alpha)
+    pixels = tuple(range(2, focal.ndim))
+    if part.valid is None:
+        focal = xp.mean(focal, axis=pixels)
+    else:  # the mean over the pixels not ignored (0 where every pixel is)
+        count = xp.sum(part.valid, axis=pixels)
+        focal = xp.sum(focal * part.valid, axis=pixels) / xp.where(count > 0, count, 1.0)
+    if part.weight is not None:
+        focal = focal * part.weight
+    loss = lambda_dice * part.dice + lambda_focal * focal
     return reduce(xp, loss, reduction, sample_weight, where, name=name)
 
 

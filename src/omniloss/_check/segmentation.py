@@ -91,6 +91,30 @@ def _generalized_dice(rng: np.random.Generator) -> list[Case]:
         Case((logits, one_hot), weighting, "weighted")]
 
 
+def _dice_combined(option: dict[str, object]) -> CaseMaker:
+    """Logits (N, C, H, W) and class ids: every reduction, then the options that change the
+    code path (ignored pixels, class weights, no background, a one-hot target, sigmoid) and
+    per-sample weights."""
+    def make(rng: np.random.Generator) -> list[Case]:
+        logits = 2 * rng.normal(size=(3, 4, 2, 5))
+        target = rng.integers(0, 4, size=(3, 2, 5))
+        ignored = target.copy()
+        ignored[0, 0, :3] = -100
+        one_hot = np.moveaxis(np.eye(4)[target], -1, 1)
+        per_sample = 3 if "label_smoothing" in option else (3, 1)  # (N,) or (N, 1)
+        weighting = {"sample_weight": rng.uniform(0.5, 2.0, size=per_sample),
+                     "where": np.array([True, False, True]).reshape(per_sample)}
+        return [Case((logits, target), {"reduction": r}, r) for r in _REDUCTIONS] + [
+            Case((logits, ignored), {"weight": rng.uniform(0.5, 2.0, size=4),
+                                     "include_background": False},
+                 "ignored, weight, no background"),
+            Case((logits, one_hot), {"activation": "sigmoid", **option},
+                 "one-hot, sigmoid, " + ", ".join(f"{k}={v}" for k, v in option.items())),
+            Case((logits, target), {**weighting, "reduction": "mean"}, "weighted, mean"),
+            Case((logits, target), {**weighting, "reduction": "none"}, "weighted, none")]
+    return make
+
+
 CASES: dict[str, CaseMaker] = {
     "dice_loss": _mask_cases({"smooth": 1.0}),
     "jaccard_loss": _mask_cases({"smooth": 1.0}),
@@ -101,6 +125,8 @@ CASES: dict[str, CaseMaker] = {
     "mcc_loss": _mask_cases({"eps": 0.0}),
     "lovasz_hinge_loss": _lovasz_hinge,
     "lovasz_softmax_loss": _lovasz_softmax,
+    "dice_cross_entropy_loss": _dice_combined({"label_smoothing": 0.1}),
+    "dice_focal_loss": _dice_combined({"gamma": 0.5, "alpha": 0.25}),
     "box_iou_loss": _boxes,
     "generalized_box_iou_loss": _boxes,
     "distance_box_iou_loss": _boxes,
