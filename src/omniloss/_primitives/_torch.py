@@ -121,9 +121,10 @@ def build() -> Backend:
 
             Autodiff of the portable recursion keeps every frame's intermediates (5.8x the memory of
             ``F.ctc_loss``) and replays a Python loop of small ops (4-6x its time). Here the forward
-            pass runs the alpha recursion under no autograd and keeps only the alphas, ``(T + 1, N,
-            2S + 3)``; the backward pass runs the adjoint recursion (reverse mode through each
-            frame's log-sum-exp: ``exp(candidate - logsumexp)`` times the adjoint), not Graves's
+            pass runs the alpha recursion under no autograd and keeps only each frame's
+            log-sum-exp of its candidates, ``(T, N, 2S + 1)``; the backward pass recomputes the
+            alphas from them and runs the adjoint recursion (reverse mode through each frame's
+            log-sum-exp: ``exp(candidate - logsumexp)`` times the adjoint), not Graves's
             closed form ``exp(alpha + beta + loss - lp)``: that one subtracts terms of the size of
             the loss (1e6 at logits of 1e4), and in float32 loses up to 6% of the gradient (it is
             ``F.ctc_loss``'s error), where each softmax here is local and exact. Each row of alphas
@@ -150,26 +151,35 @@ def build() -> Backend:
                                                                                     states)
                 candidates = torch.cat([column, column - 1, torch.where(skip, column - 2, 0)],
                                        dim=1)
-                alpha = log_probs.new_full((steps + 1, batch, states + 2), floor)
-                alpha[0, :, 2] = 0.0  # all mass on s = 0 before the first frame
+                # each frame's log-sum-exp of its candidates, kept for the backward pass, which
+                # recomputes the alphas from them (two cheap ops, where two logaddexp are not)
+                totals = log_probs.new_empty((steps, batch, states))
+                alpha = log_probs.new_full((batch, states + 2), floor)  # the current row
+                alpha[:, 2] = 0.0  # all mass on s = 0 before the first frame
+                row = alpha[:, 2:]
+                final = row.clone()
                 read = log_probs.new_empty((batch, 3 * states))
                 stay, one, two = read.view(batch, 3, states).unbind(1)
                 # views made once: indexing inside the loop would cost as much as the arithmetic
-                for previous, row, emission in zip(alpha[:-1].unbind(0), alpha[1:, :, 2:].unbind(0),
-                                                   emissions.unbind(0), strict=True):
-                    torch.gather(previous, 1, candidates, out=read)
-                    torch.logaddexp(stay, one, out=row)
-                    torch.logaddexp(row, two, out=row)
-                    row.add_(emission).clamp_min_(floor)
-                # alpha after T_n frames; the labels' end states 2L and 2L - 1 (the unreachable
-                # column 1 for an empty target)
+                for total, emission in zip(totals.unbind(0), emissions.unbind(0), strict=True):
+                    torch.gather(alpha, 1, candidates, out=read)
+                    torch.logaddexp(stay, one, out=total)
+                    torch.logaddexp(total, two, out=total)
+                    torch.add(total, emission, out=row).clamp_min_(floor)
+                # alpha after T_n frames (the start for T_n = 0); the labels' end states 2L and
+                # 2L - 1 (the unreachable column 1 for an empty target)
+                if steps:
+                    last = (input_lengths - 1).clamp_min(0)
+                    sample = torch.arange(batch, device=log_probs.device)
+                    reached = (totals[last, sample] + emissions[last, sample]).clamp_min(floor)
+                    final = torch.where((input_lengths > 0).unsqueeze(1), reached, final)
+                final = torch.cat([alpha[:, :2], final], dim=1)
                 lengths = target_lengths.clamp(0, max_length)
-                final = alpha[input_lengths, torch.arange(batch, device=log_probs.device)]
                 end_columns = torch.stack([2 * lengths + 2, 2 * lengths + 1], dim=1)
                 ends = final.gather(1, end_columns)
                 nll = -torch.logsumexp(ends, 1)
                 impossible = (nll > -floor / 2) | (target_lengths > max_length)
-                ctx.save_for_backward(log_probs, extended, candidates, alpha, input_lengths,
+                ctx.save_for_backward(log_probs, extended, candidates, totals, input_lengths,
                                       end_columns, ends, nll, impossible, counted)
                 ctx.zero_infinity = zero_infinity
                 return torch.where(impossible, 0.0 if zero_infinity else math.inf, nll)
@@ -177,7 +187,7 @@ def build() -> Backend:
             @staticmethod
             @torch.autograd.function.once_differentiable
             def backward(ctx: Any, grad: Array) -> tuple[Array | None, ...]:
-                (log_probs, extended, candidates, alpha, input_lengths, end_columns, ends, nll,
+                (log_probs, extended, candidates, totals, input_lengths, end_columns, ends, nll,
                  impossible, counted) = ctx.saved_tensors
                 steps, batch, _ = log_probs.shape
                 states = extended.shape[1]
@@ -189,29 +199,33 @@ def build() -> Backend:
                 # adjoint[t] (padded rows): d loss / d alpha after frame t, the gradient w.r.t.
                 # frame t's emissions; seeded by the end states' softmax, carried unchanged
                 # through the frames t >= T_n, where the portable recursion stands still
-                adjoint = alpha.new_zeros((steps, batch, states + 2))
+                adjoint = totals.new_zeros((steps, batch, states + 2))
                 if steps:
                     seed = torch.exp(ends + nll.unsqueeze(1)) * -upstream.unsqueeze(1)
                     adjoint[steps - 1].scatter_add_(1, end_columns, seed)
                 # reverse mode through each frame's log-sum-exp: the candidates' weights
                 # exp(candidate - logsumexp) times the adjoint, scattered back onto their columns
-                read = alpha.new_empty((batch, 3, states))
-                stay, one, two = read.unbind(1)
-                # exp is 10-30x slower where it underflows (measured, torch 2.13 CPU): weights below
-                # exp(cut) are cut off (exp(cut) - exp(cut) is exactly 0, a weight of 1 stays 1); a
-                # 0-d tensor, as a Python float operand would be copied into one on every call
-                cut = math.log(torch.finfo(alpha.dtype).tiny) / 2
-                least = alpha.new_tensor(math.exp(cut))
-                total = alpha.new_empty((batch, 1, states))
-                flat_read, flat_total = read.view(batch, 3 * states), total.view(batch, states)
-                alphas, rows = alpha.unbind(0), adjoint.unbind(0)
+                read = totals.new_empty((batch, 3, states))
+                # exp is 10-30x slower where it underflows (measured, torch 2.13 CPU): weights
+                # below exp(cut) are cut off (exp(cut) - exp(cut) is exactly 0, a weight of 1
+                # stays 1); a 0-d tensor, as a Python float operand would be copied into one on
+                # every call
+                floor = torch.finfo(totals.dtype).min / 4
+                cut = math.log(torch.finfo(totals.dtype).tiny) / 2
+                least = totals.new_tensor(math.exp(cut))
+                alpha = totals.new_full((batch, states + 2), floor)  # recomputed row by row
+                row, emission = alpha[:, 2:], totals.new_empty((batch, states))
+                flat_read, rows = read.view(batch, 3 * states), adjoint.unbind(0)
+                emission_rows, total_rows = log_probs.unbind(0), totals.unbind(0)
                 adjoints = adjoint[:, :, 2:].unsqueeze(2).unbind(0)
-                actives = active.unsqueeze(2).unbind(0)
+                actives, divisors = active.unsqueeze(2).unbind(0), totals.unsqueeze(2).unbind(0)
                 for t in range(steps - 1, 0, -1):
-                    torch.gather(alphas[t], 1, candidates, out=flat_read)
-                    torch.logaddexp(stay, one, out=flat_total)
-                    torch.logaddexp(flat_total, two, out=flat_total)
-                    read.sub_(total).clamp_min_(cut).exp_().sub_(least).mul_(adjoints[t])
+                    # alpha after frame t - 1, as the forward pass computed it
+                    torch.gather(emission_rows[t - 1], 1, extended, out=emission)
+                    torch.add(total_rows[t - 1], emission.clamp_min_(floor),
+                              out=row).clamp_min_(floor)
+                    torch.gather(alpha, 1, candidates, out=flat_read)
+                    read.sub_(divisors[t]).clamp_min_(cut).exp_().sub_(least).mul_(adjoints[t])
                     rows[t - 1].scatter_add_(1, candidates, flat_read)
                     torch.where(actives[t], rows[t - 1], rows[t], out=rows[t - 1])
                 adjoint.masked_fill_(~active.unsqueeze(2), 0.0)
