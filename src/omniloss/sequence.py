@@ -6,8 +6,8 @@ concatenated targets, and per-sample lengths. The forward recursion runs in log 
 over the batch and the extended label axis, with one loop over time
 (:func:`omniloss._primitives.fold`: ``jax.lax.scan``, ``tf.foldl``, a Python loop elsewhere), and
 autodiff of it gives the gradient; eager torch runs the same recursion as an
-``autograd.Function`` (the fused kernel ``"ctc_loss"`` of its record) that keeps only the alphas
-and runs the adjoint recursion backwards, near ``F.ctc_loss``'s speed and memory.
+``autograd.Function`` (the fused kernel ``"ctc_loss"`` of its record) that keeps one array of
+the alphas' size and runs the adjoint recursion backwards, near ``F.ctc_loss``'s speed and memory.
 ``sample_weight`` and ``where`` weigh and mask whole sequences: they broadcast against the
 per-sequence losses, shape ``(N,)``.
 """
