@@ -5,8 +5,11 @@
 concatenated targets, and per-sample lengths. The forward recursion runs in log space, vectorised
 over the batch and the extended label axis, with one loop over time
 (:func:`omniloss._primitives.fold`: ``jax.lax.scan``, ``tf.foldl``, a Python loop elsewhere), and
-autodiff of it gives the gradient. ``sample_weight`` and ``where`` weigh and mask whole
-sequences: they broadcast against the per-sequence losses, shape ``(N,)``.
+autodiff of it gives the gradient; eager torch runs the same recursion as an
+``autograd.Function`` (the fused kernel ``"ctc_loss"`` of its record) that keeps one array of
+the alphas' size and runs the adjoint recursion backwards, near ``F.ctc_loss``'s speed and memory.
+``sample_weight`` and ``where`` weigh and mask whole sequences: they broadcast against the
+per-sequence losses, shape ``(N,)``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from omniloss._primitives import (
     clamp,
     dim,
     fold,
+    fused,
     logsumexp,
     stop_gradient,
     take_along_axis,
@@ -69,6 +73,60 @@ def _advance(xp: ModuleType, alpha: Array, emission: Array, active: Array, skip:
     candidates = xp.stack([alpha, shifted[:, 1:-1], two_back], axis=2)
     advanced = xp.maximum(logsumexp(xp, candidates, axis=2) + emission, floor)
     return xp.where(xp.expand_dims(active, axis=1), advanced, alpha)
+
+
+def _sequence_losses(xp: ModuleType, log_probs: Array, extended: Array, skip: Array,
+                     input_lengths: Array, target_lengths: Array, *, max_length: Any,
+                     zero_infinity: bool, counted: Array | None, device: Any) -> Array:
+    """The ``(N,)`` losses of validated inputs over the extended labels ``extended`` (``(N, 2S+1)``
+    class ids, ``skip`` where a state may be reached from two states back): the forward
+    recursion, ``inf`` (0 with ``zero_infinity``) where no alignment exists, and torch's
+    gradient (see :func:`ctc_loss`); NaN gradients on an impossible sequence's frames unless
+    ``zero_infinity``, or ``counted`` (``where`` as ``(N,)``, ``None`` for all) is false there.
+
+    The one implementation, run as it is on every backend but torch, whose record holds a fused
+    kernel of it (:func:`omniloss._primitives.fused`, ``"ctc_loss"``).
+    """
+    steps, batch, dtype = dim(xp, log_probs, 0), dim(xp, log_probs, 1), log_probs.dtype
+    states = 2 * max_length + 1
+    # The log-probability of an unreachable state: finite (see _advance), far below any real
+    # one, and twice it still finite.
+    floor = float(xp.finfo(dtype).min) / 4
+    emissions = take_along_axis(
+        xp, log_probs,
+        xp.broadcast_to(xp.expand_dims(extended, axis=0), (steps, batch, states)), axis=2)
+    emissions = clamp(xp, emissions, min=floor)
+    frames = xp.arange(steps, dtype=input_lengths.dtype, device=device)
+    active = xp.expand_dims(frames, axis=1) < xp.expand_dims(input_lengths, axis=0)
+    unreached = xp.full((batch, 2), floor, dtype=dtype, device=device)
+
+    # Before the first frame, all mass sits on a virtual state left of s = 0; one step of the
+    # recursion from it puts log_probs[0] on s = 0 and s = 1, and T_n = 0 keeps it (loss 0 for an
+    # empty target, inf otherwise, as torch).
+    first = xp.expand_dims(xp.arange(states, device=device) == 0, axis=0)
+    start = xp.where(first, xp.zeros((batch, states), dtype=dtype, device=device), floor)
+    alpha = fold(xp, _advance, start, (emissions, active), (skip, unreached))
+
+    lengths = xp.clip(target_lengths, 0, max_length)
+    last = xp.expand_dims(2 * lengths, axis=1)
+    end_blank = take_along_axis(xp, alpha, last, axis=1)[:, 0]
+    end_label = take_along_axis(xp, alpha, xp.clip(last - 1, 0, None), axis=1)[:, 0]
+    end_label = xp.where(lengths > 0, end_label, floor)
+    nll = -logsumexp(xp, xp.stack([end_blank, end_label], axis=1), axis=1)
+    impossible = (nll > -floor / 2) | (target_lengths > max_length)
+
+    # torch's backward adds exp(log_probs) on every active frame: a term of value exactly 0
+    # (also where exp overflows) and gradient exp(log_probs).
+    probs = xp.exp(log_probs)
+    gradient_only = xp.where(probs < math.inf, probs - stop_gradient(xp, probs), 0.0)
+    frame_weight = xp.astype(active, dtype)
+    if not zero_infinity:
+        # NaN on an impossible sequence's frames, unless ``where`` leaves it out
+        nan_frames = impossible if counted is None else impossible & counted
+        frame_weight = xp.where(xp.expand_dims(nan_frames, axis=0) & active, math.nan,
+                                frame_weight)
+    correction = xp.sum(xp.sum(gradient_only, axis=2) * frame_weight, axis=0)
+    return xp.where(impossible, 0.0 if zero_infinity else math.inf, nll + correction)
 
 
 @reads_arrays
@@ -155,7 +213,7 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
     (xp, log_probs, targets, input_lengths, target_lengths, blank, zero_infinity, unbatched,
      max_length, device) = ctc_inputs(_NAME, log_probs, targets, input_lengths, target_lengths,
                                       blank, zero_infinity, reduction, sample_weight, where)
-    steps, batch, dtype = dim(xp, log_probs, 0), dim(xp, log_probs, 1), log_probs.dtype
+    batch, dtype = dim(xp, log_probs, 1), log_probs.dtype
     if max_length is None:  # padded targets of unknown length S (tf.function)
         max_length = dim(xp, targets, 1)
     # lengths follow the class-id rule: 0 <= input_lengths <= T, 0 <= target_lengths <= S (the
@@ -173,7 +231,6 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
     targets, bad = class_ids(_NAME, xp, "targets", targets, log_probs.shape[2], blank=blank,
                              unread=past_end)
 
-    states = 2 * max_length + 1
     blanks = xp.full((batch, max_length), blank, dtype=targets.dtype, device=device)
     extended = xp.reshape(xp.stack([blanks, targets], axis=2), (batch, 2 * max_length))
     extended = xp.concat(
@@ -184,44 +241,11 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
         skip = xp.zeros_like(extended, dtype=xp.bool)
     else:
         skip = extended != xp.concat([extended[:, :2], extended[:, :-2]], axis=1)
-    # The log-probability of an unreachable state: finite (see _advance), far below any real
-    # one, and twice it still finite.
-    floor = float(xp.finfo(dtype).min) / 4
-    emissions = take_along_axis(
-        xp, log_probs,
-        xp.broadcast_to(xp.expand_dims(extended, axis=0), (steps, batch, states)), axis=2)
-    emissions = clamp(xp, emissions, min=floor)
-    frames = xp.arange(steps, dtype=input_lengths.dtype, device=device)
-    active = xp.expand_dims(frames, axis=1) < xp.expand_dims(input_lengths, axis=0)
-    unreached = xp.full((batch, 2), floor, dtype=dtype, device=device)
-
-    # Before the first frame, all mass sits on a virtual state left of s = 0; one step of the
-    # recursion from it puts log_probs[0] on s = 0 and s = 1, and T_n = 0 keeps it (loss 0 for an
-    # empty target, inf otherwise, as torch).
-    first = xp.expand_dims(xp.arange(states, device=device) == 0, axis=0)
-    start = xp.where(first, xp.zeros((batch, states), dtype=dtype, device=device), floor)
-    alpha = fold(xp, _advance, start, (emissions, active), (skip, unreached))
-
-    lengths = xp.clip(target_lengths, 0, max_length)
-    last = xp.expand_dims(2 * lengths, axis=1)
-    end_blank = take_along_axis(xp, alpha, last, axis=1)[:, 0]
-    end_label = take_along_axis(xp, alpha, xp.clip(last - 1, 0, None), axis=1)[:, 0]
-    end_label = xp.where(lengths > 0, end_label, floor)
-    nll = -logsumexp(xp, xp.stack([end_blank, end_label], axis=1), axis=1)
-    impossible = (nll > -floor / 2) | (target_lengths > max_length)
-
-    # torch's backward adds exp(log_probs) on every active frame: a term of value exactly 0
-    # (also where exp overflows) and gradient exp(log_probs).
-    probs = xp.exp(log_probs)
-    gradient_only = xp.where(probs < math.inf, probs - stop_gradient(xp, probs), 0.0)
-    frame_weight = xp.astype(active, dtype)
-    if not zero_infinity:
-        # NaN on an impossible sequence's frames, unless ``where`` leaves it out
-        nan_frames = impossible if where is None else impossible & _per_sequence(xp, where, batch)
-        frame_weight = xp.where(xp.expand_dims(nan_frames, axis=0) & active, math.nan,
-                                frame_weight)
-    correction = xp.sum(xp.sum(gradient_only, axis=2) * frame_weight, axis=0)
-    loss = xp.where(impossible, 0.0 if zero_infinity else math.inf, nll + correction)
+    counted = None if zero_infinity or where is None else _per_sequence(xp, where, batch)
+    losses = fused(xp, "ctc_loss", _sequence_losses)
+    loss = losses(xp, log_probs, extended, skip, input_lengths, target_lengths,
+                  max_length=max_length, zero_infinity=zero_infinity, counted=counted,
+                  device=device)
     loss = nan_where(xp, loss, None if bad is None else xp.any(bad, axis=1))
     loss = nan_where(xp, nan_where(xp, loss, bad_inputs), bad_lengths)
 

@@ -1,12 +1,14 @@
 """Everything native to PyTorch: its elementwise kernels, its fused whole-loss kernels
-(``F.cross_entropy``, ``F.nll_loss``), ``detach``, ``checkpoint``, the tensor reductions, and
-int64 gathers.
+(``F.cross_entropy``, ``F.nll_loss``, CTC's recursion as an ``autograd.Function``), ``detach``,
+``checkpoint``, the tensor reductions, and int64 gathers.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 from omniloss._primitives import _portable
 from omniloss._primitives._backend import Array, Axis, Backend
@@ -106,6 +108,161 @@ def build() -> Backend:
         negative = F.softplus(x, beta=1.0, threshold=40.0)
         return torch.lerp(negative, positive, y)
 
+    recursions: list[Any] = []
+
+    def ctc_recursion() -> Any:
+        # defined at the first eager call: torch.compile, which may build this record, cannot
+        # trace a class definition (nor functools.cache); threads racing here define equal ones
+        if recursions:
+            return recursions[0]
+
+        class CTCRecursion(torch.autograd.Function):
+            """CTC's per-sequence losses with torch's gradient, the recursion run without autograd.
+
+            Autodiff of the portable recursion keeps every frame's intermediates (5.8x the memory of
+            ``F.ctc_loss``) and replays a Python loop of small ops (4-6x its time). Here the forward
+            pass runs the alpha recursion under no autograd and keeps only each frame's
+            log-sum-exp of its candidates, ``(T, N, 2S + 1)``; the backward pass recomputes the
+            alphas from them and runs the adjoint recursion (reverse mode through each frame's
+            log-sum-exp: ``exp(candidate - logsumexp)`` times the adjoint), not Graves's
+            closed form ``exp(alpha + beta + loss - lp)``: that one subtracts terms of the size of
+            the loss (1e6 at logits of 1e4), and in float32 loses up to 6% of the gradient (it is
+            ``F.ctc_loss``'s error), where each softmax here is local and exact. Each row of alphas
+            is padded with two unreachable states on the left, so a state's three candidates (stay,
+            one back, two back or an unreachable state where no skip is allowed) are one gather.
+            Values, ``inf``/0 for impossible alignments, the ``exp(log_probs)`` term of torch's
+            gradient, its NaN frames and the zero gradient at a ``-inf`` log-probability are the
+            portable function's (``omniloss.sequence._sequence_losses``), within rounding.
+            """
+
+            @staticmethod
+            def forward(ctx: Any, log_probs: Array, extended: Array, skip: Array,
+                        input_lengths: Array, target_lengths: Array, max_length: int,
+                        zero_infinity: bool, counted: Array | None) -> Array:
+                steps, batch, _ = log_probs.shape
+                states = 2 * max_length + 1
+                floor = torch.finfo(log_probs.dtype).min / 4
+                ids = extended.unsqueeze(0).expand(steps, batch, states)
+                emissions = log_probs.gather(2, ids).clamp_min(floor)
+                # in a row padded by two unreachable states: state s at column s + 2, its candidates
+                # at s + 2, s + 1 and s, or at the unreachable column 0 where it may not skip; one
+                # gather reads them into the planes of a (N, 3, 2S + 1) buffer
+                column = torch.arange(2, states + 2, device=log_probs.device).expand(batch,
+                                                                                    states)
+                candidates = torch.cat([column, column - 1, torch.where(skip, column - 2, 0)],
+                                       dim=1)
+                # each frame's log-sum-exp of its candidates, kept for the backward pass, which
+                # recomputes the alphas from them (two cheap ops, where two logaddexp are not)
+                totals = log_probs.new_empty((steps, batch, states))
+                alpha = log_probs.new_full((batch, states + 2), floor)  # the current row
+                alpha[:, 2] = 0.0  # all mass on s = 0 before the first frame
+                row = alpha[:, 2:]
+                final = row.clone()
+                read = log_probs.new_empty((batch, 3 * states))
+                stay, one, two = read.view(batch, 3, states).unbind(1)
+                # views made once: indexing inside the loop would cost as much as the arithmetic
+                for total, emission in zip(totals.unbind(0), emissions.unbind(0), strict=True):
+                    torch.gather(alpha, 1, candidates, out=read)
+                    torch.logaddexp(stay, one, out=total)
+                    torch.logaddexp(total, two, out=total)
+                    torch.add(total, emission, out=row).clamp_min_(floor)
+                # alpha after T_n frames (the start for T_n = 0); the labels' end states 2L and
+                # 2L - 1 (the unreachable column 1 for an empty target)
+                if steps:
+                    last = (input_lengths - 1).clamp_min(0)
+                    sample = torch.arange(batch, device=log_probs.device)
+                    reached = (totals[last, sample] + emissions[last, sample]).clamp_min(floor)
+                    final = torch.where((input_lengths > 0).unsqueeze(1), reached, final)
+                final = torch.cat([alpha[:, :2], final], dim=1)
+                lengths = target_lengths.clamp(0, max_length)
+                end_columns = torch.stack([2 * lengths + 2, 2 * lengths + 1], dim=1)
+                ends = final.gather(1, end_columns)
+                nll = -torch.logsumexp(ends, 1)
+                impossible = (nll > -floor / 2) | (target_lengths > max_length)
+                ctx.save_for_backward(log_probs, extended, candidates, totals, input_lengths,
+                                      end_columns, ends, nll, impossible, counted)
+                ctx.zero_infinity = zero_infinity
+                return torch.where(impossible, 0.0 if zero_infinity else math.inf, nll)
+
+            @staticmethod
+            @torch.autograd.function.once_differentiable
+            def backward(ctx: Any, grad: Array) -> tuple[Array | None, ...]:
+                (log_probs, extended, candidates, totals, input_lengths, end_columns, ends, nll,
+                 impossible, counted) = ctx.saved_tensors
+                steps, batch, _ = log_probs.shape
+                states = extended.shape[1]
+                # the upstream gradient reaching a possible sequence (impossible: inf or 0,
+                # a constant)
+                upstream = torch.where(impossible, 0.0, grad)
+                frames = torch.arange(steps, device=log_probs.device).unsqueeze(1)
+                active = frames < input_lengths
+                # adjoint[t] (padded rows): d loss / d alpha after frame t, the gradient w.r.t.
+                # frame t's emissions; seeded by the end states' softmax, carried unchanged
+                # through the frames t >= T_n, where the portable recursion stands still
+                adjoint = totals.new_zeros((steps, batch, states + 2))
+                if steps:
+                    seed = torch.exp(ends + nll.unsqueeze(1)) * -upstream.unsqueeze(1)
+                    adjoint[steps - 1].scatter_add_(1, end_columns, seed)
+                # reverse mode through each frame's log-sum-exp: the candidates' weights
+                # exp(candidate - logsumexp) times the adjoint, scattered back onto their columns
+                read = totals.new_empty((batch, 3, states))
+                # exp is 10-30x slower where it underflows (measured, torch 2.13 CPU): weights
+                # below exp(cut) are cut off (exp(cut) - exp(cut) is exactly 0, a weight of 1
+                # stays 1); a 0-d tensor, as a Python float operand would be copied into one on
+                # every call
+                floor = torch.finfo(totals.dtype).min / 4
+                cut = math.log(torch.finfo(totals.dtype).tiny) / 2
+                least = totals.new_tensor(math.exp(cut))
+                alpha = totals.new_full((batch, states + 2), floor)  # recomputed row by row
+                row, emission = alpha[:, 2:], totals.new_empty((batch, states))
+                flat_read, rows = read.view(batch, 3 * states), adjoint.unbind(0)
+                emission_rows, total_rows = log_probs.unbind(0), totals.unbind(0)
+                adjoints = adjoint[:, :, 2:].unsqueeze(2).unbind(0)
+                actives, divisors = active.unsqueeze(2).unbind(0), totals.unsqueeze(2).unbind(0)
+                for t in range(steps - 1, 0, -1):
+                    # alpha after frame t - 1, as the forward pass computed it
+                    torch.gather(emission_rows[t - 1], 1, extended, out=emission)
+                    torch.add(total_rows[t - 1], emission.clamp_min_(floor),
+                              out=row).clamp_min_(floor)
+                    torch.gather(alpha, 1, candidates, out=flat_read)
+                    read.sub_(divisors[t]).clamp_min_(cut).exp_().sub_(least).mul_(adjoints[t])
+                    rows[t - 1].scatter_add_(1, candidates, flat_read)
+                    torch.where(actives[t], rows[t - 1], rows[t], out=rows[t - 1])
+                adjoint.masked_fill_(~active.unsqueeze(2), 0.0)
+                # torch's exp(log_probs) on each frame t < T_n (NaN where exp overflows, and on an
+                # impossible sequence's frames without zero_infinity, unless where leaves it out)
+                weight = upstream * active
+                if not ctx.zero_infinity:
+                    nan_frames = impossible if counted is None else impossible & counted
+                    weight = torch.where(nan_frames & active, math.nan, weight)
+                result = torch.exp(log_probs)
+                overflow = result == math.inf
+                result.mul_(weight.unsqueeze(2)).masked_fill_(overflow, math.nan)
+                result.scatter_add_(2, extended.unsqueeze(0).expand(steps, batch, states),
+                                    adjoint[:, :, 2:])
+                return result, None, None, None, None, None, None, None
+
+        recursions.append(CTCRecursion)
+        return CTCRecursion
+
+    def ctc_loss(portable: Callable[..., Array], xp: ModuleType, log_probs: Array,
+                 extended: Array, skip: Array, input_lengths: Array, target_lengths: Array, *,
+                 max_length: Any, zero_infinity: bool, counted: Array | None,
+                 device: Any) -> Array:
+        # eager float32/float64 tensors. Under torch.compile the portable function: dynamo
+        # refuses the recursion's out= writes into views of its buffers (and graphs the portable
+        # loop anyway); under torch.func's transforms too, which would need a vmap rule; and in
+        # other dtypes (float16: the portable recursion's own rounding).
+        if (torch.compiler.is_compiling() or log_probs.dtype not in (torch.float32, torch.float64)
+                or torch._C._functorch.is_functorch_wrapped_tensor(log_probs)):
+            return portable(xp, log_probs, extended, skip, input_lengths, target_lengths,
+                            max_length=max_length, zero_infinity=zero_infinity,
+                            counted=counted, device=device)
+        result: Array = ctc_recursion().apply(
+            log_probs, gather_index(xp, extended), skip, gather_index(xp, input_lengths),
+            gather_index(xp, target_lengths), max_length, zero_infinity, counted)
+        return result
+
     return Backend(
         "torch",
         int64_gathers=True,
@@ -132,5 +289,5 @@ def build() -> Backend:
         checkpoint=lambda fn, *arrays: torch_checkpoint(fn, *arrays, use_reentrant=False),
         # not F.binary_cross_entropy_with_logits (it loses the value at x << 0, y = 0) nor
         # F.triplet_margin_loss (its norms overflow float32 at differences near 1e20)
-        fused={"cross_entropy": cross_entropy, "nll_loss": nll_loss},
+        fused={"cross_entropy": cross_entropy, "nll_loss": nll_loss, "ctc_loss": ctc_loss},
     )
