@@ -113,6 +113,9 @@ def check_parity(backend: Backend, ours: Callable[..., Any],
                             reference=reference, grads=argnums if peer else False, trace=False,
                             torch_compile=False, rtol=rtol, atol=atol, grad_rtol=grad_rtol,
                             grad_atol=grad_atol)
+    for problem in outcome.problems:  # the call's own error, as a direct call raises it
+        if problem.error is not None:
+            raise problem.error
     assert not outcome.problems, "\n".join(map(str, outcome.problems))
     assert outcome.value is not None
     return outcome.value

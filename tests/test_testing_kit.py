@@ -124,6 +124,8 @@ def test_numpy_log_inside_is_caught(focal_losses):
             assert checks == set(), (backend, checks)
         else:
             assert checks and checks <= expected[backend], (backend, checks)
+    if not set(SELECTED) - {"numpy", "dask"}:
+        return
     with pytest.raises(AssertionError, match=r"with_numpy_log: .* failed checks") as error:
         assert_parity(focal_losses.with_numpy_log, *_inputs(), grads=(0,))
     if "torch" in SELECTED:

@@ -43,6 +43,7 @@ class Problem:
     dtype: str
     check: str
     detail: str
+    error: BaseException | None = None  # what the call raised, for a ``call`` problem
 
     def __str__(self) -> str:
         return f"{self.backend} ({self.dtype}): {self.check}: {self.detail}"
@@ -58,8 +59,8 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     value: np.ndarray | None = None  # the checked function's result
 
-    def fail(self, check: str, detail: str) -> None:
-        self.problems.append(Problem(self.backend, self.dtype, check, detail))
+    def fail(self, check: str, detail: str, error: BaseException | None = None) -> None:
+        self.problems.append(Problem(self.backend, self.dtype, check, detail, error))
 
 
 class Peer:
@@ -316,20 +317,17 @@ def _check_one(backend: Backend, call: _FlatCall, arrays: Sequence[np.ndarray], 
     try:
         out = local(*converted)
     except Exception as error:  # reported, with every other backend's outcome
-        outcome.fail("call", f"raised {type(error).__name__}: {_short(error)}")
+        outcome.fail("call", f"raised {type(error).__name__}: {_short(error)}", error)
         return
     if not backend.is_native(out):
         outcome.fail("library", f"returned a {_type_name(out)}, expected a {backend.name} array")
     value = outcome.value = _to_numpy(backend, out)
-    if value is None:
-        outcome.fail("value", f"cannot read the result ({_type_name(out)}) as an array")
-        return
     if str(value.dtype) != dtype and any(a.dtype.kind == "f" for a in arrays):
         outcome.fail("dtype", f"returned {value.dtype} for {dtype} inputs")
     _check_device(backend, converted, out, outcome)
     for name, original, array in zip(call.names, arrays, converted, strict=True):
         after = _to_numpy(backend, array)
-        if after is None or not np.array_equal(after, original, equal_nan=True):
+        if not np.array_equal(after, original, equal_nan=True):
             outcome.fail("mutation", f"{name} holds other values after the call")
     wanted = wanted if backend.has_grad else []
     if peer is not None:
@@ -395,14 +393,17 @@ def _check_device(backend: Backend, inputs: Sequence[Any], out: Any, outcome: Ou
         outcome.fail("device", f"result on {got}, inputs on {wanted}")
 
 
-def _to_numpy(backend: Backend, x: Any) -> np.ndarray | None:
+def _to_numpy(backend: Backend, x: Any) -> np.ndarray:
+    """``x`` read back through ``backend``, else as NumPy reads it (a result of another
+    library); where neither can, the backend's own error (a Dask array that fails to compute)
+    propagates."""
     try:
         return backend.to_numpy(x)
-    except Exception:
+    except Exception as error:
         try:
             return np.asarray(x)
         except Exception:
-            return None
+            raise error from None
 
 
 def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
