@@ -50,6 +50,8 @@ CLASS_ID_FUNCTIONS: dict[str, tuple[int, str | None]] = {
     "softmax_focal_loss": (1, None),
     "poly1_cross_entropy": (1, None),
     "generalized_cross_entropy": (1, None),
+    "dice_cross_entropy_loss": (1, None),
+    "dice_focal_loss": (1, None),
     "zero_one_loss": (1, None),
     "multi_margin_loss": (1, None),
     "multiclass_sparsemax_loss": (1, None),
@@ -229,10 +231,11 @@ def test_invalid_id_is_nan_traced(tracing_backend, name, value):
     valid = _call(tracing_backend, name, list(case.args), kwargs)
     traced = _traced(tracing_backend, name, _with_id(case, position, value), kwargs)
     first = np.unravel_index(0, valid.shape) if valid.ndim else ()
-    assert np.isnan(traced[first])
-    others = np.ones(valid.shape, dtype=bool)
-    others[first] = False
-    np.testing.assert_allclose(traced[others], valid[others], rtol=1e-12)
+    poisoned = np.zeros(valid.shape, dtype=bool)
+    # dice_focal_loss's unreduced loss is (N, C), every class summing over the sample's pixels
+    poisoned[(0,) if name == "dice_focal_loss" else first] = True
+    assert np.isnan(traced[poisoned]).all()
+    np.testing.assert_allclose(traced[~poisoned], valid[~poisoned], rtol=1e-12)
     if name in ("cross_entropy", "nll_loss"):  # fused kernels reduce by themselves when valid
         assert np.isnan(_traced(tracing_backend, name, _with_id(case, position, value),
                                 {**case.kwargs, "reduction": "mean"}))

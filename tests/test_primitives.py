@@ -330,8 +330,10 @@ def _portable_twins() -> dict[str, Callable[..., Any]]:
     """The portable function each fused kernel stands in for, as the losses pass it to
     ``fused(xp, kernel, portable)``."""
     from omniloss.classification import _index_cross_entropy, _index_nll_loss
+    from omniloss.sequence import _sequence_losses
 
-    return {"cross_entropy": _index_cross_entropy, "nll_loss": _index_nll_loss}
+    return {"cross_entropy": _index_cross_entropy, "nll_loss": _index_nll_loss,
+            "ctc_loss": _sequence_losses}
 
 
 def _accepted(signature: inspect.Signature) -> list[tuple[str, Any, Any]]:
