@@ -108,7 +108,7 @@ class TorchBackend(Backend):
         for i in argnums:
             tensors[i].requires_grad_(True)
         out = fn(*tensors)
-        if argnums:
+        if argnums and out.requires_grad:  # else constant in its inputs: zero gradients
             out.sum().backward()
         grads = [self.to_numpy(tensors[i].grad) if tensors[i].grad is not None
                  else np.zeros_like(args[i]) for i in argnums]
