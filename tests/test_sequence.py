@@ -539,12 +539,14 @@ def _native_case(case: str, dtype: type) -> tuple[list[np.ndarray], np.ndarray |
         log_probs[2, 0, 1] = 1000.0 if dtype == np.float64 else 100.0
     if case.startswith("impossible"):  # 4 labels in 3 frames
         target_lengths[4] = 4
+    if case == "padded":  # -1 past each target's length: never read, a valid index neither
+        args[1] = np.where(np.arange(targets.shape[1]) < target_lengths[:, None], targets, -1)
     where = np.array([True, True, True, True, False]) if case == "impossible_left_out" else None
     return args, where
 
 
 @pytest.mark.parametrize("case", ["normalised", "unnormalised", "masked_class", "overflowing",
-                                  "impossible", "impossible_left_out", "extreme"])
+                                  "impossible", "impossible_left_out", "extreme", "padded"])
 @pytest.mark.parametrize("zero_infinity", [False, True])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_torch_native_recursion_equals_portable(case, zero_infinity, dtype, monkeypatch):

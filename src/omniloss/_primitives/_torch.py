@@ -142,9 +142,10 @@ def build() -> Backend:
                 steps, batch, _ = log_probs.shape
                 states = 2 * max_length + 1
                 floor = torch.finfo(log_probs.dtype).min / 4
-                # padding past a target's length (any value, -1 included) is never reached: read
-                # class 0 there, as a valid index
-                ids = extended.clamp_min(0).unsqueeze(0).expand(steps, batch, states)
+                # padding past a target's length (any value, -1 included) is never reached:
+                # class 0 there, a valid index for the gathers and scatters of both passes
+                extended = extended.clamp_min(0)
+                ids = extended.unsqueeze(0).expand(steps, batch, states)
                 emissions = log_probs.gather(2, ids).clamp_min(floor)
                 # in a row padded by two unreachable states: state s at column s + 2, its candidates
                 # at s + 2, s + 1 and s, or at the unreachable column 0 where it may not skip; one
