@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from omniloss.testing import BACKENDS, Backend, Peer, peer
+from omniloss.testing import assert_close as kit_assert_close
 from omniloss.testing import installed_backends as available_backends
 from omniloss.testing._parity import run_checks, same_dtype_tolerance
 
@@ -80,8 +81,7 @@ def default_tolerance(dtype: Any) -> tuple[float, float]:
 
 
 def assert_close(actual: Any, desired: Any, *, rtol: float, atol: float, what: str) -> None:
-    from omniloss.testing import assert_close as kit_assert_close
-
+    """The kit's ``assert_close`` with the tests' explicit tolerances and message."""
     kit_assert_close(actual, desired, rtol=rtol, atol=atol, err_msg=what)
 
 

@@ -87,15 +87,16 @@ def check(backends: Sequence[str], functions: Sequence[Checked], **options: Any)
         print(f"[{index}/{len(functions)}] {name}", file=sys.stderr, flush=True)
         try:
             results = check_function(function, backends, make=make, **options)
-        except Exception as error:  # no cases, or cases that cannot be built
+        except Exception as error:  # no cases, cases that cannot be built, a result unreadable
             problems.append(f"{name}: {type(error).__name__}: {error}")
-            rows.append((name, *["FAIL (cases)"] * len(backends)))
+            rows.append((name, *["FAIL (raised)"] * len(backends)))
             continue
         cells = []
         for backend in backends:
             outcomes = [(case, o) for case, o in results if o.backend == backend]
             failed = [(case, p) for case, o in outcomes for p in o.problems]
-            problems += [f"{name} {case.label}: {p}".replace("  ", " ") for case, p in failed]
+            problems += [f"{' '.join(filter(None, (name, case.label)))}: {p}"
+                         for case, p in failed]
             worst = {dtype: max((o.error for _, o in outcomes if o.dtype == dtype), default=0.0)
                      for dtype in ("float64", "float32")}
             cells.append(f"FAIL ({failed[0][1].check})" if failed else

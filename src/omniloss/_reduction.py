@@ -64,8 +64,10 @@ def keras_weights(count: bool) -> Iterator[None]:
         _KERAS.reset(token)
 
 
-def _leading(xp: ModuleType, x: Array | None, ndim: int) -> Array | None:
-    """``x`` with trailing axes of size 1 until it has ``ndim`` axes (keras's alignment)."""
+def leading_axes(xp: ModuleType, x: Array | None, ndim: int) -> Array | None:
+    """``x`` with trailing axes of size 1 until it has ``ndim`` axes, so it broadcasts along the
+    leading axes of an ``ndim``-d loss (keras's alignment; a per-sample ``(N,)`` weight on an
+    ``(N, C, ...)`` loss); one trailing axis of size 1 beyond ``ndim`` is dropped."""
     if x is None or not hasattr(x, "ndim"):
         return x
     if x.ndim == ndim + 1 and shape_of(x)[-1] == 1:
@@ -100,8 +102,8 @@ def reduce(xp: ModuleType, loss: Array, reduction: str, sample_weight: Array | N
         return reduce_all(xp, loss, reduction=reduction)
     count = _KERAS.get()
     if count is not None:
-        sample_weight = _leading(xp, sample_weight, loss.ndim)
-        where = _leading(xp, where, loss.ndim)
+        sample_weight = leading_axes(xp, sample_weight, loss.ndim)
+        where = leading_axes(xp, where, loss.ndim)
     shape = shape_of(loss)
     check_broadcastable(name, "sample_weight", sample_weight, shape)
     check_broadcastable(name, "where", where, shape)

@@ -48,7 +48,7 @@ from omniloss._primitives import (
     stop_gradient,
     take_along_axis,
 )
-from omniloss._reduction import reduce, weighting_args
+from omniloss._reduction import leading_axes, reduce, weighting_args
 from omniloss._validation import (
     as_float,
     box_pairs,
@@ -629,14 +629,6 @@ def _class_dice(name: str, input: Array, target: Array, activation: str, weight:
     return _ClassDice(xp, scores, target, kept, mask, valid, weight, dice)
 
 
-def _per_sample(xp: ModuleType, x: Array | None, ndim: int) -> Array | None:
-    """A per-sample weight or mask ``(N,)`` shaped ``(N, 1, ..., 1)`` for an ``ndim``-d loss
-    (a number or a 0-d array as it is)."""
-    if x is None or not hasattr(x, "ndim") or x.ndim == 0:
-        return x
-    return xp.reshape(x, (-1,) + (1,) * (ndim - 1))
-
-
 @reads_arrays
 @weighting_args("one value per sample, ``(N,)``: ``lambda_dice`` times its Dice losses summed "
                 "over the classes plus ``lambda_ce`` times its cross-entropies summed over the "
@@ -706,12 +698,12 @@ def dice_cross_entropy_loss(input: Array, target: Array, *, activation: str = "s
                        include_background, smooth_nr, smooth_dr, reduction, sample_weight, where,
                        per_sample=True)
     xp, scores = part.xp, part.scores
-    dice = reduce(xp, part.dice, reduction, _per_sample(xp, sample_weight, 2),
-                  _per_sample(xp, where, 2), name=name)
+    dice = reduce(xp, part.dice, reduction, leading_axes(xp, sample_weight, 2),
+                  leading_axes(xp, where, 2), name=name)
     entropy = cross_entropy(scores, part.target, axis=1, weight=weight, ignore_index=ignore_index,
                             label_smoothing=label_smoothing, reduction=reduction,
-                            sample_weight=_per_sample(xp, sample_weight, scores.ndim - 1),
-                            where=_per_sample(xp, where, scores.ndim - 1))
+                            sample_weight=leading_axes(xp, sample_weight, scores.ndim - 1),
+                            where=leading_axes(xp, where, scores.ndim - 1))
     if reduction == "none":  # each sample's part of "sum"
         dice = xp.sum(dice, axis=1)
         entropy = xp.sum(entropy, axis=tuple(range(1, entropy.ndim)))

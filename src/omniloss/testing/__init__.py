@@ -127,18 +127,12 @@ def _name(fn: Callable[..., Any]) -> str:
 
 
 def to_numpy(x: Any) -> np.ndarray:
-    """A NumPy copy of an array of any supported library (torch tensors detached, Dask arrays
-    computed, TensorFlow tensors read)."""
-    if hasattr(x, "detach"):
-        x = x.detach().cpu()
-    if hasattr(x, "compute"):
-        x = x.compute()
-    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
-        return np.asarray(x.numpy())
-    try:
-        return np.asarray(x)
-    except (TypeError, RuntimeError):
-        return np.from_dlpack(x)
+    """A NumPy copy of an array of any supported library (read by its backend: torch tensors
+    detached, Dask arrays computed, TensorFlow tensors read), or of a Python number."""
+    for backend in BACKENDS.values():
+        if backend.is_native(x):
+            return backend.to_numpy(x)
+    return np.asarray(x)
 
 
 def assert_close(actual: Any, desired: Any, *, rtol: float | None = None,

@@ -278,17 +278,12 @@ class _FlatCall:
     def with_nested(self, backend: Backend, dtype: str | None) -> _FlatCall:
         """This call with the arrays nested in list/tuple/dict arguments in ``backend``, floating
         ones in ``dtype`` (they are checked for value, not differentiated)."""
-        def to_backend(a: np.ndarray) -> Any:
-            return backend.asarray(_cast(a, dtype))
+        def convert(value: Any) -> Any:
+            return value if isinstance(value, np.ndarray) else convert_nested(
+                value, lambda a: backend.asarray(_cast(a, dtype)))
 
-        converted = _FlatCall.__new__(_FlatCall)
-        converted.__dict__.update(self.__dict__)
-        converted.args = [a if isinstance(a, np.ndarray) else convert_nested(a, to_backend)
-                          for a in self.args]
-        converted.kwargs = {k: v if isinstance(v, np.ndarray)
-                            else convert_nested(v, to_backend)
-                            for k, v in self.kwargs.items()}
-        return converted
+        return _FlatCall(self.fn, [convert(a) for a in self.args],
+                         {k: convert(v) for k, v in self.kwargs.items()})
 
     def reference_float64(self, reference: Callable[..., Any], wanted: Sequence[int]
                           ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
