@@ -116,7 +116,7 @@ def build() -> Backend:
         if recursions:
             return recursions[0]
 
-        class CTCRecursion(torch.autograd.Function):
+        class CTCRecursion(torch.autograd.Function):  # type: ignore[misc]  # torch untyped for mypy
             """CTC's per-sequence losses with torch's gradient, the recursion run without autograd.
 
             Autodiff of the portable recursion keeps every frame's intermediates (5.8x the memory of
