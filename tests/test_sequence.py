@@ -584,3 +584,168 @@ def test_torch_native_recursion_equals_portable(case, zero_infinity, dtype, monk
         peer.backward(torch.linspace(0.5, 1.5, peer.shape[0], dtype=peer.dtype))
         np.testing.assert_allclose(value, peer.detach().numpy(), rtol=1e-6)
         np.testing.assert_allclose(grad, log_probs.grad.numpy(), atol=2e-5)
+
+
+# ctc_forward_probabilities (peer: optax.losses.ctc_loss_with_forward_probs)
+
+
+def _as_optax_probabilities(xp, alpha):
+    """``exp`` of our ``(T, N, 2S+1)`` alphas with the last frame's blank states ``2k``
+    (``k >= 1``) as optax returns them: plus the label state before them. In probability space,
+    where the unreachable states (``-inf``) are 0 with a finite gradient."""
+    probabilities = xp.exp(alpha)
+    last = probabilities[-1, ...]
+    labels = last[:, 1::2]
+    blanks = xp.concat([last[:, :1], last[:, 2::2] + labels], axis=1)
+    pairs = xp.reshape(xp.stack([blanks[:, :-1], labels], axis=2), (last.shape[0], -1))
+    last = xp.concat([pairs, blanks[:, -1:]], axis=1)
+    return xp.concat([probabilities[:-1, ...], xp.expand_dims(last, axis=0)], axis=0)
+
+
+def _optax_alphas(logits, targets, input_lengths, target_lengths, blank):
+    """optax's forward probabilities on batch-major logits as our ``(T, N, 2S+1)`` layout (its
+    last frame's blank states as optax returns them), ``-inf`` where optax holds multiples of
+    its ``log_epsilon`` (-1e5) and past ``2L`` (optax runs on through the padding labels)."""
+    import jax.numpy as jnp
+    import optax
+
+    steps, width = logits.shape[1], targets.shape[1]
+    logit_paddings = jnp.asarray(np.arange(steps)[None, :] >= input_lengths[:, None],
+                                 dtype=logits.dtype)
+    label_paddings = jnp.asarray(np.arange(width)[None, :] >= target_lengths[:, None],
+                                 dtype=logits.dtype)
+    _, blank_states, label_states = optax.ctc_loss_with_forward_probs(
+        logits, logit_paddings, targets, label_paddings, blank_id=blank)
+    pairs = jnp.stack([blank_states[..., :-1], label_states], axis=3)
+    alpha = jnp.concatenate([jnp.reshape(pairs, (steps, len(targets), 2 * width)),
+                             blank_states[..., -1:]], axis=2)
+    past_target = np.arange(2 * width + 1)[None, :] > 2 * target_lengths[:, None]
+    return jnp.where((alpha < -1e4) | past_target[None], -jnp.inf, alpha)
+
+
+def _ours_on_logits(x, tg, il, tl, blank):
+    """Ours on the time-major ``log_softmax`` of batch-major logits, as optax takes them."""
+    xp = get_namespace(x)
+    log_probs = log_softmax(xp, xp.permute_dims(x, (1, 0, 2)), axis=-1)
+    return ol.ctc_forward_probabilities(log_probs, tg, il, tl, blank=blank)
+
+
+@pytest.mark.parametrize("blank", [0, 2])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_forward_probabilities_match_optax(backend, dtype, blank):
+    # Values and gradients w.r.t. the logits, in probability space (see
+    # _as_optax_probabilities); where they are -inf, test_forward_probabilities_unreachable.
+    import jax.numpy as jnp
+
+    logits, targets, input_lengths, target_lengths = _batch(dtype, normalised=False,
+                                                            blank=blank)
+    batch_major = np.ascontiguousarray(np.transpose(logits, (1, 0, 2)))
+
+    def ours(x, tg, il, tl):
+        return _as_optax_probabilities(get_namespace(x), _ours_on_logits(x, tg, il, tl, blank))
+
+    def peer(x, tg, il, tl):
+        return jnp.exp(_optax_alphas(x, tg, input_lengths, target_lengths, blank))
+
+    check_parity(backend, ours, jax_peer(peer),
+                 [batch_major, targets, input_lengths, target_lengths])
+
+
+def test_forward_probabilities_unreachable(backend):
+    # -inf exactly where optax holds its log_epsilon multiples (or past 2L), finite elsewhere,
+    # on every frame but the last (whose blank states optax merges), in log space.
+    logits, targets, input_lengths, target_lengths = _batch(np.float64, normalised=False)
+    batch_major = np.ascontiguousarray(np.transpose(logits, (1, 0, 2)))
+    ours = backend.to_numpy(_ours_on_logits(
+        *backend.convert([batch_major, targets, input_lengths, target_lengths]), 0))
+    expected = np.asarray(_optax_alphas(batch_major, targets, input_lengths, target_lengths, 0))
+    unreachable = np.isneginf(expected[:-1])
+    assert unreachable.any() and (~unreachable).any()
+    np.testing.assert_array_equal(np.isneginf(ours[:-1]), unreachable)
+    np.testing.assert_allclose(ours[:-1][~unreachable], expected[:-1][~unreachable],
+                               rtol=1e-10)
+
+
+@pytest.mark.parametrize("layout", ["padded", "concatenated"])
+def test_forward_probabilities_give_the_loss(backend, layout):
+    # -logaddexp(alpha[-1, n, 2L], alpha[-1, n, 2L - 1]) is torch's loss, on every sequence
+    # (frames past T_n repeat frame T_n - 1; an empty target reads alpha[-1, n, 0] alone).
+    import torch
+
+    log_probs, targets, input_lengths, target_lengths = _batch(np.float64)
+    expected = _torch_functional().ctc_loss(
+        torch.from_numpy(log_probs), torch.from_numpy(targets), torch.from_numpy(input_lengths),
+        torch.from_numpy(target_lengths), reduction="none").numpy()
+    if layout == "concatenated":
+        targets = _concatenated(targets, target_lengths)
+    alpha = backend.to_numpy(ol.ctc_forward_probabilities(
+        *backend.convert([log_probs, targets, input_lengths, target_lengths])))
+    # concatenated targets with array lengths: S = min(len(targets), T) = 8
+    assert alpha.shape == (8, 5, 9 if layout == "padded" else 17)
+    last = alpha[-1, np.arange(5)]
+    ends = 2 * target_lengths
+    label_end = np.where(ends > 0, last[np.arange(5), np.maximum(ends - 1, 0)], -np.inf)
+    np.testing.assert_allclose(-np.logaddexp(last[np.arange(5), ends], label_end), expected,
+                               rtol=1e-12)
+
+
+def test_forward_probabilities_shapes_and_edges(backend):
+    # Unbatched (T, C) input gives (T, 2S+1); an empty batch (T, 0, 2S+1); T = 0 frames an
+    # empty stack (0, N, 2S+1).
+    log_probs, targets, input_lengths, target_lengths = _batch(np.float64)
+    one = ol.ctc_forward_probabilities(backend.asarray(log_probs[:, 0]),
+                                       backend.asarray(targets[0]), 8, 3)
+    batched = ol.ctc_forward_probabilities(
+        *backend.convert([log_probs, targets, input_lengths, target_lengths]))
+    np.testing.assert_array_equal(backend.to_numpy(one), backend.to_numpy(batched)[:, 0])
+    empty = ol.ctc_forward_probabilities(
+        backend.asarray(np.zeros((4, 0, 3))), backend.asarray(np.zeros((0, 2), dtype=np.int64)),
+        backend.asarray(np.zeros(0, dtype=np.int64)),
+        backend.asarray(np.zeros(0, dtype=np.int64)))
+    assert backend.to_numpy(empty).shape == (4, 0, 5)
+    no_frames = ol.ctc_forward_probabilities(backend.asarray(np.zeros((0, 2, 3))),
+                                             backend.asarray(np.array([[1, 2], [0, 0]])),
+                                             (0, 0), (2, 0))
+    assert backend.to_numpy(no_frames).shape == (0, 2, 5)
+
+
+@pytest.mark.parametrize("label", [0, 1000, -2])
+def test_forward_probabilities_bad_inputs(backend, label):
+    # The class-id rule, as ctc_loss: ValueError where the ids can be read now, else NaN for
+    # that sequence (its whole column), the others unchanged. 0 is the blank.
+    log_probs, targets, input_lengths, target_lengths = _batch(np.float64)
+    bad = targets.copy()
+    bad[1, 0] = label  # within sample 1's two labels
+    args = backend.convert([log_probs, bad, input_lengths, target_lengths])
+    if backend.name != "dask":
+        with pytest.raises(ValueError, match=rf"^ctc_forward_probabilities: targets holds "
+                                             rf"class id {label} outside \[0, 5\)"):
+            ol.ctc_forward_probabilities(*args)
+    else:
+        alpha = backend.to_numpy(ol.ctc_forward_probabilities(*args))
+        good = ol.ctc_forward_probabilities(
+            *backend.convert([log_probs, targets, input_lengths, target_lengths]))
+        assert np.isnan(alpha[:, 1]).all()
+        keep = [0, 2, 3, 4]
+        np.testing.assert_array_equal(alpha[:, keep], backend.to_numpy(good)[:, keep])
+    assert_raises_named(TypeError, "ctc_forward_probabilities", "log_probs",
+                        lambda: ol.ctc_forward_probabilities(
+                            backend.asarray(np.zeros((8, 5, 5), dtype=np.int64)),
+                            *backend.convert([targets, input_lengths, target_lengths])))
+    lengths = input_lengths.copy()
+    lengths[2] = 9  # T + 1
+    if backend.name != "dask":
+        assert_raises_named(ValueError, "ctc_forward_probabilities", "input_lengths",
+                            lambda: ol.ctc_forward_probabilities(*backend.convert(
+                                [log_probs, targets, lengths, target_lengths])))
+
+
+def test_forward_probabilities_traced(tracing_backend):
+    args = _batch(np.float64, steps=12)
+    check_traced(tracing_backend, ol.ctc_forward_probabilities, args)
+    # an invalid label inside jit: NaN for its sequence only
+    bad = args[1].copy()
+    bad[0, 0] = 1000
+    alpha = tracing_backend.to_numpy(tracing_backend.jit(ol.ctc_forward_probabilities)(
+        *tracing_backend.convert([args[0], bad, *args[2:]])))
+    assert np.isnan(alpha[:, 0]).all() and not np.isnan(alpha[:, 1:]).any()

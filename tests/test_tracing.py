@@ -1,8 +1,8 @@
 """Every public function traced with unknown sizes and compiled as one graph.
 
 - ``tf.function`` with an ``input_signature`` whose batch axis is ``None`` (axis 0 of every
-  array whose leading size is the batch size; for ``ctc_loss`` every axis but the classes: time,
-  batch and target length) gives the eager values and gradients, for the first case of every
+  array whose leading size is the batch size; for the CTC functions every axis but the classes:
+  time, batch and target length) gives the eager values and gradients, for the first case of every
   function in ``omniloss._check.all_cases()``; and with every size unknown, the weighted cases
   whose ``sample_weight`` broadcasts (its static shape and the loss's read alike).
 - ``torch.compile(fullgraph=True)`` (no graph break) gives the eager values and gradients: one
@@ -90,8 +90,8 @@ def _call(name: str, case: Case) -> tuple[list[np.ndarray], Callable[..., Any]]:
 
 def _unknown_batch(name: str, arrays: list[np.ndarray]) -> list[tuple[int | None, ...]]:
     """The shapes with the batch axis unknown: axis 0 of every array whose leading size is the
-    first array's; for ``ctc_loss`` every axis but the classes of ``log_probs``."""
-    if name == "ctc_loss":
+    first array's; for the CTC functions every axis but the classes of ``log_probs``."""
+    if name in ("ctc_loss", "ctc_forward_probabilities"):
         return [(None, None, a.shape[2]) if a.ndim == 3 else (None,) * a.ndim for a in arrays]
     batch = arrays[0].shape[0]
     return [(None, *a.shape[1:]) if a.ndim and a.shape[0] == batch else a.shape

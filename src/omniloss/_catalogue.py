@@ -228,6 +228,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("log_softmax", ACTIVATION, "torch.nn.functional.log_softmax"),
     Entry("sparsemax", ACTIVATION, "optax.projections.projection_simplex"),
     Entry("smooth_labels", UTILITY, "optax.smooth_labels"),
+    Entry("ctc_forward_probabilities", UTILITY, "optax.losses.ctc_loss_with_forward_probs"),
 )
 
 

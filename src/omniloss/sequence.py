@@ -14,10 +14,12 @@ per-sequence losses, shape ``(N,)``.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from omniloss._boundary import reads_arrays
 from omniloss._primitives import (
@@ -35,9 +37,10 @@ from omniloss._validation import class_ids, ctc_inputs, nan_where
 
 Array = Any
 
-__all__ = ["ctc_loss"]
+__all__ = ["ctc_forward_probabilities", "ctc_loss"]
 
 _NAME = "ctc_loss"
+_FORWARD = "ctc_forward_probabilities"
 
 
 def _padded_targets(xp: ModuleType, targets: Array, target_lengths: Array,
@@ -55,6 +58,65 @@ def _padded_targets(xp: ModuleType, targets: Array, target_lengths: Array,
                                   axis=0))
     positions = xp.clip(positions, 0, max(total - 1, 0))
     return take_classes(xp, targets, positions)
+
+
+class _Labelled(NamedTuple):
+    """Validated CTC inputs, batched, with the extended labels the recursion runs over."""
+
+    xp: ModuleType
+    log_probs: Array  # (T, N, C)
+    extended: Array  # (N, 2S+1) class ids: blank, y_1, blank, ..., y_S, blank
+    skip: Array  # (N, 2S+1): state s may be reached from s - 2 (y'_s != y'_{s-2})
+    input_lengths: Array  # (N,)
+    target_lengths: Array  # (N,)
+    max_length: Any  # S: an int, or a 0-d array under tf.function
+    zero_infinity: bool
+    unbatched: bool
+    invalid: Array | None  # (N,): a length or label breaks the class-id rule
+    device: Any
+
+
+def _labelled(name: str, log_probs: Array, targets: Array, input_lengths: Any,
+              target_lengths: Any, blank: Any, zero_infinity: Any, reduction: Any,
+              sample_weight: Any, where: Any) -> _Labelled:
+    """The inputs of ``ctc_loss`` (and ``ctc_forward_probabilities``) validated, the lengths and
+    labels under the class-id rule, the targets padded and extended with blanks."""
+    (xp, log_probs, targets, input_lengths, target_lengths, blank, zero_infinity, unbatched,
+     max_length, device) = ctc_inputs(name, log_probs, targets, input_lengths, target_lengths,
+                                      blank, zero_infinity, reduction, sample_weight, where)
+    batch = dim(xp, log_probs, 1)
+    if max_length is None:  # padded targets of unknown length S (tf.function)
+        max_length = dim(xp, targets, 1)
+    # lengths follow the class-id rule: 0 <= input_lengths <= T, 0 <= target_lengths <= S (the
+    # number of concatenated targets)
+    frames, labels = log_probs.shape[0], targets.shape[-1]
+    input_lengths, bad_inputs = class_ids(name, xp, "input_lengths", input_lengths,
+                                          None if frames is None else frames + 1, kind="length")
+    target_lengths, bad_lengths = class_ids(name, xp, "target_lengths", target_lengths,
+                                            None if labels is None else labels + 1,
+                                            kind="length")
+    if targets.ndim == 1:  # concatenated
+        targets = _padded_targets(xp, targets, target_lengths, max_length, device)
+    past_end = (xp.expand_dims(xp.arange(max_length, dtype=target_lengths.dtype, device=device),
+                               axis=0) >= xp.expand_dims(target_lengths, axis=1))
+    targets, bad_labels = class_ids(name, xp, "targets", targets, log_probs.shape[2],
+                                    blank=blank, unread=past_end)
+    invalid = [flags for flags in (None if bad_labels is None else xp.any(bad_labels, axis=1),
+                                   bad_inputs, bad_lengths) if flags is not None]
+
+    blanks = xp.full((batch, max_length), blank, dtype=targets.dtype, device=device)
+    extended = xp.reshape(xp.stack([blanks, targets], axis=2), (batch, 2 * max_length))
+    extended = xp.concat(
+        [extended, xp.full((batch, 1), blank, dtype=targets.dtype, device=device)], axis=1)
+    # y'_s != y'_{s-2}, False for s < 2 (compared with itself); every target empty (S = 0, a
+    # single blank state, a static size): nothing to skip, and no slice of two states to take
+    if isinstance(max_length, int) and max_length == 0:
+        skip = xp.zeros_like(extended, dtype=xp.bool)
+    else:
+        skip = extended != xp.concat([extended[:, :2], extended[:, :-2]], axis=1)
+    return _Labelled(xp, log_probs, extended, skip, input_lengths, target_lengths, max_length,
+                     zero_infinity, unbatched, functools.reduce(operator.or_, invalid)
+                     if invalid else None, device)
 
 
 def _advance(xp: ModuleType, alpha: Array, emission: Array, active: Array, skip: Array,
@@ -75,23 +137,19 @@ def _advance(xp: ModuleType, alpha: Array, emission: Array, active: Array, skip:
     return xp.where(xp.expand_dims(active, axis=1), advanced, alpha)
 
 
-def _sequence_losses(xp: ModuleType, log_probs: Array, extended: Array, skip: Array,
-                     input_lengths: Array, target_lengths: Array, *, max_length: Any,
-                     zero_infinity: bool, counted: Array | None, device: Any) -> Array:
-    """The ``(N,)`` losses of validated inputs over the extended labels ``extended`` (``(N, 2S+1)``
-    class ids, ``skip`` where a state may be reached from two states back): the forward
-    recursion, ``inf`` (0 with ``zero_infinity``) where no alignment exists, and torch's
-    gradient (see :func:`ctc_loss`); NaN gradients on an impossible sequence's frames unless
-    ``zero_infinity``, or ``counted`` (``where`` as ``(N,)``, ``None`` for all) is false there.
+def _floor(xp: ModuleType, dtype: Any) -> float:
+    """The log-probability of an unreachable state: finite (see :func:`_advance`), far below any
+    real one, and twice it still finite."""
+    return float(xp.finfo(dtype).min) / 4
 
-    The one implementation, run as it is on every backend but torch, whose record holds a fused
-    kernel of it (:func:`omniloss._primitives.fused`, ``"ctc_loss"``).
-    """
+
+def _forward(xp: ModuleType, log_probs: Array, extended: Array, skip: Array,
+             input_lengths: Array, *, stack: bool, device: Any) -> tuple[Array, Array]:
+    """The forward recursion over the extended labels: its last ``(N, 2S+1)`` alphas (every
+    frame's, ``(T, N, 2S+1)``, with ``stack``), and which frames are active, ``(T, N)``."""
     steps, batch, dtype = dim(xp, log_probs, 0), dim(xp, log_probs, 1), log_probs.dtype
-    states = 2 * max_length + 1
-    # The log-probability of an unreachable state: finite (see _advance), far below any real
-    # one, and twice it still finite.
-    floor = float(xp.finfo(dtype).min) / 4
+    states = dim(xp, extended, 1)
+    floor = _floor(xp, dtype)
     emissions = take_along_axis(
         xp, log_probs,
         xp.broadcast_to(xp.expand_dims(extended, axis=0), (steps, batch, states)), axis=2)
@@ -105,7 +163,26 @@ def _sequence_losses(xp: ModuleType, log_probs: Array, extended: Array, skip: Ar
     # empty target, inf otherwise, as torch).
     first = xp.expand_dims(xp.arange(states, device=device) == 0, axis=0)
     start = xp.where(first, xp.zeros((batch, states), dtype=dtype, device=device), floor)
-    alpha = fold(xp, _advance, start, (emissions, active), (skip, unreached))
+    alphas = fold(xp, _advance, start, (emissions, active), (skip, unreached), stack=stack)
+    return alphas, active
+
+
+def _sequence_losses(xp: ModuleType, log_probs: Array, extended: Array, skip: Array,
+                     input_lengths: Array, target_lengths: Array, *, max_length: Any,
+                     zero_infinity: bool, counted: Array | None, device: Any) -> Array:
+    """The ``(N,)`` losses of validated inputs over the extended labels ``extended`` (``(N, 2S+1)``
+    class ids, ``skip`` where a state may be reached from two states back): the forward
+    recursion, ``inf`` (0 with ``zero_infinity``) where no alignment exists, and torch's
+    gradient (see :func:`ctc_loss`); NaN gradients on an impossible sequence's frames unless
+    ``zero_infinity``, or ``counted`` (``where`` as ``(N,)``, ``None`` for all) is false there.
+
+    The one implementation, run as it is on every backend but torch, whose record holds a fused
+    kernel of it (:func:`omniloss._primitives.fused`, ``"ctc_loss"``).
+    """
+    dtype = log_probs.dtype
+    floor = _floor(xp, dtype)
+    alpha, active = _forward(xp, log_probs, extended, skip, input_lengths, stack=False,
+                             device=device)
 
     lengths = xp.clip(target_lengths, 0, max_length)
     last = xp.expand_dims(2 * lengths, axis=1)
@@ -210,50 +287,98 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
         >>> ol.ctc_loss(log_probs, xp.asarray([[1]]), (3,), (1,), reduction="sum")  # -log(6/8)
         Array(0.28768207, dtype=array_api_strict.float64)
     """
-    (xp, log_probs, targets, input_lengths, target_lengths, blank, zero_infinity, unbatched,
-     max_length, device) = ctc_inputs(_NAME, log_probs, targets, input_lengths, target_lengths,
-                                      blank, zero_infinity, reduction, sample_weight, where)
-    batch, dtype = dim(xp, log_probs, 1), log_probs.dtype
-    if max_length is None:  # padded targets of unknown length S (tf.function)
-        max_length = dim(xp, targets, 1)
-    # lengths follow the class-id rule: 0 <= input_lengths <= T, 0 <= target_lengths <= S (the
-    # number of concatenated targets)
-    frames, labels = log_probs.shape[0], targets.shape[-1]
-    input_lengths, bad_inputs = class_ids(_NAME, xp, "input_lengths", input_lengths,
-                                          None if frames is None else frames + 1, kind="length")
-    target_lengths, bad_lengths = class_ids(_NAME, xp, "target_lengths", target_lengths,
-                                            None if labels is None else labels + 1,
-                                            kind="length")
-    if targets.ndim == 1:  # concatenated
-        targets = _padded_targets(xp, targets, target_lengths, max_length, device)
-    past_end = (xp.expand_dims(xp.arange(max_length, dtype=target_lengths.dtype, device=device),
-                               axis=0) >= xp.expand_dims(target_lengths, axis=1))
-    targets, bad = class_ids(_NAME, xp, "targets", targets, log_probs.shape[2], blank=blank,
-                             unread=past_end)
-
-    blanks = xp.full((batch, max_length), blank, dtype=targets.dtype, device=device)
-    extended = xp.reshape(xp.stack([blanks, targets], axis=2), (batch, 2 * max_length))
-    extended = xp.concat(
-        [extended, xp.full((batch, 1), blank, dtype=targets.dtype, device=device)], axis=1)
-    # y'_s != y'_{s-2}, False for s < 2 (compared with itself); every target empty (S = 0, a
-    # single blank state, a static size): nothing to skip, and no slice of two states to take
-    if isinstance(max_length, int) and max_length == 0:
-        skip = xp.zeros_like(extended, dtype=xp.bool)
-    else:
-        skip = extended != xp.concat([extended[:, :2], extended[:, :-2]], axis=1)
-    counted = None if zero_infinity or where is None else _per_sequence(xp, where, batch)
+    labels = _labelled(_NAME, log_probs, targets, input_lengths, target_lengths, blank,
+                       zero_infinity, reduction, sample_weight, where)
+    xp, batch, dtype = labels.xp, dim(labels.xp, labels.log_probs, 1), labels.log_probs.dtype
+    counted = (None if labels.zero_infinity or where is None
+               else _per_sequence(xp, where, batch))
     losses = fused(xp, "ctc_loss", _sequence_losses)
-    loss = losses(xp, log_probs, extended, skip, input_lengths, target_lengths,
-                  max_length=max_length, zero_infinity=zero_infinity, counted=counted,
-                  device=device)
-    loss = nan_where(xp, loss, None if bad is None else xp.any(bad, axis=1))
-    loss = nan_where(xp, nan_where(xp, loss, bad_inputs), bad_lengths)
+    loss = losses(xp, labels.log_probs, labels.extended, labels.skip, labels.input_lengths,
+                  labels.target_lengths, max_length=labels.max_length,
+                  zero_infinity=labels.zero_infinity, counted=counted, device=labels.device)
+    loss = nan_where(xp, loss, labels.invalid)
+    target_lengths = labels.target_lengths
 
     if reduction == "mean":
         loss = loss / xp.astype(xp.clip(target_lengths, 1, None), dtype)
-    if unbatched:
+    if labels.unbatched:
         loss = xp.reshape(loss, ())
     return reduce(xp, loss, reduction, sample_weight, where, name=_NAME)
+
+
+@reads_arrays
+def ctc_forward_probabilities(log_probs: Array, targets: Array,
+                              input_lengths: Array | Sequence[int],
+                              target_lengths: Array | Sequence[int], *, blank: int = 0) -> Array:
+    """CTC's forward variables (Graves et al., 2006): every frame's log-alphas over the extended
+    labels, the lattice behind :func:`ctc_loss`.
+
+    For sample ``n`` with extended labels ``y' = (blank, y_1, blank, ..., y_L, blank)``::
+
+        alpha[t, n, s] = log sum over the paths of frames 0..t that emit y'_1..y'_s (repeats
+                         and blanks collapsed) and stand on state s at frame t
+                       = log_probs[t, n, y'_s] + logsumexp(alpha[t-1, n, s],
+                             alpha[t-1, n, s-1], alpha[t-1, n, s-2] if y'_s != y'_{s-2})
+
+    so that ``ctc_loss(..., reduction="none")[n] = -logaddexp(alpha[-1, n, 2L],
+    alpha[-1, n, 2L - 1])`` (``-alpha[-1, n, 0]`` for ``L = 0``). Frames ``t >= T_n`` repeat
+    frame ``T_n - 1``'s alphas (the start, 0 at ``s = 0``, for ``T_n = 0``), so ``alpha[-1]``
+    is each sequence's last frame. An unreachable state is ``-inf``, as is every state past
+    ``2L`` (the padding's labels are not the target's). The gradient is autodiff's through the
+    recursion (on torch through a Python loop over frames: ``ctc_loss``'s fused kernel keeps no
+    alphas).
+
+    Args:
+        log_probs: ``(T, N, C)`` log-probabilities (time-major), or ``(T, C)`` for one sample;
+            floating.
+        targets: integer labels, padded ``(N, S)`` or concatenated 1-D, as in :func:`ctc_loss`.
+        input_lengths: frames per sample, ``<= T``, as in :func:`ctc_loss`.
+        target_lengths: labels per sample, as in :func:`ctc_loss`.
+        blank: the blank class, in ``[0, C)``.
+
+    Returns:
+        ``(T, N, 2S + 1)`` log-alphas in ``log_probs``'s dtype (``(T, 2S + 1)`` for ``(T, C)``
+        input), ``S`` the padded target length (as :func:`ctc_loss` lays concatenated targets
+        out). A sequence whose lengths or labels break the class-id rule (see
+        :func:`ctc_loss`) is NaN throughout, or raises ``ValueError`` where the arrays can be
+        read now.
+
+    Defined by ``optax.losses.ctc_loss_with_forward_probs``: its ``logalpha_blank`` is
+    ``alpha[..., 0::2]`` and its ``logalpha_nonblank`` ``alpha[..., 1::2]``, both ``(T, N, .)``
+    as here, when optax's ``logits`` are ``log_probs`` transposed to ``(N, T, C)`` (or logits:
+    it applies ``log_softmax``) and its paddings are ``1 - (t < input_lengths)`` and
+    ``1 - (s < target_lengths)``. Differences: optax's unreachable states hold multiples of its
+    ``log_epsilon`` (-1e5) where these are ``-inf``; its states past ``2L`` run on through the
+    padding labels; and its last frame's ``logalpha_blank[-1, n, k]`` adds the label state
+    before it (``logaddexp(alpha[-1, n, 2k], alpha[-1, n, 2k - 1])``, its read-out of the
+    loss). Its loss, ``ctc_loss(..., reduction="none")`` on
+    ``log_softmax`` of the logits, is not returned: call :func:`ctc_loss` for a loss with
+    torch's gradient (a second recursion), or read it off the alphas as above.
+
+    Example:
+        >>> import array_api_strict as xp
+        >>> import omniloss as ol
+        >>> log_probs = xp.log(xp.full((3, 1, 2), 0.5))  # 3 frames, classes {blank, 1}
+        >>> alpha = ol.ctc_forward_probabilities(log_probs, xp.asarray([[1]]), (3,), (1,))
+        >>> xp.exp(alpha[:, 0, :])  # states (blank, 1, blank)
+        Array([[0.5  , 0.5  , 0.   ],
+               [0.25 , 0.5  , 0.25 ],
+               [0.125, 0.375, 0.375]], dtype=array_api_strict.float64)
+    """
+    labels = _labelled(_FORWARD, log_probs, targets, input_lengths, target_lengths, blank,
+                       False, "none", None, None)
+    xp = labels.xp
+    alphas, _ = _forward(xp, labels.log_probs, labels.extended, labels.skip,
+                         labels.input_lengths, stack=True, device=labels.device)
+    # -inf where unreachable: below the floor's scale, or past the target's last state
+    states = xp.arange(dim(xp, alphas, 2), dtype=labels.target_lengths.dtype,
+                       device=labels.device)
+    within = xp.expand_dims(states, axis=0) <= 2 * xp.expand_dims(labels.target_lengths, axis=1)
+    reached = (alphas > _floor(xp, alphas.dtype) / 2) & xp.expand_dims(within, axis=0)
+    alphas = xp.where(reached, alphas, -math.inf)
+    if labels.invalid is not None:
+        alphas = xp.where(xp.expand_dims(labels.invalid, axis=1), math.nan, alphas)
+    return alphas[:, 0, :] if labels.unbatched else alphas
 
 
 def _per_sequence(xp: ModuleType, where: Array, batch: int) -> Array:

@@ -374,12 +374,13 @@ def stop_gradient(xp: ModuleType, x: Array) -> Array:
 
 
 def fold(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[Array, ...],
-         constants: tuple[Array, ...] = ()) -> Array:
-    """Loop over the leading axis: ``carry = step(xp, carry, *rows_i, *constants)``."""
+         constants: tuple[Array, ...] = (), *, stack: bool = False) -> Array:
+    """Loop over the leading axis: ``carry = step(xp, carry, *rows_i, *constants)``; the last
+    carry, or with ``stack`` every step's carry stacked on a new leading axis."""
     native = _natives(xp).fold
     if native is not None:
-        return native(xp, step, init, elems, constants)
-    return _portable.fold(xp, step, init, elems, constants)
+        return native(xp, step, init, elems, constants, stack)
+    return _portable.fold(xp, step, init, elems, constants, stack=stack)
 
 
 def checkpoint(xp: ModuleType, fn: Callable[..., Array], *arrays: Array) -> Array:

@@ -83,11 +83,13 @@ def build() -> Backend:
         return np.asarray(x)
 
     def scan(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[Array, ...],
-             constants: tuple[Array, ...]) -> Array:
-        def body(carry: Array, row: tuple[Array, ...]) -> tuple[Array, None]:
-            return step(xp, carry, *row, *constants), None
+             constants: tuple[Array, ...], stack: bool) -> Array:
+        def body(carry: Array, row: tuple[Array, ...]) -> tuple[Array, Array | None]:
+            carry = step(xp, carry, *row, *constants)
+            return carry, carry if stack else None
 
-        return jax.lax.scan(body, init, elems)[0]
+        last, carries = jax.lax.scan(body, init, elems)
+        return carries if stack else last
 
     return Backend(
         "jax",
@@ -104,7 +106,7 @@ def build() -> Backend:
         # Jitted with the namespace and the step static, so an eager call compiles the loop once
         # per step function and shapes instead of re-tracing the scan each time; inside an outer
         # jit/grad/vmap it is inlined.
-        fold=jax.jit(scan, static_argnums=(0, 1)),
+        fold=jax.jit(scan, static_argnums=(0, 1, 5)),
         stop_gradient=jax.lax.stop_gradient,
         checkpoint=lambda fn, *arrays: jax.checkpoint(fn)(*arrays),
         values_now=values_now,

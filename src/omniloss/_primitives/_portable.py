@@ -420,24 +420,31 @@ def class_mask(xp: ModuleType, index: Array, num_classes: int, *, axis: int) -> 
 
 
 def fold(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[Array, ...],
-         constants: tuple[Array, ...] = ()) -> Array:
+         constants: tuple[Array, ...] = (), *, stack: bool = False) -> Array:
     """Loop over the leading axis: ``carry = step(xp, carry, *(e[i] for e in elems), *constants)``.
 
-    Returns the last carry. The Array API has no loop construct. A Python loop is exact everywhere
-    but unrolls into one graph node per step under tracing, so JAX runs ``jax.lax.scan`` and
-    TensorFlow ``tf.foldl`` (a ``tf.while_loop``): a graph of one step whatever the length,
+    Returns the last carry, or with ``stack`` every step's carry stacked on a new leading axis
+    (``(T, *init.shape)``; ``init`` itself is not included). The Array API has no loop
+    construct. A Python loop is exact everywhere but unrolls into one graph node per step under
+    tracing, so JAX runs ``jax.lax.scan`` and TensorFlow ``tf.foldl`` or ``tf.scan`` (a
+    ``tf.while_loop``): a graph of one step whatever the length,
     differentiable on both; Dask runs this loop inside one task (a graph of steps would be tens
     of tasks per step). Torch, NumPy and array-api-strict (and every backend when
     ``use_native_kernels`` is off) run this Python loop. ``step`` must be a module-level function
     (JAX caches the compiled loop by its identity; arrays it needs go in ``constants``, not in a
     closure) returning an array of ``init``'s shape and dtype.
     """
-    carry = init
+    carry, carries = init, []
     # unstack, not e[i]: torch's backward of one unstack stacks the row gradients once, while
     # each e[i] would scatter into a zero tensor of e's full size.
     for row in zip(*(xp.unstack(e, axis=0) for e in elems), strict=True):
         carry = step(xp, carry, *row, *constants)
-    return carry
+        carries.append(carry)
+    if not stack:
+        return carry
+    if not carries:  # no step: an empty stack of init's shape
+        return xp.empty((0, *init.shape), dtype=init.dtype, device=array_api_compat.device(init))
+    return xp.stack(carries, axis=0)
 
 
 def checkpoint(xp: ModuleType, fn: Callable[..., Array], *arrays: Array) -> Array:

@@ -87,9 +87,17 @@ def build() -> Backend:
         return x.numpy()
 
     def fold_loop(xp: ModuleType, step: Callable[..., Array], init: Array,
-                  elems: tuple[Array, ...], constants: tuple[Array, ...]) -> Array:
-        return tf.foldl(lambda carry, row: step(xp, carry, *row, *constants), elems,
-                        initializer=init)
+                  elems: tuple[Array, ...], constants: tuple[Array, ...], stack: bool) -> Array:
+        def body(carry: Array, row: tuple[Array, ...]) -> Array:
+            return step(xp, carry, *row, *constants)
+
+        if not stack:
+            return tf.foldl(body, elems, initializer=init)
+        # tf.scan cannot stack zero steps of a carry whose shape reduce_retracing relaxed
+        # ("Tried to stack elements of an empty list with non-fully-defined element_shape")
+        return tf.cond(tf.shape(elems[0])[0] > 0,
+                       lambda: tf.scan(body, elems, initializer=init),
+                       lambda: tf.zeros(tf.concat([[0], tf.shape(init)], axis=0), init.dtype))
 
     # One graph function per thread, made on the thread's first fold. The first time a tape
     # differentiates a traced function holding a while loop, TensorFlow rewrites that function's
@@ -102,7 +110,7 @@ def build() -> Backend:
     per_thread = threading.local()
 
     def fold(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[Array, ...],
-             constants: tuple[Array, ...]) -> Array:
+             constants: tuple[Array, ...], stack: bool) -> Array:
         function = getattr(per_thread, "fold", None)
         if function is None:
             # A graph function, as on JAX: eagerly, tf.foldl would run its while_loop op by op
@@ -112,7 +120,7 @@ def build() -> Backend:
             # AutoGraph has nothing to convert.
             function = per_thread.fold = tf.function(fold_loop, reduce_retracing=True,
                                                      autograph=False)
-        return function(xp, step, init, elems, constants)
+        return function(xp, step, init, elems, constants, stack)
 
     return Backend(
         "tensorflow",
