@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from omniloss._check import Case, CaseMaker
 
 
-def _inputs(rng: np.random.Generator) -> dict[str, tuple]:
+def _inputs(rng: np.random.Generator) -> dict[str, tuple[Any, ...]]:
     """Log-probabilities (T=12, N=4, C=5) with padded, concatenated and unbatched targets, one
     sequence impossible to align, and unnormalised scores with blank 4."""
     logits = rng.normal(size=(12, 4, 5))
