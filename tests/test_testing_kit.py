@@ -201,6 +201,18 @@ def test_a_host_sync_fails_tracing():
             assert f"{backend} (float64): {tracer}: raised" in str(error.value)
 
 
+@pytest.mark.skipif("jax" not in SELECTED, reason="jax is not a selected backend")
+def test_an_untraceable_function_gets_its_jax_gradient_eagerly():
+    """The kit differentiates under ``jax.jit`` (one compilation), and eagerly a function that
+    reads a value in Python: with ``trace=False`` its JAX gradient is checked all the same."""
+    def synced(a):
+        xp = omniloss.get_namespace(a)
+        return xp.sum(a * a) * (2.0 if xp.sum(a) > 0 else 1.0)  # bool() of an array
+
+    assert_parity(synced, np.linspace(0.5, 1.5, 4), backends=["jax"], trace=False,
+                  reference=lambda a: 2.0 * np.sum(a * a))
+
+
 @pytest.mark.skipif("torch" not in SELECTED, reason="torch is not a selected backend")
 def test_torch_compile_when_asked():
     """``torch_compile=True``: ``torch.compile(fullgraph=True)`` must give the eager value; a
