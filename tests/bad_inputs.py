@@ -41,10 +41,12 @@ VALUE_MISTAKES = frozenset({"id_too_large", "id_negative"})
 """Mistakes in array values, which a traced or lazy call cannot see: NaN keeps the policy."""
 
 SEEN_IN_VALUES = {
-    ("ctc_loss", "targets", "rank_down"): "1-D targets are the concatenated format; it is "
-                                          "wrong only through target_lengths' values",
-    ("ctc_loss", "log_probs", "batch"): "a shorter time axis is wrong only through "
-                                        "input_lengths' values",
+    **{(name, "targets", "rank_down"): "1-D targets are the concatenated format; it is wrong "
+                                       "only through target_lengths' values"
+       for name in ("ctc_loss", "ctc_forward_probabilities")},
+    **{(name, "log_probs", "batch"): "a shorter time axis is wrong only through "
+                                     "input_lengths' values"
+       for name in ("ctc_loss", "ctc_forward_probabilities")},
 }
 """Shape spoilings that only the values of another argument make wrong: treated as value
 mistakes."""
