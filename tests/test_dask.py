@@ -71,3 +71,48 @@ def test_every_function_is_lazy_and_computes_to_numpy(dask_backend, name, dtype)
         value = out.compute(scheduler="synchronous")
         assert value.dtype == expected.dtype, f"{what}: dtype {value.dtype}"
         assert_close(value, expected, rtol=rtol, atol=atol, what=what)
+
+
+# Memory: a chunked loss computes chunk by chunk
+
+
+def _largest_task_result(compute):
+    """``compute()``'s result and the largest array any task of its graph returned (bytes),
+    on the synchronous scheduler."""
+    import dask
+    from dask.callbacks import Callback
+
+    largest = [0]
+
+    class Largest(Callback):
+        def _posttask(self, key, result, dsk, state, worker_id):
+            largest[0] = max(largest[0], getattr(result, "nbytes", 0))
+
+    with dask.config.set(scheduler="synchronous"), Largest():
+        value = compute()
+    return value, largest[0]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", ["cross_entropy", "mse_loss"])
+def test_a_chunked_loss_never_holds_more_than_a_chunk(dask_backend, name, reduction):
+    """Logits (or predictions) of 4000 x 50 float32 in 20 chunks along the batch: no task
+    returns more than one chunk's bytes (the input chunk itself), so peak memory is a few chunks
+    whatever the array's size; the numbers are NumPy's. A loss that gathered the batch (a
+    rechunk to one block, a global max) would return 20 chunks' worth."""
+    import dask.array as da
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4000, 50)).astype(np.float32)
+    y = (rng.integers(0, 50, size=4000) if name == "cross_entropy"
+         else rng.normal(size=(4000, 50)).astype(np.float32))
+    chunked_x = da.from_array(x, chunks=(200, 50))
+    chunked_y = da.from_array(y, chunks=(200, *y.shape[1:]))
+    function = getattr(ol, name)
+    lazy = function(chunked_x, chunked_y, reduction=reduction)
+    expected = function(x, y, reduction=reduction)
+    if reduction == "none":  # compute() would gather the result itself: its sum instead
+        lazy, expected = lazy.sum(), expected.sum()
+    value, largest = _largest_task_result(lazy.compute)
+    assert largest <= x.nbytes // 20
+    assert_close(value, expected, rtol=1e-5, atol=1e-5, what=f"{name} on 20 chunks")
