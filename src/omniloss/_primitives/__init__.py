@@ -256,7 +256,7 @@ def squared_error(xp: ModuleType, input: Array, target: Array, *, reduction: str
     native = _natives(xp).squared_error
     if native is not None:
         return native(input, target, reduction)
-    return _portable.squared_error(xp, input, target, reduction=reduction)
+    return _portable.squared_error(xp, input, target, reduction=reduction, reduce=reduce)
 
 
 def smooth_l1(xp: ModuleType, input: Array, target: Array, *, beta: float,
