@@ -297,10 +297,9 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Array | Sequence[i
                   labels.target_lengths, max_length=labels.max_length,
                   zero_infinity=labels.zero_infinity, counted=counted, device=labels.device)
     loss = nan_where(xp, loss, labels.invalid)
-    target_lengths = labels.target_lengths
 
     if reduction == "mean":
-        loss = loss / xp.astype(xp.clip(target_lengths, 1, None), dtype)
+        loss = loss / xp.astype(xp.clip(labels.target_lengths, 1, None), dtype)
     if labels.unbatched:
         loss = xp.reshape(loss, ())
     return reduce(xp, loss, reduction, sample_weight, where, name=_NAME)
@@ -376,8 +375,8 @@ def ctc_forward_probabilities(log_probs: Array, targets: Array,
     within = xp.expand_dims(states, axis=0) <= 2 * xp.expand_dims(labels.target_lengths, axis=1)
     reached = (alphas > _floor(xp, alphas.dtype) / 2) & xp.expand_dims(within, axis=0)
     alphas = xp.where(reached, alphas, -math.inf)
-    if labels.invalid is not None:
-        alphas = xp.where(xp.expand_dims(labels.invalid, axis=1), math.nan, alphas)
+    if labels.invalid is not None:  # the sequence's column, every frame and state
+        alphas = nan_where(xp, alphas, xp.expand_dims(labels.invalid, axis=1))
     return alphas[:, 0, :] if labels.unbatched else alphas
 
 

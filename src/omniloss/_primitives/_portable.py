@@ -232,7 +232,7 @@ def squared_error(xp: ModuleType, input: Array, target: Array, *, reduction: str
     of the difference with itself: BLAS's float32 dot accumulates in a few float32 lanes, so
     the running sums outgrow the squares. The mean squared error of two N(0, 1) float32 vectors
     of 4e6 elements was off by 2.0e-5 relative (torch: 5e-9), of 1e8 elements by 2.8e-3; the
-    reduction of the squares: 1e-7 and 4e-9, at the cost of the squared temporary.
+    reduction of the squares: 1.4e-8 and 2.7e-9, at the cost of the squared temporary.
     """
     difference = input - target
     return reduce(xp, difference * difference, reduction)
@@ -439,7 +439,8 @@ def fold(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[A
     # each e[i] would scatter into a zero tensor of e's full size.
     for row in zip(*(xp.unstack(e, axis=0) for e in elems), strict=True):
         carry = step(xp, carry, *row, *constants)
-        carries.append(carry)
+        if stack:  # only then: every carry kept alive costs T times the carry's memory
+            carries.append(carry)
     if not stack:
         return carry
     if not carries:  # no step: an empty stack of init's shape
