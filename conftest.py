@@ -77,19 +77,31 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                                  ids=names or ["none"])
 
 
+def _served(item: pytest.Item, selected: set[str]) -> bool:
+    """Whether ``item`` has something to run on under the selected backends."""
+    uses = {name for mark in item.iter_markers("uses") for name in mark.args}
+    if item.get_closest_marker("backend_independent") is not None:
+        uses.add("numpy")
+    return uses <= selected
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect (rather than skip) the tests of a subset no selected backend is in.
+    """Deselect (rather than skip) the tests no selected backend serves.
 
     Under ``OMNILOSS_BACKENDS=numpy`` the tracing, gradient and Dask tests have nothing to run on;
-    the sessions of the backends that trace or differentiate, and the Dask session, run them.
+    the sessions of the backends that trace or differentiate, and the Dask session, run them. A
+    test marked ``uses("tensorflow")`` runs in the TensorFlow session only, and one marked
+    ``backend_independent`` in the NumPy session only: each of the CI's one-backend sessions
+    would repeat it otherwise (they did: 97 s of one process's time in each of six sessions).
     """
+    selected = set(selected_backends())
     unserved = {fixture for fixture, belongs in SUBSETS.items()
-                if not any(belongs(BACKENDS[n]) for n in selected_backends())}
-    if not unserved:
-        return
+                if not any(belongs(BACKENDS[n]) for n in selected)}
     kept, dropped = [], []
     for item in items:
-        (dropped if unserved & set(getattr(item, "fixturenames", ())) else kept).append(item)
+        served = (not unserved & set(getattr(item, "fixturenames", ()))
+                  and _served(item, selected))
+        (kept if served else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

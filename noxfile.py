@@ -60,13 +60,14 @@ def _make_tests_session(backend: str) -> None:
     def tests(session: nox.Session) -> None:
         """Run the test suite with the ``xp`` fixture restricted to one backend.
 
-        ``tests/test_parity.py`` is left to the ``parity`` session, which runs it for every
-        backend at once (here it would repeat that session's cases of this backend).
+        ``tests/test_parity.py`` and ``tests/test_cli.py`` are left to the ``parity`` session,
+        which runs them for every backend at once (here they would repeat that session's cases
+        of this backend).
         """
         # one worker per core (pytest-xdist): the sessions are CPU-bound and single-threaded;
         # the 25 slowest tests are printed: where a session's time goes, for the CI budget
         _in_testenv(session, "pytest", "-q", "-n", "auto", "--durations=25", "--ignore",
-                    "tests/test_parity.py", *session.posargs,
+                    "tests/test_parity.py", "--ignore", "tests/test_cli.py", *session.posargs,
                     env={"OMNILOSS_BACKENDS": _fixture_name(backend)})
 
 

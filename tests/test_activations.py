@@ -141,6 +141,7 @@ def test_edge_shapes(backend, name, shape):
     check_parity(backend, getattr(ol, name), torch_peer(_torch_fn(name, {})), [x])
 
 
+@pytest.mark.backend_independent
 def test_python_scalar_input():
     out = ol.sigmoid(0.0)
     assert isinstance(out, np.ndarray) and out.dtype == np.float64 and out == 0.5

@@ -1098,6 +1098,7 @@ def test_zero_one_loss_binary(backend, labels):
     assert_close(value, [0, 1, 1, 1, 0, 1], rtol=0, atol=0, what="binary errors")
 
 
+@pytest.mark.uses("torch")
 def test_zero_one_loss_has_no_gradient():
     import torch
 
@@ -1213,6 +1214,7 @@ def test_traced(tracing_backend, name):
     check_traced(tracing_backend, fn, args)
 
 
+@pytest.mark.backend_independent
 def test_every_function_is_covered():
     assert sorted(TRACE_CASES) == sorted(ol.classification.__all__)
 
@@ -1380,6 +1382,7 @@ def test_memory_bounds():
 
 
 
+@pytest.mark.uses("torch")
 def test_cross_entropy_out_of_range_index_raises_on_torch_as_torch_does():
     torch = pytest.importorskip("torch")
     import torch.nn.functional as torch_functional

@@ -49,6 +49,7 @@ def test_python_scalars_and_none_are_skipped(backend):
     assert ol.get_namespace(None, x) is xp
 
 
+@pytest.mark.backend_independent
 def test_no_array_gives_numpy():
     assert ol.get_namespace().__name__ == "array_api_compat.numpy"
     assert ol.get_namespace(1.0, None, 3).__name__ == "array_api_compat.numpy"
@@ -71,6 +72,7 @@ def test_mixed_libraries_raise(backend):
         assert backend.name in message and other.name in message, message
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("bad", [[1.0, 2.0], "abc", object(), {"a": 1}],
                          ids=["list", "str", "object", "dict"])
 def test_non_array_raises(bad):
@@ -80,6 +82,7 @@ def test_non_array_raises(bad):
             ol.get_namespace(*args, name="my_loss")
 
 
+@pytest.mark.uses("jax")
 def test_tracers_resolve_under_jax_jit_and_grad():
     pytest.importorskip("jax")
     import jax
@@ -99,6 +102,7 @@ def test_tracers_resolve_under_jax_jit_and_grad():
     assert seen == ["jax.numpy"] * 3
 
 
+@pytest.mark.uses("tensorflow")
 def test_symbolic_tensors_resolve_under_tf_function():
     tf = pytest.importorskip("tensorflow")
     seen = []
@@ -117,6 +121,7 @@ def test_symbolic_tensors_resolve_under_tf_function():
     assert seen == ["omniloss._tensorflow"]
 
 
+@pytest.mark.backend_independent
 def test_parameters_and_variables_resolve():
     if _installed("torch"):
         import torch
@@ -142,6 +147,7 @@ _IMPORT_PROBE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.backend_independent
 def test_import_loads_no_framework_and_is_fast():
     runs = [json.loads(subprocess.run([sys.executable, "-c", _IMPORT_PROBE], check=True,
                                       capture_output=True, text=True).stdout)

@@ -89,6 +89,7 @@ def test_bce_with_logits_is_exact_for_hard_labels(backend, pos_weight):
             lambda x, y: _hard_label_bce(x, y, pos_weight), [LOGITS, LABELS])
 
 
+@pytest.mark.uses("torch")
 def test_torch_bce_kernel_loses_what_we_keep():
     """The deliberate difference: torch's float32 kernel is 8e-3 off at x = -10, y = 0, and 0
     (relative error 1) at x = -20, where ours is within 2e-6 (the test above)."""
@@ -132,6 +133,7 @@ def _focal_second_derivative(x: np.ndarray, label: float, alpha: float = 0.25) -
     return weight * s**2 * q * (4 * q * softplus - 2 * s * softplus + 5 * s)
 
 
+@pytest.mark.uses("jax")
 def test_sigmoid_focal_loss_jax_float32_hessian_is_finite():
     """optax requires a finite Hessian for hard labels; ours was NaN at 44 < |x| < 88 (the log
     of a sum that underflowed). It equals the closed form to 1e-5 (optax's own float64 Hessian

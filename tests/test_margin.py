@@ -675,6 +675,7 @@ def test_numpy_scalar_options_keep_the_dtype(backend):
         assert backend.to_numpy(value).dtype == np.float32
 
 
+@pytest.mark.uses("torch")
 @pytest.mark.parametrize("name", ["hinge_loss", "categorical_hinge_loss", "multi_margin_loss",
                                   "multilabel_soft_margin_loss", "margin_ranking_loss"])
 def test_weights_of_another_library_raise(name):

@@ -341,6 +341,7 @@ def _accepted(signature: inspect.Signature) -> list[tuple[str, Any, Any]]:
     return [(p.name, p.kind, p.default) for p in signature.parameters.values()]
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("module", ["_torch", "_jax", "_tensorflow", "_numpy"])
 def test_fused_kernels_take_their_portable_signature(module):
     """Every fused kernel a backend registers accepts exactly its portable twin's arguments

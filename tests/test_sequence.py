@@ -545,6 +545,7 @@ def _native_case(case: str, dtype: type) -> tuple[list[np.ndarray], np.ndarray |
     return args, where
 
 
+@pytest.mark.uses("torch")
 @pytest.mark.parametrize("case", ["normalised", "unnormalised", "masked_class", "overflowing",
                                   "impossible", "impossible_left_out", "extreme", "padded"])
 @pytest.mark.parametrize("zero_infinity", [False, True])

@@ -67,6 +67,7 @@ def test_perceptual_edge_shapes(backend, shape):
                  _features([shape], np.float64), argnums=(0, 1))
 
 
+@pytest.mark.uses("torch")
 def test_perceptual_with_torch_forward_hooks():
     """The docstring's recipe: features collected with forward hooks from a torch network."""
     import torch

@@ -19,6 +19,8 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 tf = pytest.importorskip("tensorflow")
 
+pytestmark = pytest.mark.uses("tensorflow")
+
 from omniloss import _tensorflow as tnp  # noqa: E402
 
 FLOATS = [np.float64, np.float32]

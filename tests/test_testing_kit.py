@@ -62,6 +62,7 @@ def test_the_users_package_passes_its_own_pytest_run_with_the_plugin():
     assert f"{2 + per_backend * len(SELECTED)} passed" in run.stdout, run.stdout[-2000:]
 
 
+@pytest.mark.backend_independent
 def test_a_backend_that_is_not_installed_is_a_usage_error():
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "--omniloss-backends",
                           "numpy,no_such_library"], cwd=DOWNSTREAM, capture_output=True,
@@ -70,6 +71,7 @@ def test_a_backend_that_is_not_installed_is_a_usage_error():
     assert "--omniloss-backends names unknown backends ['no_such_library']" in run.stderr
 
 
+@pytest.mark.backend_independent
 def test_a_known_backend_that_is_not_installed_is_refused(monkeypatch):
     monkeypatch.setattr(BACKENDS["dask"], "installed", lambda: False)
     with pytest.raises(ValueError, match=re.escape(
@@ -239,6 +241,7 @@ def test_assert_close_reads_every_library(backend):
         assert_close(backend.asarray(x), x.reshape(2, 2))
 
 
+@pytest.mark.backend_independent
 def test_strategies_draw_valid_inputs():
     hypothesis = pytest.importorskip("hypothesis")
     from omniloss.testing import strategies as ost
@@ -260,6 +263,7 @@ def test_strategies_draw_valid_inputs():
     draws()
 
 
+@pytest.mark.backend_independent
 def test_loading_the_plugin_imports_nothing():
     """The entry point's module imports neither omniloss nor NumPy until a test needs them."""
     code = ("import sys, pytest_omniloss; "
