@@ -36,10 +36,11 @@ from omniloss.testing import BACKENDS, assert_close, selected_backends, to_numpy
 
 STRICT = "array_api_strict"
 KERAS_SESSION = os.environ.get("KERAS_BACKEND", "tensorflow")  # conftest.py sets the default
+# The modules whose import imports a framework, and that framework's session.
+FRAMEWORK_MODULES = {"omniloss.torch": "torch", "omniloss.keras": KERAS_SESSION}
 # The session an example runs in as written, by the longest prefix of a module it imports.
 SESSION_OF_IMPORT = {STRICT: STRICT, "numpy": "numpy", "torch": "torch", "keras": KERAS_SESSION,
-                     "omniloss": None, "omniloss.torch": "torch", "omniloss.keras": KERAS_SESSION}
-FRAMEWORK_MODULES = {"omniloss.torch": "torch", "omniloss.keras": KERAS_SESSION}
+                     "omniloss": None, **FRAMEWORK_MODULES}
 NEUTRAL_IMPORTS = {f"import {STRICT} as xp", "import omniloss as ol"}
 # The docstrings with examples in each module when this was written: one lost (a docstring
 # rewritten without its example, a module no longer searched) fails test_no_example_is_lost.
@@ -49,8 +50,8 @@ FOUND_AT_LEAST = {"omniloss.activations": 16, "omniloss.classification": 21,
                   "omniloss.structured": 2, "omniloss._dispatch": 1, "omniloss.testing": 1,
                   "omniloss.torch": 1, "omniloss.keras": 1}
 NEUTRAL_AT_LEAST = 93
-# Eager JAX compiles each operation once per shape and dtype: the examples took 1400 compilations
-# and 60 s of CPU so, each example traced as one function takes one compilation.
+# Sessions where each example runs traced, as one function: eager JAX compiles each operation
+# once per shape and dtype (this file's JAX run: 60 s of CPU eagerly, 17 s so; 2-core machine).
 TRACED_SESSIONS = {"jax"}
 
 
