@@ -308,8 +308,8 @@ def swish(x: Array, *, beta: float = 1.0) -> Array:
         ``swish(x)``, the shape and dtype of ``x``.
 
     Defined by Ramachandran, Zoph and Le, "Searching for Activation Functions" (2017); at
-    ``beta = 1`` it is ``torch.nn.functional.silu``. ``jax.nn.swish`` and ``tf.nn.silu`` take
-    the same ``beta``.
+    ``beta = 1`` it is ``torch.nn.functional.silu`` and ``jax.nn.swish`` (which has no
+    ``beta``); ``tf.nn.silu`` takes the same ``beta``.
 
     Example:
         >>> import array_api_strict as xp
