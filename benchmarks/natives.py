@@ -16,7 +16,8 @@ import numpy as np
 import omniloss as ol
 
 SIZES = {"small": (32, 10), "large": (4096, 1000)}
-CTC_SHAPE = {"small": (20, 2, 8, 5), "large": (200, 16, 32, 40)}
+CTC_SHAPE = {"small": (20, 2, 8, 5), "large": (200, 16, 32, 40),
+             "speech": (1000, 32, 100, 200)}  # (T, N, C, S): a real speech batch
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Spec:
     native: dict[str, Callable[..., Any]]
     grad_args: tuple[int, ...] = (0,)
     sizes: tuple[str, ...] = ("small", "large")
+    memory_size: str = "large"  # the size whose peak memory is measured
     inputs: str = "pair"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -242,7 +244,7 @@ NATIVES: dict[str, Spec] = {
         "torch": _ctc_torch,
         "jax": _ctc_jax,
         **_tf_with_both(_ctc_tf),
-    }, inputs="ctc", sizes=("small", "large")),
+    }, inputs="ctc", sizes=("small", "large", "speech")),
 }
 
 
