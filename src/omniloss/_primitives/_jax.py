@@ -81,7 +81,8 @@ def build() -> Backend:
         # eagerly compiled too: no full-size temporary at all (the slices leave a quarter's)
         if isinstance(x, jax.core.Tracer):
             return traced_logsumexp_parts(x, axis)
-        return compiled_logsumexp_parts(x, axis)
+        parts: tuple[Array, Array] = compiled_logsumexp_parts(x, axis)
+        return parts
 
     def smooth_l1(a: Array, b: Array, beta: float, reduction: str) -> Array:
         # the formula in the namespace, which XLA fuses; r * r, not |r| * |r| as the portable
