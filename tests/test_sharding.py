@@ -34,6 +34,7 @@ def _records(**sizes: Any) -> list[dict[str, Any]]:
 
 def test_sharded_memory_within_optax_and_no_all_gather():
     records = _records(rows=2048, classes=8192, hidden=256, execute=False)
+    assert len(records) == 18 and all(r["bytes"] > 0 for r in records)
     optax = {(r["loss"], r["layout"]): r["bytes"] for r in records if r["side"] == "optax"}
     problems = []
     for record in (r for r in records if r["side"] == "ours"):
