@@ -170,6 +170,9 @@ def logsumexp(xp: ModuleType, x: Array, *, axis: Axis = None, keepdims: bool = F
 def logsumexp_parts(xp: ModuleType, x: Array, *, axis: int) -> tuple[Array, Array]:
     """``(peak, log_total)``, dims kept, ``peak`` constant for autodiff: ``logsumexp = peak +
     log_total``."""
+    native = _natives(xp).logsumexp_parts
+    if native is not None:
+        return native(x, axis)
     return _portable.logsumexp_parts(xp, x, axis=axis, stop_gradient=stop_gradient)
 
 

@@ -37,6 +37,7 @@ class Backend:
     integer array (TensorFlow's ``tf.shape(x)[axis]`` under ``tf.function``); the field left
     ``None``: shapes are always static."""
     logsumexp: Callable[[Array, Axis, bool], Array] | None = None
+    logsumexp_parts: Callable[[Array, int], tuple[Array, Array]] | None = None
     log_softmax: Callable[[Array, int], Array] | None = None
     softmax: Callable[[Array, int], Array] | None = None
     softplus: Callable[[Array], Array] | None = None

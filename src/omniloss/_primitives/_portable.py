@@ -44,17 +44,19 @@ def _shift(xp: ModuleType, x: Array, axis: Axis) -> Array:
     return xp.where(peak == -math.inf, 0.0, peak)
 
 
-def _sum_exp(xp: ModuleType, x: Array, peak: Array, axis: Axis) -> Array:
+def _sum_exp(xp: ModuleType, x: Array, peak: Array, axis: Axis, *, sliced: bool = True
+             ) -> Array:
     """``sum(exp(x - peak), axis)`` (dims kept).
 
     Over one axis of an ``x`` of at least 2**24 elements it runs on four slices of that axis in
-    turn, so its two temporaries are a quarter of ``x`` each: the Array API has no in-place
-    ``exp``, and two full-size temporaries would double the memory of a cross-entropy over a
-    large vocabulary. Smaller arrays take one pass (slicing costs 1.5x in time at 4096x1000 on
-    NumPy, 3x at 32x10).
+    turn (unless ``sliced`` is ``False``), so its two temporaries are a quarter of ``x`` each: the
+    Array API has no in-place ``exp``, and two full-size temporaries would double the memory of a
+    cross-entropy over a large vocabulary. Smaller arrays take one pass (slicing costs 1.5x in
+    time at 4096x1000 on NumPy, 3x at 32x10).
     """
-    if (not isinstance(axis, int) or x.shape[axis] is None or x.shape[axis] < _SUM_EXP_SLICES
-            or None in x.shape or math.prod(x.shape) < _SUM_EXP_SLICED_SIZE):
+    if (not sliced or not isinstance(axis, int) or x.shape[axis] is None
+            or x.shape[axis] < _SUM_EXP_SLICES or None in x.shape
+            or math.prod(x.shape) < _SUM_EXP_SLICED_SIZE):
         return xp.sum(xp.exp(x - peak), axis=axis, keepdims=True)
     size = x.shape[axis]
     step = -(-size // _SUM_EXP_SLICES)
@@ -87,8 +89,8 @@ def stop_gradient(xp: ModuleType, x: Array) -> Array:
 
 
 def logsumexp_parts(xp: ModuleType, x: Array, *, axis: int,
-                    stop_gradient: Callable[[ModuleType, Array], Array] = stop_gradient
-                    ) -> tuple[Array, Array]:
+                    stop_gradient: Callable[[ModuleType, Array], Array] = stop_gradient,
+                    sliced: bool = True) -> tuple[Array, Array]:
     """``(peak, log_total)``, dims kept: ``logsumexp(x, axis) = peak + log_total``.
 
     ``peak`` is the finite maximum along ``axis``, a constant for autodiff; ``log_total`` is
@@ -96,9 +98,13 @@ def logsumexp_parts(xp: ModuleType, x: Array, *, axis: int,
     exact to rounding without forming the whole log-softmax (one full pass fewer, and one
     full-size array less). Holding ``peak`` constant leaves every gradient exact for such
     expressions, whose derivative w.r.t. the shift is 0; it spares the backward pass of the max.
+
+    The sum runs over slices of a large ``x`` (see ``_sum_exp``); ``sliced=False`` takes one
+    pass at every size, for a compiler that fuses the exponential into the sum (XLA), where the
+    slices would make the temporaries they are meant to avoid.
     """
     peak = stop_gradient(xp, _shift(xp, x, axis))
-    return peak, xp.log(_sum_exp(xp, x, peak, axis))
+    return peak, xp.log(_sum_exp(xp, x, peak, axis, sliced=sliced))
 
 
 def log_softmax(xp: ModuleType, x: Array, *, axis: int = -1) -> Array:
