@@ -16,10 +16,7 @@ from typing import Any
 
 import pytest
 
-from omniloss.testing import selected_backends
-
-pytestmark = pytest.mark.skipif("jax" not in selected_backends(),
-                                reason="jax is not a selected backend")
+pytestmark = pytest.mark.uses("jax")
 
 MEMORY_RATIO = 1.2
 """The most per-device memory allowed, as a multiple of optax's."""
