@@ -2,8 +2,8 @@
 ``lint``, ``typecheck``, ``bench`` and ``docs``.
 
 ``nox`` with no arguments runs the test matrix, the parity session, lint and typecheck (not
-``compile``: it takes minutes; nor ``docs``). Sessions use pip in virtualenvs: the CPU build of torch 2.13.0
-lies on this machine's disk, where pip finds it and uv does not.
+``compile`` nor ``docs``: they take minutes). Sessions use pip in virtualenvs: the CPU build of
+torch 2.13.0 lies on this machine's disk, where pip finds it and uv does not.
 
 The test sessions share one environment, built once by the ``testenv`` session they require:
 every backend in ``backends/`` and the peers of ``tests/requirements.txt`` (which every session

@@ -94,8 +94,8 @@ def main(argv: list[str]) -> int:
         print(f"{site} holds no built site (no index.html)", file=sys.stderr)
         return 2
     found, internal, external = problems(site)
-    print(f"{len(pages(site.resolve()))} pages, {internal} internal links checked, {external} external links not "
-          f"followed, {len(found)} broken")
+    print(f"{len(pages(site.resolve()))} pages, {internal} internal links checked, "
+          f"{external} external links not followed, {len(found)} broken")
     for problem in found:
         print(f"  {problem}")
     return 1 if found else 0

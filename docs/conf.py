@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 project = "omniloss"
 author = "omniloss developers"
-copyright = "omniloss developers"  # noqa: A001 - Sphinx's name
+copyright = "omniloss developers"
 
 extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "omniloss_docs"]
 source_suffix = {".md": "markdown"}
@@ -26,6 +26,8 @@ napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
+# the annotations as written ("Array", not the "Any" it aliases)
+autodoc_type_aliases = {"Array": "Array", "Axis": "Axis"}
 
 myst_enable_extensions = ["dollarmath"]
 myst_heading_anchors = 3

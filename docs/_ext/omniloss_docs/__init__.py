@@ -7,7 +7,8 @@ the migration guides' tables, the index's showcase, the benchmark chart). Both f
 build outputs, ignored by git.
 
 ``sphinx-build -D omniloss_docs_plots=0`` keeps the plots of the previous build instead of
-computing them again (about a minute per backend): for editing text.
+computing them again (the sweeps take two to three minutes on two cores): for
+editing text.
 """
 
 from __future__ import annotations

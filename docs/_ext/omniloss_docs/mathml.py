@@ -26,14 +26,14 @@ def to_mathml(latex: str, *, display: str, node: nodes.Node) -> str:
 
 
 def visit_inline(translator: Any, node: nodes.math) -> None:
-    translator.body.append(translator.starttag(node, "span", "", CLASS="math"))
+    translator.body.append(translator.starttag(node, "span", "", CLASS="formula"))
     translator.body.append(to_mathml(node.astext(), display="inline", node=node) + "</span>")
     raise nodes.SkipNode
 
 
 def visit_block(translator: Any, node: nodes.math_block) -> None:
     """Each equation of the block (they are separated by blank lines) on its own line."""
-    translator.body.append(translator.starttag(node, "div", CLASS="math"))
+    translator.body.append(translator.starttag(node, "div", CLASS="formula"))
     for part in node.astext().split("\n\n"):
         if part.strip():
             translator.body.append(to_mathml(part, display="block", node=node))

@@ -18,7 +18,7 @@ from typing import Any
 import omniloss as ol
 from omniloss._catalogue import CATALOGUE, NOT_LOSSES, Entry
 
-from .plots import DASK_STRIDE
+from .plots import DASK_STRIDE, LABELS
 from .sweeps import Sweep
 
 if sys.version_info >= (3, 11):
@@ -120,7 +120,7 @@ def _plot(entry: Entry, sweep: Sweep, backends: Iterable[str]) -> list[str]:
     options = ", ".join(f"{key}={value!r}" for key, value in sweep.options.items())
     setting = "; ".join(part for part in (sweep.setting, options and f"options {options}")
                         if part)
-    names = ", ".join(backends)
+    names = ", ".join(LABELS[backend] for backend in backends)
     return [
         "## On every backend", "",
         f"```{{figure}} plots/{entry.name}.svg",
@@ -137,14 +137,19 @@ def _plot(entry: Entry, sweep: Sweep, backends: Iterable[str]) -> list[str]:
 
 
 def _peer(peer: Mapping[str, Any]) -> list[str]:
-    library = LIBRARIES.get(peer["library"], peer["library"])
-    name = peer["function"] if peer["library"] == "paper" else _code(peer["function"])
-    title = f"### {library}: {name}" + (" (defines the numbers)" if peer["defining"] else "")
+    library, function = LIBRARIES.get(peer["library"], peer["library"]), peer["function"]
+    if peer["library"] == "paper":
+        heading, name = library, function
+    else:
+        heading, name = f"{library}: {function.rpartition('.')[2]}", _code(function)
     numbers = ("the same numbers" if peer["same_numbers"]
-               else "no option of ours gives this peer's number (the differences say why)")
-    return [title, "", "| their call | ours | result |", "|---|---|---|",
-            f"| {_code(peer['call'])} | {_code(peer['ours'])} | {numbers} |", "",
-            peer["differences"].strip(), ""]
+               else "no option of ours gives this peer's number (see below)")
+    return [f"### {heading}", "",
+            f"{name}{', the defining peer' if peer['defining'] else ''}.", "",
+            f"- **Their call:** {_code(peer['call'])}",
+            f"- **Ours:** {_code(peer['ours'])}",
+            f"- **Result:** {numbers}", "",
+            "What differs:", "", peer["differences"].strip(), ""]
 
 
 def _peers(data: Mapping[str, Any]) -> list[str]:
@@ -169,7 +174,7 @@ def function_page(entry: Entry, data: Mapping[str, Any], sweep: Sweep,
         *_plot(entry, sweep, backends),
         *_peers(data),
         "## Signature and arguments", "",
-        f"```{{autofunction}} omniloss.{entry.name}", "```", ""]
+        "```{eval-rst}", f".. autofunction:: omniloss.{entry.name}", "```", ""]
     return "\n".join(lines)
 
 
@@ -177,7 +182,7 @@ def family_table(entries: Iterable[Entry]) -> list[str]:
     lines = ["| function | defined by | summary |", "|---|---|---|"]
     lines += [f"| {_page_link(entry.name)} | {_code(entry.peer)} | {_cell(summary(entry.name))} |"
               for entry in entries]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def family_page(family: str, entries: list[Entry]) -> str:
@@ -199,14 +204,15 @@ def reference_index() -> str:
 
 
 def migration_table(library: str, peers: Peers) -> str:
-    """Every function ``library`` shares with us: its call, ours, whether the numbers agree."""
+    """Every function ``library`` shares with us: its call and the omniloss call that gives its
+    number, or a note where no option of ours does."""
     rows = [(name, peer) for name, data in peers.items() for peer in data.get("peers", ())
             if peer.get("library") == library]
     if not rows:
         return f"No entry of `docs/peers.toml` maps a {LIBRARIES[library]} function yet.\n"
-    lines = [f"| {LIBRARIES[library]} | omniloss | same numbers | page |", "|---|---|---|---|"]
-    lines += [f"| {_code(peer['call'])} | {_code(peer['ours'])} | "
-              f"{'yes' if peer['same_numbers'] else 'no'} | {_page_link(name)} |"
+    lines = [f"| function | {LIBRARIES[library]} | omniloss |", "|---|---|---|"]
+    lines += [f"| {_page_link(name)} | {_code(peer['call'])} | {_code(peer['ours'])}"
+              f"{'' if peer['same_numbers'] else ' (not their number: see the page)'} |"
               for name, peer in rows]
     return "\n".join(lines) + "\n"
 

@@ -9,29 +9,27 @@ differences: the gradient panel shows autodiff alone).
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
+import omniloss as ol
+from omniloss.testing import BACKENDS, Backend
+
+from .sweeps import SWEEPS, Inputs, Sweep
+
 # SVG with its text as text (smaller, selectable) and ids that do not change between builds
-matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "omniloss"})
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-import omniloss as ol  # noqa: E402
-from omniloss.testing import BACKENDS, Backend  # noqa: E402
-
-from .sweeps import SWEEPS, Inputs, Sweep  # noqa: E402
+_SVG = {"svg.fonttype": "none", "svg.hashsalt": "omniloss"}
 
 POINTS = 121  # per sweep: kinks stay sharp
 # Dask builds a graph of a few milliseconds per operation at every call (a box loss: 0.4 s per
@@ -52,7 +50,7 @@ _STYLE = {
     "dask": {"color": "#d6616b", "linestyle": "", "marker": "o", "markersize": 4.0,
              "markerfacecolor": "none", "markeredgewidth": 1.2},
 }
-_LABEL = {"numpy": "NumPy", "array_api_strict": "array-api-strict", "torch": "PyTorch",
+LABELS = {"numpy": "NumPy", "array_api_strict": "array-api-strict", "torch": "PyTorch",
           "jax": "JAX", "tensorflow": "TensorFlow", "dask": "Dask"}
 
 
@@ -149,14 +147,16 @@ def all_curves(backends: Sequence[str]) -> tuple[dict[str, list[Curve]], list[st
     return curves, failures
 
 
-def draw_sweep(path: Path | BinaryIO, sweep: Sweep, curves: Sequence[Curve], value_label: str) -> None:
+def draw_sweep(path: Path | BinaryIO, sweep: Sweep, curves: Sequence[Curve],
+               value_label: str) -> None:
     """Two panels, the value and its derivative along the sweep, every backend overlaid."""
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.2), layout="constrained")
+    figure = Figure(figsize=(9.0, 3.2), layout="constrained")
+    left, right = figure.subplots(1, 2)
     for curve in curves:
         style = _STYLE[curve.backend]
-        left.plot(curve.ts, curve.values, label=_LABEL[curve.backend], **style)
+        left.plot(curve.ts, curve.values, label=LABELS[curve.backend], **style)
         if curve.gradients is not None:
-            right.plot(curve.ts, curve.gradients, label=_LABEL[curve.backend], **style)
+            right.plot(curve.ts, curve.gradients, label=LABELS[curve.backend], **style)
     left.set_title(value_label)
     right.set_title(f"d {value_label} / dt (autodiff)")
     if not any(curve.gradients is not None for curve in curves):
@@ -167,8 +167,8 @@ def draw_sweep(path: Path | BinaryIO, sweep: Sweep, curves: Sequence[Curve], val
         axes.grid(True, color="#e0e0e0", linewidth=0.6)
     figure.legend(*left.get_legend_handles_labels(), loc="outside lower center",
                   ncols=len(curves), frameon=False, handlelength=4.0)
-    figure.savefig(path, format="svg", metadata={"Date": None})
-    plt.close(figure)
+    with matplotlib.rc_context(_SVG):
+        figure.savefig(path, format="svg", metadata={"Date": None})
 
 
 # --- the benchmark chart -------------------------------------------------------------------
@@ -187,14 +187,14 @@ _BACKEND_COLOURS = {"numpy": "#3182bd", "torch": "#e6550d", "jax": "#31a354",
                     "tensorflow": "#756bb1", "tf.function": "#bcbddc"}
 
 
-def draw_benchmarks(path: Path | BinaryIO, rows: Sequence[tuple[str, str, str, str, float]]) -> None:
+def draw_benchmarks(path: Path | BinaryIO,
+                    rows: Sequence[tuple[str, str, str, str, float]]) -> None:
     """One panel per size: each loss's ratios (ours / native, log scale), one colour per
     backend, circles forward, triangles forward+backward."""
     losses = list(dict.fromkeys(row[0] for row in rows))
     sizes = list(dict.fromkeys(row[1] for row in rows))
-    figure, panels = plt.subplots(1, len(sizes), figsize=(9.0, 0.32 * len(losses) + 1.6),
-                                  sharey=True, layout="constrained")
-    panels = np.atleast_1d(panels)
+    figure = Figure(figsize=(9.0, 0.32 * len(losses) + 1.6), layout="constrained")
+    panels = np.atleast_1d(figure.subplots(1, len(sizes), sharey=True))
     ratios = [row[4] for row in rows]
     limit = max(2.0, *(max(r, 1 / r) for r in ratios)) * 1.15
     for axes, size in zip(panels, sizes, strict=True):
@@ -213,11 +213,10 @@ def draw_benchmarks(path: Path | BinaryIO, rows: Sequence[tuple[str, str, str, s
         axes.grid(True, axis="x", which="both", color="#e0e0e0", linewidth=0.6)
     panels[0].set_yticks(range(len(losses)), losses)
     panels[0].invert_yaxis()
-    handles = [plt.Line2D([], [], color=colour, marker="o", linestyle="", label=backend)
+    handles = [Line2D([], [], color=colour, marker="o", linestyle="", label=backend)
                for backend, colour in _BACKEND_COLOURS.items()]
-    handles += [plt.Line2D([], [], color="grey", marker=marker, linestyle="", label=mode)
+    handles += [Line2D([], [], color="grey", marker=marker, linestyle="", label=mode)
                 for marker, mode in (("o", "forward"), ("^", "forward+backward"))]
-    figure.legend(handles=handles, loc="outside lower center", ncols=math.ceil(len(handles) / 1),
-                  frameon=False)
-    figure.savefig(path, format="svg", metadata={"Date": None})
-    plt.close(figure)
+    figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    with matplotlib.rc_context(_SVG):
+        figure.savefig(path, format="svg", metadata={"Date": None})

@@ -105,13 +105,14 @@ def sliding_box() -> Sweep:
                             s.array([[0.0, 0.0, 1.0, 1.0]])))
 
 
-#: four embeddings in two classes; the swept one (sample 1) is a positive of sample 0
-EMBEDDINGS = [[1.0, 0.0], [1.0, 0.0], [-1.0, 0.5], [-1.0, -0.5]]
+#: four embeddings in two classes; the swept one (sample 1) is a positive of sample 0, and
+#: turns towards the other class as t grows
+EMBEDDINGS = [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.3, 1.0]]
 
 
 def anchors() -> Sweep:
-    return Sweep("second coordinate t of sample 1", -3.0, 3.0,
-                 "embeddings (1, 0), (1, t), (-1, 0.5), (-1, -0.5) with labels (0, 0, 1, 1)",
+    return Sweep("second coordinate t of sample 1", -4.0, 4.0,
+                 "embeddings (1, 0), (1, t), (0, 1), (0.3, 1) with labels (0, 0, 1, 1)",
                  lambda s: (s.at(EMBEDDINGS, (1, 1)), s.ints([0, 0, 1, 1])))
 
 
