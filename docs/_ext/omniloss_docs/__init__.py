@@ -91,7 +91,7 @@ def generate(app: Sphinx) -> None:
 
     for library in pages.MIGRATIONS:
         _write(generated / f"peers-{library}.md", pages.migration_table(library, peers))
-    _write(generated / "showcase.md", pages.showcase(SHOWCASE, peers))
+    _write(generated / "showcase.md", pages.showcase(SHOWCASE, peers, SWEEPS[SHOWCASE]))
     benchmarks = plots.benchmark_rows((source / "benchmarks.md").read_text())
     _write(generated / "benchmarks.svg", _svg(plots.draw_benchmarks, benchmarks))
 

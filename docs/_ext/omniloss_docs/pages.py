@@ -61,6 +61,11 @@ def check_peers(peers: Peers, warn: Warn) -> None:
                      f"{peer['library']!r}; known: {list(LIBRARIES)}")
 
 
+def complete_peers(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The entry's peers that have every key (:func:`check_peers` reports the others)."""
+    return [peer for peer in data.get("peers", ()) if all(key in peer for key in _PEER_KEYS)]
+
+
 def family_slug(family: str) -> str:
     return family.replace(" ", "-")
 
@@ -102,9 +107,9 @@ def _page_link(name: str) -> str:
 def _classes(entry: Entry) -> str:
     if entry.classes is None:
         return "none (not a loss)"
-    keras = (entry.classes.torch, *entry.classes.keras)
+    keras_names = (entry.classes.torch, *entry.classes.keras)
     return (f"`omniloss.torch.{entry.classes.torch}`; "
-            + ", ".join(f"`omniloss.keras.{name}`" for name in keras))
+            + ", ".join(f"`omniloss.keras.{name}`" for name in keras_names))
 
 
 def _formula(data: Mapping[str, Any]) -> list[str]:
@@ -153,7 +158,7 @@ def _peer(peer: Mapping[str, Any]) -> list[str]:
 
 
 def _peers(data: Mapping[str, Any]) -> list[str]:
-    peers = sorted(data.get("peers", ()), key=lambda peer: not peer.get("defining"))
+    peers = sorted(complete_peers(data), key=lambda peer: not peer["defining"])
     if not peers:
         return []
     lines = ["## Peers", "",
@@ -206,8 +211,8 @@ def reference_index() -> str:
 def migration_table(library: str, peers: Peers) -> str:
     """Every function ``library`` shares with us: its call and the omniloss call that gives its
     number, or a note where no option of ours does."""
-    rows = [(name, peer) for name, data in peers.items() for peer in data.get("peers", ())
-            if peer.get("library") == library]
+    rows = [(name, peer) for name, data in peers.items() for peer in complete_peers(data)
+            if peer["library"] == library]
     if not rows:
         return f"No entry of `docs/peers.toml` maps a {LIBRARIES[library]} function yet.\n"
     lines = [f"| function | {LIBRARIES[library]} | omniloss |", "|---|---|---|"]
@@ -217,7 +222,7 @@ def migration_table(library: str, peers: Peers) -> str:
     return "\n".join(lines) + "\n"
 
 
-def showcase(name: str, peers: Peers) -> str:
+def showcase(name: str, peers: Peers, sweep: Sweep) -> str:
     """The index's sample of a function page: its formula and its plot."""
     data = peers.get(name, {})
     lines = [f"For example {_page_link(name)}:", ""]
@@ -225,6 +230,6 @@ def showcase(name: str, peers: Peers) -> str:
         lines += ["```{math}", "\n\n".join(data["formula"]), "```", ""]
     lines += [f"```{{figure}} /reference/plots/{name}.svg",
               f":alt: {name} and its gradient on every installed backend", ":width: 100%", "",
-              "Its loss and gradient along the true-class logit, computed on every installed "
-              "backend: the curves coincide.", "```", ""]
+              f"Its loss and gradient against the {sweep.axis}, computed on every installed "
+              "backend.", "```", ""]
     return "\n".join(lines)
