@@ -1,9 +1,9 @@
 """nox sessions: one ``tests-<backend>`` per file in ``backends/``, ``parity``, ``compile``,
-``lint``, ``typecheck`` and ``bench``.
+``lint``, ``typecheck``, ``bench`` and ``docs``.
 
 ``nox`` with no arguments runs the test matrix, the parity session, lint and typecheck (not
-``compile``: it takes minutes). Sessions use pip in virtualenvs: the CPU build of torch 2.13.0
-lies on this machine's disk, where pip finds it and uv does not.
+``compile`` nor ``docs``: they take minutes). Sessions use pip in virtualenvs: the CPU build of
+torch 2.13.0 lies on this machine's disk, where pip finds it and uv does not.
 
 The test sessions share one environment, built once by the ``testenv`` session they require:
 every backend in ``backends/`` and the peers of ``tests/requirements.txt`` (which every session
@@ -14,6 +14,7 @@ minutes per session, seven times per ``nox`` run.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -118,3 +119,18 @@ def bench(session: nox.Session) -> None:
     _in_testenv(session, "python", "benchmarks/run.py",
                 *(session.posargs or ["--threads", "1"]), env={})
     _in_testenv(session, "python", "benchmarks/classes.py", env={})  # docs/benchmarks-classes.md
+
+
+@nox.session(venv_backend="none", requires=["testenv"])
+def docs(session: nox.Session) -> None:
+    """The documentation site, built into ``site/`` with every warning an error, then its links
+    checked (``docs/check_links.py``).
+
+    It runs in the test sessions' environment, which has every backend the plots are drawn on,
+    with ``docs/requirements.txt`` installed into it. Sphinx options may follow ``--``.
+    """
+    _in_testenv(session, "python", "-m", "pip", "install", "-r", "docs/requirements.txt", env={})
+    shutil.rmtree(ROOT / "site", ignore_errors=True)
+    _in_testenv(session, "python", "-m", "sphinx", "-W", "--keep-going", "-E", "-b", "html",
+                "-d", str(ROOT / "build" / "doctrees"), "docs", "site", *session.posargs, env={})
+    _in_testenv(session, "python", "docs/check_links.py", "site", env={})
