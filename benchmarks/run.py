@@ -20,7 +20,7 @@ dispatch hands each call to another thread, which costs 10 to 40 us at random on
 (a jitted 32x10 loss then reads 7 us or 45 us from one call to the next, on both sides).
 
 Usage: ``python benchmarks/run.py [--repeats N] [--backends torch,jax] [--only mse_loss]
-[--threads N] [--output path.md]``
+[--sizes large] [--threads N] [--output path.md]``
 """
 
 from __future__ import annotations
@@ -216,6 +216,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--backends", default="numpy,torch,jax,tensorflow,tf.function")
     parser.add_argument("--only", default="")
+    parser.add_argument("--sizes", default="", help="only these sizes (small,large,speech)")
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--threads", type=int, default=0,
@@ -229,12 +230,13 @@ def main() -> None:
         return
     backends = [b for b in args.backends.split(",") if b]
     only = {n for n in args.only.split(",") if n}
+    sizes = {n for n in args.sizes.split(",") if n}
     rows: list[Row] = []
     memory: list[tuple[str, str, str, float | None, float | None]] = []
     for loss, native in NATIVES.items():
         if only and loss not in only:
             continue
-        for size in native.sizes:
+        for size in (s for s in native.sizes if not sizes or s in sizes):
             inputs = make_inputs(loss, size)
             for backend in backends:
                 if backend not in native.native:
