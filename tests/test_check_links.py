@@ -9,6 +9,8 @@ from types import ModuleType
 
 import pytest
 
+pytestmark = pytest.mark.backend_independent
+
 
 def _checker() -> ModuleType:
     path = Path(__file__).parents[1] / "docs" / "check_links.py"
