@@ -95,9 +95,9 @@ def compile(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff on the package, the tests and the scripts."""
+    """ruff on the package, the tests, the scripts and the documentation's extension."""
     session.install("ruff")
-    session.run("ruff", "check", "src", "tests", "benchmarks", "conftest.py", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "docs", "conftest.py", "noxfile.py")
 
 
 @nox.session

@@ -14,6 +14,7 @@ editing text.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import time
 from pathlib import Path
@@ -96,9 +97,24 @@ def generate(app: Sphinx) -> None:
     _write(generated / "benchmarks.svg", _svg(plots.draw_benchmarks, benchmarks))
 
 
+_FORWARD_REF = re.compile(r"TypeAliasForwardRef\('([^']*)'\)")
+
+
+def _alias_names(app: Sphinx, what: str, name: str, obj: Any, options: Any,
+                 signature: str | None, return_annotation: str | None
+                 ) -> tuple[str | None, str | None]:
+    """``Array | None`` as written: Sphinx 9 prints an alias inside a union as
+    ``TypeAliasForwardRef('Array')``."""
+    def clean(text: str | None) -> str | None:
+        return None if text is None else _FORWARD_REF.sub(r"\1", text)
+
+    return clean(signature), clean(return_annotation)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("omniloss_docs_plots", True, "env", types=[bool])
     app.add_html_math_renderer("mathml", (mathml.visit_inline, None),
                                (mathml.visit_block, None))
     app.connect("builder-inited", generate)
+    app.connect("autodoc-process-signature", _alias_names)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
