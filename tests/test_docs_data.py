@@ -1,88 +1,61 @@
 """``docs/peers.toml``, the data of the documentation site's function pages and migration guides.
 
-Every catalogue function has a table (in catalogue order) with a formula; the peer tables have
-the schema's keys and known libraries, and each function's peers name exactly one defining
-peer; the formulas convert to MathML as the site renders them (``latex2mathml``). No framework
-is imported.
+Its schema is checked by the site's own check (``docs/_ext/omniloss_docs/schema.py``, which the
+build runs too), loaded here by its path (the package around it imports Sphinx); and the
+formulas convert to MathML as the site renders them (``latex2mathml``). No framework is imported.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
-import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-from omniloss._catalogue import CATALOGUE
-
 pytestmark = pytest.mark.backend_independent
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # Python 3.10
-    tomllib = pytest.importorskip("tomli")
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
-PEERS_TOML = Path(__file__).resolve().parent.parent / "docs" / "peers.toml"
-ENTRY_KEYS = {"formula", "where", "peers"}
-PEER_KEYS = {"library", "function", "call", "ours", "same_numbers", "defining", "differences"}
-TEXT_KEYS = ("function", "call", "ours", "differences")
-LIBRARIES = {"torch", "keras", "optax", "tensorflow", "torchvision", "scipy", "paper", "other"}
-NAMES = [entry.name for entry in CATALOGUE]
+
+def _schema() -> ModuleType:
+    path = DOCS / "_ext" / "omniloss_docs" / "schema.py"
+    spec = importlib.util.spec_from_file_location("peers_schema", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SCHEMA = _schema()
 
 
 @pytest.fixture(scope="module")
 def peers() -> dict[str, Any]:
-    with PEERS_TOML.open("rb") as file:
-        return tomllib.load(file)
+    return SCHEMA.load((DOCS / "peers.toml").read_text(encoding="utf-8"))
 
 
-def test_every_catalogue_function_has_a_table_in_catalogue_order(peers):
-    assert list(peers) == NAMES
+def test_the_data_follows_the_schema(peers):
+    assert not SCHEMA.problems(peers), "\n".join(SCHEMA.problems(peers))
 
 
-def test_every_entry_has_a_formula_and_only_the_schemas_keys(peers):
-    problems = []
-    for name, entry in peers.items():
-        if not set(entry) <= ENTRY_KEYS:
-            problems.append(f"{name}: unknown keys {sorted(set(entry) - ENTRY_KEYS)}")
-        formula = entry.get("formula")
-        if not (isinstance(formula, list) and formula
-                and all(isinstance(line, str) and line.strip() for line in formula)):
-            problems.append(f"{name}: no formula (a non-empty list of strings)")
-        if not isinstance(entry.get("where", ""), str):
-            problems.append(f"{name}: `where` is not a string")
-    assert not problems, "\n".join(problems)
-
-
-def test_peer_tables_follow_the_schema(peers):
-    problems = []
-    for name, entry in peers.items():
-        for number, peer in enumerate(entry.get("peers", []), 1):
-            where = f"{name}, peer {number}"
-            if set(peer) != PEER_KEYS:
-                problems.append(f"{where}: keys differ in {sorted(set(peer) ^ PEER_KEYS)}")
-                continue
-            if peer["library"] not in LIBRARIES:
-                problems.append(f"{where}: unknown library {peer['library']!r}")
-            if not (isinstance(peer["same_numbers"], bool) and isinstance(peer["defining"], bool)):
-                problems.append(f"{where}: `same_numbers` and `defining` must be booleans")
-            problems += [f"{where}: empty {key}" for key in TEXT_KEYS
-                         if not (isinstance(peer[key], str) and peer[key].strip())]
-            if "ol." not in peer["ours"]:
-                problems.append(f"{where}: `ours` calls no omniloss function")
-    assert not problems, "\n".join(problems)
-
-
-def test_exactly_one_defining_peer_where_there_are_peers(peers):
-    problems = []
-    for name, entry in peers.items():
-        tables = entry.get("peers", [])
-        defining = [peer.get("function") for peer in tables if peer.get("defining") is True]
-        if tables and len(defining) != 1:
-            problems.append(f"{name}: {len(defining)} defining peers {defining}")
-    assert not problems, "\n".join(problems)
+@pytest.mark.parametrize("break_it, problem", [
+    (lambda p: p.pop("mse_loss"), "mse_loss has no table"),
+    (lambda p: p["mse_loss"].pop("formula"), "mse_loss: no formula"),
+    (lambda p: p["mse_loss"]["peers"][0].update(library="caffe"), "unknown library 'caffe'"),
+    (lambda p: p["mse_loss"]["peers"][0].update(defining=not p["mse_loss"]["peers"][0]["defining"]),
+     "defining peers"),
+    (lambda p: p["mse_loss"]["peers"][0].update(ours="F.mse_loss(a, b)"), "calls no omniloss"),
+    (lambda p: p["mse_loss"]["peers"][0].pop("call"), "keys differ in ['call']"),
+    (lambda p: p.update(mse_loss=p.pop("mse_loss")), "not in catalogue order"),
+])
+def test_the_schema_finds_each_kind_of_problem(peers, break_it, problem):
+    broken = {name: {**entry, "peers": [dict(peer) for peer in entry.get("peers", [])]}
+              for name, entry in peers.items()}
+    break_it(broken)
+    assert any(problem in line for line in SCHEMA.problems(broken)), SCHEMA.problems(broken)
 
 
 def test_formulas_convert_to_mathml(peers):

@@ -27,7 +27,7 @@ from sphinx.util.display import status_iterator
 from omniloss._catalogue import CATALOGUE
 from omniloss.testing import installed_backends
 
-from . import mathml, pages, plots
+from . import mathml, pages, plots, schema
 from .sweeps import SWEEPS
 
 logger = logging.getLogger(__name__)
@@ -70,8 +70,9 @@ def generate(app: Sphinx) -> None:
     source = Path(app.srcdir)
     reference, generated = source / "reference", source / "_generated"
     peers_file = source / "peers.toml"
-    peers = pages.load_peers(peers_file.read_text() if peers_file.exists() else None)
-    pages.check_peers(peers, logger.warning)
+    peers = schema.load(peers_file.read_text() if peers_file.exists() else None)
+    for problem in schema.problems(peers):
+        logger.warning(problem)
     backends = installed_backends()
 
     for stale in reference.glob("*.md"):  # a function that left the catalogue leaves no page

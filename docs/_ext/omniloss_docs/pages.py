@@ -4,66 +4,27 @@ migration guides, the index's showcase).
 
 The sources of the text are the catalogue (``omniloss._catalogue``), the docstrings (rendered
 by autodoc on each page) and ``docs/peers.toml`` (formulas and peer mappings). An entry of the
-catalogue that ``peers.toml`` lacks, or lacks a formula for, is reported through ``warn`` (an
-error under ``sphinx-build -W``) and its page is written without that section.
+catalogue that ``peers.toml`` lacks, or lacks a formula for, is reported by
+``schema.problems`` (an error under ``sphinx-build -W``) and its page is written without that
+section.
 """
 
 from __future__ import annotations
 
 import inspect
-import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import omniloss as ol
 from omniloss._catalogue import CATALOGUE, NOT_LOSSES, Entry
 
 from .plots import DASK_STRIDE, LABELS
+from .schema import LIBRARIES, complete_peers
 from .sweeps import Sweep
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 Peers = Mapping[str, Mapping[str, Any]]
-Warn = Callable[[str], None]
-
-LIBRARIES = {"torch": "PyTorch", "keras": "Keras", "optax": "Optax", "tensorflow": "TensorFlow",
-             "torchvision": "torchvision", "scipy": "SciPy", "paper": "Paper", "other": "Other"}
 #: the frameworks with a migration guide, in its order
 MIGRATIONS = ("torch", "keras", "optax", "tensorflow")
-_PEER_KEYS = ("library", "function", "call", "ours", "same_numbers", "defining", "differences")
-
-
-def load_peers(text: str | None) -> dict[str, dict[str, Any]]:
-    """``docs/peers.toml`` parsed (``None``: the file is absent, no entries yet)."""
-    return tomllib.loads(text) if text is not None else {}
-
-
-def check_peers(peers: Peers, warn: Warn) -> None:
-    """Every catalogue function has a formula and well-formed peers; no unknown name."""
-    names = {entry.name for entry in CATALOGUE}
-    for name in peers:
-        if name not in names:
-            warn(f"docs/peers.toml: {name!r} is not in the catalogue")
-    for entry in CATALOGUE:
-        data = peers.get(entry.name, {})
-        if not data.get("formula"):
-            warn(f"docs/peers.toml: {entry.name} has no formula (its page has no Formula "
-                 f"section)")
-        for number, peer in enumerate(data.get("peers", ()), 1):
-            missing = [key for key in _PEER_KEYS if key not in peer]
-            if missing:
-                warn(f"docs/peers.toml: peer {number} of {entry.name} lacks {missing}")
-            elif peer["library"] not in LIBRARIES:
-                warn(f"docs/peers.toml: peer {number} of {entry.name} has the unknown library "
-                     f"{peer['library']!r}; known: {list(LIBRARIES)}")
-
-
-def complete_peers(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The entry's peers that have every key (:func:`check_peers` reports the others)."""
-    return [peer for peer in data.get("peers", ()) if all(key in peer for key in _PEER_KEYS)]
 
 
 def family_slug(family: str) -> str:
