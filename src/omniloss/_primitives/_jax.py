@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 from omniloss._primitives import _portable
 from omniloss._primitives._backend import Array, Backend
@@ -16,6 +17,17 @@ def build() -> Backend:
     import jax.numpy as jnp
     import jax.scipy.special as special
     import numpy as np
+
+    def eager_compiled(traced: Callable[..., Any], **jit_options: Any) -> Callable[..., Any]:
+        """``traced`` under tracing, else compiled once per shape: eagerly, a ``custom_jvp``
+        function costs 100 us a call and a compiled one 20 us; under tracing a nested jit costs
+        12% in the backward pass of a 4096x1000 loss, so the plain function is inlined."""
+        compiled = jax.jit(traced, **jit_options)
+
+        def call(x: Array, *args: Any) -> Any:
+            return traced(x, *args) if isinstance(x, jax.core.Tracer) else compiled(x, *args)
+
+        return call
 
     def squared_error(a: Array, b: Array, reduction: str) -> Array:
         # XLA fuses the difference, the square and the sum into one pass (a vecdot would not)
@@ -34,12 +46,7 @@ def build() -> Backend:
         (x,), (tangent,) = primals, tangents
         return jnp.abs(x), tangent * jnp.sign(x)
 
-    compiled_absolute = jax.jit(traced_absolute)
-
-    def absolute(x: Array) -> Array:
-        # Eagerly a custom_jvp function costs 100 us a call, a compiled one 20 us; under tracing
-        # the plain one, since a nested jit costs 12% in the backward pass of a 4096x1000 loss.
-        return traced_absolute(x) if isinstance(x, jax.core.Tracer) else compiled_absolute(x)
+    absolute = eager_compiled(traced_absolute)
 
     # sqrt(x) forward, a where in the derivative only (the subgradient 0 at 0, which XLA fuses
     # better): the portable where(x == 0, ...) reads x twice, and when x is a reduction XLA on
@@ -57,12 +64,7 @@ def build() -> Backend:
         zero = root == 0
         return root, tangent * jnp.where(zero, 0.0, 0.5 / jnp.where(zero, 1.0, root))
 
-    compiled_sqrt_zero_safe = jax.jit(traced_sqrt_zero_safe)
-
-    def sqrt_zero_safe(x: Array) -> Array:
-        if isinstance(x, jax.core.Tracer):
-            return traced_sqrt_zero_safe(x)
-        return compiled_sqrt_zero_safe(x)
+    sqrt_zero_safe = eager_compiled(traced_sqrt_zero_safe)
 
     # One pass at every size: XLA fuses the exponential into the sum, so the portable slices of
     # an array of 2**24 elements or more (bounding NumPy's temporaries) only stop that fusion,
@@ -75,14 +77,8 @@ def build() -> Backend:
         return _portable.logsumexp_parts(jnp, x, axis=axis, sliced=False,
                                          stop_gradient=lambda _, a: jax.lax.stop_gradient(a))
 
-    compiled_logsumexp_parts = jax.jit(traced_logsumexp_parts, static_argnums=1)
-
-    def logsumexp_parts(x: Array, axis: int) -> tuple[Array, Array]:
-        # eagerly compiled too: no full-size temporary at all (the slices leave a quarter's)
-        if isinstance(x, jax.core.Tracer):
-            return traced_logsumexp_parts(x, axis)
-        parts: tuple[Array, Array] = compiled_logsumexp_parts(x, axis)
-        return parts
+    # eagerly compiled too: no full-size temporary at all (the slices leave a quarter's)
+    logsumexp_parts = eager_compiled(traced_logsumexp_parts, static_argnums=1)
 
     def smooth_l1(a: Array, b: Array, beta: float, reduction: str) -> Array:
         # the formula in the namespace, which XLA fuses; r * r, not |r| * |r| as the portable
