@@ -9,9 +9,12 @@ peer's, the result's library, dtype and device, and that no input was mutated.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -141,3 +144,14 @@ def assert_raises_named(exception: type[Exception], function: str, argument: str
         assert argument in message, f"message does not name {argument}: {message}"
     else:
         raise AssertionError(f"{function} did not raise {exception.__name__} for {argument}")
+
+
+def load_docs_module(*parts: str) -> ModuleType:
+    """A module of ``docs/`` (the link check, the peers.toml schema), loaded by its path: the
+    documentation's extension package imports Sphinx, which the tests do not install."""
+    path = Path(__file__).resolve().parents[1].joinpath("docs", *parts)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,22 +3,13 @@ written here, with each kind of broken link it must report and the links it must
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.helpers import load_docs_module
+
 pytestmark = pytest.mark.backend_independent
-
-
-def _checker() -> ModuleType:
-    path = Path(__file__).parents[1] / "docs" / "check_links.py"
-    spec = importlib.util.spec_from_file_location("check_links", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _site(root: Path, index_body: str) -> Path:
@@ -41,7 +32,7 @@ GOOD = ('<a href="guides/">guides</a> <a href="guides/index.html#top">top</a> '
 
 
 def test_a_site_whose_links_resolve_passes(tmp_path: Path) -> None:
-    checker = _checker()
+    checker = load_docs_module("check_links.py")
     found, internal, external = checker.problems(_site(tmp_path, GOOD))
     assert found == []
     assert internal == 6  # the stylesheet, four links of the index, the guide's link home
@@ -62,7 +53,7 @@ def test_each_broken_link_is_reported(tmp_path: Path, link: str, problem: str) -
     site = tmp_path / "site"
     site.mkdir()
     _site(site, GOOD + link)
-    checker = _checker()
+    checker = load_docs_module("check_links.py")
     found, _, _ = checker.problems(site)
     assert len(found) == 1 and problem in found[0], found
     assert checker.main([str(site)]) == 1

@@ -7,29 +7,18 @@ formulas convert to MathML as the site renders them (``latex2mathml``). No frame
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.helpers import load_docs_module
+
 pytestmark = pytest.mark.backend_independent
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-
-
-def _schema() -> ModuleType:
-    path = DOCS / "_ext" / "omniloss_docs" / "schema.py"
-    spec = importlib.util.spec_from_file_location("peers_schema", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SCHEMA = _schema()
+SCHEMA = load_docs_module("_ext", "omniloss_docs", "schema.py")
 
 
 @pytest.fixture(scope="module")
