@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -245,6 +246,38 @@ def test_clamp_gradient_is_one_on_the_bounds(grad_backend):
     x = np.array([-1.0, 0.0, 1.0, 2.0, 0.5])
     _, (gradient,) = grad_backend.value_and_grad(_primitive("clamp", min=0.0, max=1.0), [x], (0,))
     np.testing.assert_array_equal(gradient, [0.0, 1.0, 1.0, 0.0, 1.0])
+
+
+def _norm_rows(dtype: Any) -> np.ndarray:
+    """Rows whose squares overflow (and underflow) ``dtype``, a zero row and plain ones."""
+    big, tiny = (1e20, 1e-25) if dtype == np.float32 else (1e200, 1e-200)
+    return np.array([[3.0, 4.0, 0.0], [0.0, 0.0, 0.0], [big, -big, big / 2],
+                     [tiny, -tiny, tiny], [1.0, -2.0, 0.5], [big, 1.0, tiny]], dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_euclidean_norm_never_overflows(backend, dtype):
+    """Each row's norm equals ``math.hypot`` (correctly rounded, no overflow) where torch's
+    ``linalg.vector_norm`` is ``inf`` or 0 (rows 3 and 4), on the natives (torch, NumPy) and the
+    portable implementation alike."""
+    x = _norm_rows(dtype)
+    check_parity(backend, _primitive("euclidean_norm"), numpy_peer(
+        lambda a: np.array([math.hypot(*row) for row in a.astype(np.float64)])), [x],
+        argnums=())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_euclidean_norm_gradient(grad_backend, dtype):
+    """The gradient of a norm is ``x / ||x||`` (rounded to ``dtype``: the last row's third entry is
+    subnormal in float32), and 0 at the zero vector (torch's norm)."""
+    x = _norm_rows(dtype)
+    _, (gradient,) = grad_backend.value_and_grad(_primitive("euclidean_norm"), [x], (0,))
+    wide = x.astype(np.float64)
+    norms = np.array([[math.hypot(*row)] for row in wide])
+    expected = np.where(norms > 0, wide / np.where(norms > 0, norms, 1.0), 0.0)
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    assert_close(gradient, expected.astype(dtype), rtol=rtol, atol=0.0,
+                 what=f"{grad_backend}: euclidean_norm gradient")
 
 
 # The native fast paths equal the portable implementations.

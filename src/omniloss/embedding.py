@@ -30,6 +30,7 @@ from omniloss._primitives import (
     clamp,
     class_mask,
     dim,
+    euclidean_norm,
     gather_classes,
     log_softmax,
     softplus,
@@ -85,18 +86,19 @@ def _p_norm(xp: ModuleType, x: Array, p: float) -> Array:
     """``||x||_p`` over the last axis with torch's gradient (0 where ``x`` is the zero vector).
 
     For ``1 < p < inf``, ``s * ||x / s||_p`` with ``s`` a power of two near ``max |x|``
-    (:func:`~omniloss._primitives.binary_scale`): the powers never overflow or underflow (torch's
+    (:func:`~omniloss._primitives.binary_scale`; for ``p == 2``,
+    :func:`~omniloss._primitives.euclidean_norm`): the powers never overflow or underflow (torch's
     norm is ``inf`` for float32 differences near 1e20), and the numbers are otherwise unchanged.
     """
     if p == math.inf:
         return xp.max(x * xp.sign(x), axis=-1)
     if p == 1:
         return xp.sum(x * xp.sign(x), axis=-1)
+    if p == 2:
+        return euclidean_norm(xp, x)
     scale = binary_scale(xp, x, axis=-1, keepdims=True)
     x = x / scale
     scale = xp.squeeze(scale, axis=-1)
-    if p == 2:
-        return scale * sqrt_zero_safe(xp, xp.sum(x * x, axis=-1))
     magnitude = x * xp.sign(x)
     nonzero = magnitude > 0
     powered = xp.where(nonzero, xp.where(nonzero, magnitude, 1.0) ** p, 0.0)

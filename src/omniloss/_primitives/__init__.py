@@ -36,7 +36,6 @@ from omniloss._primitives import _portable
 from omniloss._primitives._backend import PORTABLE, Array, Axis, Backend
 from omniloss._primitives._portable import (
     arange_like,
-    clamp,
     class_mask,
     relu,
     split_maximum,
@@ -45,8 +44,8 @@ from omniloss._primitives._portable import (
 
 __all__ = [
     "absolute", "arange_like", "binary_scale", "checkpoint", "clamp", "class_mask", "dim",
-    "fold", "fused", "gather_classes", "index_dtype", "log_sigmoid", "log_softmax",
-    "logsumexp", "logsumexp_parts", "reduce", "reduce_all", "relu", "sigmoid",
+    "euclidean_norm", "fold", "fused", "gather_classes", "index_dtype", "log_sigmoid",
+    "log_softmax", "logsumexp", "logsumexp_parts", "reduce", "reduce_all", "relu", "sigmoid",
     "sigmoid_cross_entropy", "smooth_l1", "softmax", "softplus", "sparsemax", "split_maximum",
     "split_minimum", "sqrt_zero_safe", "squared_error", "stop_gradient", "take_along_axis",
     "take_classes", "use_native_kernels", "values_now", "xlogx",
@@ -358,6 +357,31 @@ def sqrt_zero_safe(xp: ModuleType, x: Array) -> Array:
     if native is not None:
         return native(x)
     return _portable.sqrt_zero_safe(xp, x)
+
+
+def euclidean_norm(xp: ModuleType, x: Array) -> Array:
+    """``||x||_2`` over the last axis with torch's gradient (0 at the zero vector), never
+    overflowing or underflowing: ``s * sqrt(sum((x / s)**2))`` with ``s`` the
+    :func:`binary_scale` of each vector (``sum(x**2)`` overflows float32 at ``|x| > 1.8e19``,
+    where torch's norm is ``inf``)."""
+    native = _natives(xp).euclidean_norm
+    if native is not None:
+        return native(x)
+    scale = binary_scale(xp, x, axis=-1, keepdims=True)
+    x = x / scale
+    return xp.squeeze(scale, axis=-1) * sqrt_zero_safe(xp, xp.sum(x * x, axis=-1))
+
+
+def clamp(xp: ModuleType, x: Array, *, min: float | None = None,
+          max: float | None = None) -> Array:
+    """Clamp ``x`` to ``[min, max]`` with ``torch.clamp``'s gradient: 1 inside and on the bounds
+    (``jnp.clip`` gives 0.5 on a bound); NaN stays NaN with the gradient 0, as in torch."""
+    if min is None and max is None:
+        return x
+    native = _natives(xp).clamp
+    if native is not None:
+        return native(x, min, max)
+    return _portable.clamp(xp, x, min=min, max=max)
 
 
 def binary_scale(xp: ModuleType, x: Array, *, axis: Axis = None, keepdims: bool = False,

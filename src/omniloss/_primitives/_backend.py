@@ -53,6 +53,8 @@ class Backend:
     so ``use_native_kernels`` does not turn it off."""
     xlogx: Callable[[Array], Array] | None = None
     sqrt_zero_safe: Callable[[Array], Array] | None = None
+    euclidean_norm: Callable[[Array], Array] | None = None
+    clamp: Callable[[Array, float | None, float | None], Array] | None = None
     reduce_all: Callable[[ModuleType, Array, str], Array] | None = None
     fold: Callable[..., Array] | None = None
     stop_gradient: Callable[[Array], Array] | None = None

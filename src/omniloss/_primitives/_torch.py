@@ -60,6 +60,19 @@ def build() -> Backend:
         # torch.xlogy(x, x) only when x needs no gradient
         return torch.xlogy(x, x) if not x.requires_grad else _portable.xlogx(torch_xp, x)
 
+    def euclidean_norm(x: Array) -> Array:
+        # torch's norm kernel gives the zero vector the gradient 0; its sum of squares would
+        # overflow, so float32 and narrower square in float64 (no float32 square overflows or
+        # underflows there: one kernel), float64 is scaled by the power of two at or below its
+        # largest magnitude (frexp's exponent less one: exact, and 2**-1074 to 2**1023 exist)
+        if x.shape[-1] == 0:  # amax has no maximum of nothing
+            return x.sum(dim=-1)
+        if x.dtype != torch.float64 and x.device.type != "mps":  # MPS has no float64
+            return torch.linalg.vector_norm(x, dim=-1, dtype=torch.float64).to(x.dtype)
+        peak = x.detach().abs().amax(dim=-1, keepdim=True)
+        scale = torch.pow(2.0, (torch.frexp(peak).exponent - 1).to(x.dtype))
+        return scale.squeeze(-1) * torch.linalg.vector_norm(x / scale, dim=-1)
+
     def reduce_all(xp: ModuleType, x: Array, reduction: str) -> Array:
         # the tensor methods: the namespace's numbers with less per-call overhead
         if not x.is_floating_point():
@@ -286,6 +299,9 @@ def build() -> Backend:
         # take_along_dim would wrap it around silently
         gather=lambda x, index, axis: torch.gather(x, axis, index.unsqueeze(axis)).squeeze(axis),
         xlogx=xlogx,
+        euclidean_norm=euclidean_norm,
+        # torch.clamp's own gradient, one kernel (the portable one takes three where)
+        clamp=lambda x, low, high: torch.clamp(x, low, high),
         reduce_all=reduce_all,
         stop_gradient=lambda x: x.detach(),
         # non-reentrant
