@@ -4,7 +4,7 @@ The plugin (``pytest_omniloss``, installed with the package) parametrises the ``
 ``omniloss_backend`` fixtures over the backends named by ``--omniloss-backends`` or
 ``OMNILOSS_BACKENDS`` (comma-separated; default every installed one; naming one that is not
 installed is an error, not a skip). Here: ``backend`` (the tests' name for ``omniloss_backend``),
-and the ``tracing_backend``, ``grad_backend`` and ``dask_backend`` subsets.
+and the ``tracing_backend``, ``grad_backend``, ``dask_backend`` and ``fused_backend`` subsets.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ SUBSETS: dict[str, Callable[[Backend], bool]] = {
     "tracing_backend": lambda b: b.can_trace,  # jax.jit, tf.function
     "grad_backend": lambda b: b.has_grad,  # torch, jax, tensorflow
     "dask_backend": lambda b: b.name == "dask",  # what is particular to Dask (lazy results)
+    # the backends with whole-loss kernels (the records' ``fused``; test_backend_records checks
+    # this list): elsewhere a native-against-portable test of them compares a path with itself
+    "fused_backend": lambda b: b.name in ("torch", "tensorflow"),
 }
 
 

@@ -26,10 +26,14 @@ BACKENDS = sorted(path.stem for path in (ROOT / "backends").glob("*.txt"))
 # JAX compiles each eager operation once per shape and dtype, per process: most of the JAX
 # session's time. A compilation cache on disk shares them between the pytest-xdist workers and
 # the sessions (the triplet tests on JAX: 48 s of CPU with an empty cache, 48 s without one,
-# 25 s with a filled one).
-JAX_CACHE = {"JAX_COMPILATION_CACHE_DIR": str(ROOT / ".nox" / "jax-compilation-cache"),
+# 25 s with a filled one). The tests' programs are small and run once: XLA's optimisations cost
+# more than they save (tests/test_sequence.py on JAX, one process: 188 and 173 s with them,
+# 152 and 151 s without; the results stay within every test's tolerance). The test sessions
+# only: the benchmarks keep XLA's optimisations.
+JAX_TESTS = {"JAX_COMPILATION_CACHE_DIR": str(ROOT / ".nox" / "jax-compilation-cache"),
              "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-             "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
+             "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
+             "JAX_DISABLE_MOST_OPTIMIZATIONS": "1"}
 
 nox.options.default_venv_backend = "virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -53,7 +57,7 @@ def _in_testenv(session: nox.Session, program: str, *args: str, env: dict[str, s
     its own ``PATH``), with that environment first on ``PATH`` for what it starts."""
     path = f"{TESTENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
     session.run(str(TESTENV_BIN / program), *args, external=True,
-                env={"PATH": path, "VIRTUAL_ENV": str(TESTENV_BIN.parent), **JAX_CACHE, **env})
+                env={"PATH": path, "VIRTUAL_ENV": str(TESTENV_BIN.parent), **env})
 
 
 def _make_tests_session(backend: str) -> None:
@@ -69,7 +73,7 @@ def _make_tests_session(backend: str) -> None:
         # the 25 slowest tests are printed: where a session's time goes, for the CI budget
         _in_testenv(session, "pytest", "-q", "-n", "auto", "--durations=25", "--ignore",
                     "tests/test_parity.py", "--ignore", "tests/test_cli.py", *session.posargs,
-                    env={"OMNILOSS_BACKENDS": _fixture_name(backend)})
+                    env={"OMNILOSS_BACKENDS": _fixture_name(backend), **JAX_TESTS})
 
 
 for _backend in BACKENDS:
@@ -81,7 +85,7 @@ def parity(session: nox.Session) -> None:
     """Every backend at once: the cross-backend parity tests (the checks ``omniloss check``
     runs, on its cases, through the same ``omniloss.testing`` function) and the CLI."""
     _in_testenv(session, "pytest", "-q", "-n", "auto", "tests/test_parity.py",
-                "tests/test_cli.py", *session.posargs, env={})
+                "tests/test_cli.py", *session.posargs, env=JAX_TESTS)
 
 
 @nox.session(venv_backend="none", requires=["testenv"])

@@ -52,6 +52,16 @@ def _inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             rng.uniform(size=32).astype(np.float32))
 
 
+def _no_op(*arrays: Any, **options: Any) -> Any:
+    """The function the wrapper-alone rows put behind the class: returns its first array."""
+    return arrays[0]
+
+
+def _with_no_op(cls: type) -> type:
+    """``cls`` calling :func:`_no_op` in place of its loss function."""
+    return type(cls.__name__, (cls,), {"spec": cls.spec._replace(function=_no_op)})
+
+
 def _torch_rows(samples: int, calls: int) -> list[dict[str, Any]]:
     import torch
 
@@ -73,6 +83,13 @@ def _torch_rows(samples: int, calls: int) -> list[dict[str, Any]]:
     cls, fn = _interleaved(lambda: module.forward(logits, labels),
                            lambda: ol.cross_entropy(logits, labels), samples, calls)
     rows.append({"framework": "torch (forward only)", "class": "CrossEntropyLoss.forward",
+                 "weighted": False, "class_s": cls, "function_s": fn})
+    # the wrapper alone: the same module with the function replaced by one that returns at
+    # once, against that function called directly (sub-microsecond, under the noise above)
+    probe = _with_no_op(CrossEntropyLoss)()
+    cls, fn = _interleaved(lambda: probe.forward(logits, labels),
+                           lambda: _no_op(logits, labels), samples, calls)
+    rows.append({"framework": "torch (wrapper alone)", "class": "CrossEntropyLoss.forward",
                  "weighted": False, "class_s": cls, "function_s": fn})
     # for scale: torch's own module over its function (nn.Module.__call__ is in both)
     native = torch.nn.CrossEntropyLoss()
@@ -107,6 +124,12 @@ def _keras_rows(samples: int, calls: int) -> list[dict[str, Any]]:
         rows.append({"framework": f"keras ({keras.backend.backend()})",
                      "class": "omniloss.keras.SparseCategoricalCrossentropy",
                      "weighted": weighted, "class_s": cls, "function_s": fn})
+    probe = _with_no_op(SparseCategoricalCrossentropy)(from_logits=True)
+    cls, fn = _interleaved(lambda: probe(labels, logits),
+                           lambda: _no_op(logits, labels, axis=-1), samples, calls)
+    rows.append({"framework": f"keras ({keras.backend.backend()}, wrapper alone)",
+                 "class": "SparseCategoricalCrossentropy", "weighted": False, "class_s": cls,
+                 "function_s": fn})
     return rows
 
 
@@ -140,7 +163,9 @@ def main() -> None:
         "The function is called as the class calls it (keras's weighted rows inside "
         "`_reduction.keras_weights`, keras's weight conventions). `nn.Module.__call__` (hooks, "
         "compile) is in every torch module's call: the reference row gives torch's own module "
-        "over its function, the forward-only row what our class adds by itself.",
+        "over its function, the forward-only row what our class adds by itself. The "
+        "wrapper-alone rows put a function that returns at once behind the class: what the "
+        "class costs by itself, free of the loss's own noise.",
         "",
         "| framework | class | sample_weight | class µs | function µs | class - function µs |",
         "|---|---|---|---|---|---|",

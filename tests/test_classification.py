@@ -1418,7 +1418,7 @@ FUSED_CASES = {
 @pytest.mark.parametrize("target_dtype", [np.int64, np.int32, np.uint8], ids=str)
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 @pytest.mark.parametrize("case", sorted(FUSED_CASES))
-def test_fused_class_index_kernels_equal_the_portable(grad_backend, case, layout, target_dtype,
+def test_fused_class_index_kernels_equal_the_portable(fused_backend, case, layout, target_dtype,
                                                       monkeypatch):
     from omniloss import _primitives
 
@@ -1434,7 +1434,7 @@ def test_fused_class_index_kernels_equal_the_portable(grad_backend, case, layout
     results = []
     for native in (True, False):
         monkeypatch.setattr(_primitives, "use_native_kernels", native)
-        results.append(grad_backend.value_and_grad(FUSED_CASES[case], args, (0,)))
+        results.append(fused_backend.value_and_grad(FUSED_CASES[case], args, (0,)))
     (native_value, native_grads), (portable_value, portable_grads) = results
     assert_close(native_value, portable_value, rtol=1e-12, atol=1e-14, what=f"{case} value")
     assert_close(native_grads[0], portable_grads[0], rtol=1e-12, atol=1e-14,
@@ -1790,7 +1790,7 @@ def test_js_divergence_and_zero_one_loss_sample_weight(backend):
 @pytest.mark.parametrize("case", ["cross_entropy", "cross_entropy_channels_last",
                                   "nll_loss", "bce_with_logits"])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_fused_kernels_with_sample_weight_equal_the_portable(grad_backend, case, reduction,
+def test_fused_kernels_with_sample_weight_equal_the_portable(fused_backend, case, reduction,
                                                              monkeypatch):
     """With sample_weight and where the fused kernels run unreduced, then the one reduce."""
     from omniloss import _primitives
@@ -1810,17 +1810,17 @@ def test_fused_kernels_with_sample_weight_equal_the_portable(grad_backend, case,
     def loss(x, y, s, m):
         options = {"reduction": reduction, "sample_weight": s, "where": m}
         if case == "bce_with_logits":
-            return ol.binary_cross_entropy_with_logits(x, y, weight=grad_backend.asarray(weight),
+            return ol.binary_cross_entropy_with_logits(x, y, weight=fused_backend.asarray(weight),
                                                        **options)
         if case == "nll_loss":
-            return ol.nll_loss(x, y, weight=grad_backend.asarray(weight), **options)
-        return ol.cross_entropy(x, y, axis=axis, weight=grad_backend.asarray(weight),
+            return ol.nll_loss(x, y, weight=fused_backend.asarray(weight), **options)
+        return ol.cross_entropy(x, y, axis=axis, weight=fused_backend.asarray(weight),
                                 label_smoothing=0.1, **options)
 
     results = []
     for native in (True, False):
         monkeypatch.setattr(_primitives, "use_native_kernels", native)
-        results.append(grad_backend.value_and_grad(loss, [logits, target, sample_weight, mask],
+        results.append(fused_backend.value_and_grad(loss, [logits, target, sample_weight, mask],
                                                    (0, 2)))
     (native_value, native_grads), (portable_value, portable_grads) = results
     assert_close(native_value, portable_value, rtol=1e-12, atol=1e-14, what="value")

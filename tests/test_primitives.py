@@ -341,11 +341,12 @@ def test_native_kernels_are_used(monkeypatch):
     assert P._natives(numpy_xp).logsumexp is None
 
 
-_RECORDS = {"numpy": ("numpy", False, False),
-            "array_api_strict": ("array_api_strict", False, False),
-            "torch": ("torch", True, True), "jax": ("jax", True, False),
-            "tensorflow": ("tensorflow", True, False), "dask": ("dask", False, False)}
-"""Each backend's record: its name, whether it has autodiff, whether its gathers take int64 only."""
+_RECORDS = {"numpy": ("numpy", False, False, False),
+            "array_api_strict": ("array_api_strict", False, False, False),
+            "torch": ("torch", True, True, True), "jax": ("jax", True, False, False),
+            "tensorflow": ("tensorflow", True, False, True), "dask": ("dask", False, False, False)}
+"""Each backend's record: its name, whether it has autodiff, whether its gathers take int64 only,
+whether it has whole-loss kernels (conftest's ``fused_backend``)."""
 
 
 def test_backend_records(backend):
@@ -353,7 +354,8 @@ def test_backend_records(backend):
     xp = get_namespace(backend.asarray(np.zeros(1)))
     record = P._backend(xp)
     assert record is P._backend(xp)
-    assert (record.name, record.autodiff, record.int64_gathers) == _RECORDS[backend.name]
+    assert (record.name, record.autodiff, record.int64_gathers,
+            bool(record.fused)) == _RECORDS[backend.name]
     native_elementwise = record.logsumexp is not None
     assert native_elementwise == (backend.name in ("torch", "jax", "tensorflow"))
     assert (record.stop_gradient is not None) == record.autodiff
