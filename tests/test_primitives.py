@@ -268,16 +268,30 @@ def test_euclidean_norm_never_overflows(backend, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_euclidean_norm_gradient(grad_backend, dtype):
-    """The gradient of a norm is ``x / ||x||`` (rounded to ``dtype``: the last row's third entry is
-    subnormal in float32), and 0 at the zero vector (torch's norm)."""
+    """The gradient of a norm is ``x / ||x||``, and 0 at the zero vector (torch's norm); the last
+    row's third entry is subnormal in float32 (1e-45), where 0 passes (``atol`` the smallest
+    normal number)."""
     x = _norm_rows(dtype)
     _, (gradient,) = grad_backend.value_and_grad(_primitive("euclidean_norm"), [x], (0,))
     wide = x.astype(np.float64)
     norms = np.array([[math.hypot(*row)] for row in wide])
     expected = np.where(norms > 0, wide / np.where(norms > 0, norms, 1.0), 0.0)
     rtol = 1e-12 if dtype == np.float64 else 1e-6
-    assert_close(gradient, expected.astype(dtype), rtol=rtol, atol=0.0,
+    assert_close(gradient, expected.astype(dtype), rtol=rtol, atol=float(np.finfo(dtype).tiny),
                  what=f"{grad_backend}: euclidean_norm gradient")
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8], ids=str)
+def test_id_range(backend, dtype):
+    """The extremes of ids that can be read now (the class-id check's fast path), as ints."""
+    ids = backend.asarray(np.array([[3, 0], [7, 2]], dtype))
+    xp = get_namespace(ids)
+    readable = P.values_now(xp, ids) is not None
+    assert readable == (backend.name != "dask")
+    extremes = P.id_range(xp, ids)
+    assert extremes == ((0, 7) if readable else None)
+    assert extremes is None or all(type(end) is int for end in extremes)
+    assert P.id_range(xp, backend.asarray(np.zeros((0, 2), dtype))) is None
 
 
 # The native fast paths equal the portable implementations.

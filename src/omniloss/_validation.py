@@ -24,7 +24,7 @@ import array_api_compat
 import numpy as np
 
 from omniloss._dispatch import _PYTHON_SCALAR_TYPES, _is_python_scalar, get_namespace
-from omniloss._primitives import index_dtype, values_now
+from omniloss._primitives import id_range, index_dtype, values_now
 
 Array = Any
 
@@ -1323,10 +1323,7 @@ def gaussian_inputs(name: str, input: Any, target: Any, var: Any, reduction: Any
 
 def _first_bad_id(values: Any, n_classes: int, ignore_index: int | None, blank: int | None,
                   unread: Any) -> int | None:
-    """The first (row-major) invalid id of the NumPy ``values``, or ``None``: one min/max pass,
-    the full test only when that finds an id outside ``[0, n_classes)`` (or with a ``blank``)."""
-    if values.size == 0 or (blank is None and values.min() >= 0 and values.max() < n_classes):
-        return None
+    """The first (row-major) invalid id of the NumPy ``values``, or ``None``."""
     bad = (values < 0) | (values >= n_classes)
     if blank is not None:
         bad |= values == blank
@@ -1355,6 +1352,10 @@ def class_ids(name: str, xp: ModuleType, argument: str, ids: Array, n_classes: i
     """
     if n_classes is None:  # an unknown class count under tf.function: nothing to compare with
         return ids, None
+    if blank is None:  # the common case, every id in range: read their extremes only
+        extremes = id_range(xp, ids)
+        if extremes is not None and extremes[0] >= 0 and extremes[1] < n_classes:
+            return ids, None
     values = values_now(xp, ids)
     if values is not None:
         mask = None if unread is None else values_now(xp, unread)

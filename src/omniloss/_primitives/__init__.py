@@ -44,7 +44,7 @@ from omniloss._primitives._portable import (
 
 __all__ = [
     "absolute", "arange_like", "binary_scale", "checkpoint", "clamp", "class_mask", "dim",
-    "euclidean_norm", "fold", "fused", "gather_classes", "index_dtype", "log_sigmoid",
+    "euclidean_norm", "fold", "fused", "gather_classes", "id_range", "index_dtype", "log_sigmoid",
     "log_softmax", "logsumexp", "logsumexp_parts", "reduce", "reduce_all", "relu", "sigmoid",
     "sigmoid_cross_entropy", "smooth_l1", "softmax", "softplus", "sparsemax", "split_maximum",
     "split_minimum", "sqrt_zero_safe", "squared_error", "stop_gradient", "take_along_axis",
@@ -299,6 +299,18 @@ def values_now(xp: ModuleType, x: Array) -> Any:
     accelerators, Dask)."""
     read = _backend(xp).values_now
     return None if read is None else read(x)
+
+
+def id_range(xp: ModuleType, ids: Array) -> tuple[int, int] | None:
+    """The smallest and largest of the integer ``ids`` as Python ints where they can be read
+    now (:func:`values_now`); ``None`` otherwise, and for no ids."""
+    native = _backend(xp).id_range
+    if native is not None:
+        return native(ids)
+    values = values_now(xp, ids)
+    if values is None or values.size == 0:
+        return None
+    return int(values.min()), int(values.max())
 
 
 def gather_classes(xp: ModuleType, x: Array, index: Array, *, axis: int) -> Array:

@@ -32,6 +32,10 @@ class Backend:
     """An array's values as a NumPy array when they can be read now without a trace and without
     a device sync (a CPU array outside any tracing or transform), else ``None``; the field left
     ``None``: never (Dask, CuPy, unknown namespaces). Class-id checks read ids through it."""
+    id_range: Callable[[Array], tuple[int, int] | None] | None = None
+    """The smallest and largest of integer ids as Python ints, read as ``values_now`` reads
+    (``None`` where it cannot, or for no ids), in fewer calls than ``values_now`` and NumPy's
+    ``min`` and ``max``; the field left ``None``: those three."""
     dim: Callable[[Array, int], Array] | None = None
     """The size of an axis the static shape leaves unknown (``None``), read at run time as a 0-d
     integer array (TensorFlow's ``tf.shape(x)[axis]`` under ``tf.function``); the field left

@@ -25,14 +25,23 @@ def build() -> Backend:
         # torch's gathers and losses take int64 class ids only
         return index if index.dtype == xp.int64 else xp.astype(index, xp.int64)
 
-    def values_now(x: Array) -> Array | None:
+    def readable(x: Array) -> bool:
         # a plain CPU tensor outside torch.compile and the torch.func transforms (whose
         # wrappers, like FakeTensor and other subclasses, hold no readable data)
-        if (type(x) is not torch.Tensor or x.device.type != "cpu"
-                or torch.compiler.is_compiling()
-                or torch._C._functorch.is_functorch_wrapped_tensor(x)):
+        return (type(x) is torch.Tensor and x.device.type == "cpu"
+                and not torch.compiler.is_compiling()
+                and not torch._C._functorch.is_functorch_wrapped_tensor(x))
+
+    def values_now(x: Array) -> Array | None:
+        return x.numpy() if readable(x) else None
+
+    def id_range(ids: Array) -> tuple[int, int] | None:
+        # one aminmax kernel and two reads: 3 us for 32 ids, against 7 us for .numpy() and
+        # NumPy's min and max
+        if not readable(ids) or ids.numel() == 0:
             return None
-        return x.numpy()
+        low, high = torch.aminmax(ids)
+        return int(low.item()), int(high.item())
 
     def same_shape(a: Array, b: Array) -> tuple[Array, Array]:
         # torch's losses warn when the target broadcasts; a 0-d target expands without a copy
@@ -283,6 +292,7 @@ def build() -> Backend:
         "torch",
         int64_gathers=True,
         values_now=values_now,
+        id_range=id_range,
         logsumexp=logsumexp,
         log_softmax=lambda x, axis: F.log_softmax(x, dim=axis),
         softmax=lambda x, axis: F.softmax(x, dim=axis),
