@@ -116,3 +116,31 @@ def test_a_chunked_loss_never_holds_more_than_a_chunk(dask_backend, name, reduct
     value, largest = _largest_task_result(lazy.compute)
     assert largest <= x.nbytes // 20
     assert_close(value, expected, rtol=1e-5, atol=1e-5, what=f"{name} on 20 chunks")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss_squares_each_chunk_in_place(dask_backend, reduction):
+    """Predictions and targets of 1000 x 2500 float32 in 10 chunks of 1 MB: computing mse_loss
+    allocates at most about one chunk at a time (traced by ``tracemalloc``: each task squares its
+    new difference in place), where ``a - b`` and then its square hold two."""
+    import tracemalloc
+
+    import dask
+    import dask.array as da
+
+    rng = np.random.default_rng(0)
+    x, y = (rng.normal(size=(1000, 2500)).astype(np.float32) for _ in range(2))
+    chunked = [da.from_array(a, chunks=(100, 2500)) for a in (x, y)]
+    lazy = ol.mse_loss(*chunked, reduction=reduction)
+    expected = ol.mse_loss(x, y, reduction=reduction)
+    if reduction == "none":  # compute() would gather the result itself: its sum instead
+        lazy, expected = lazy.sum(), expected.sum()
+    with dask.config.set(scheduler="synchronous"):
+        tracemalloc.start()
+        try:
+            value = lazy.compute()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 1.5 * x.nbytes / 10, f"{peak / (x.nbytes / 10):.2f} chunks allocated at once"
+    assert_close(value, expected, rtol=1e-5, atol=1e-5, what="mse_loss on 10 chunks")

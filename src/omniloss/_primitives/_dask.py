@@ -18,6 +18,14 @@ from omniloss._primitives import _portable
 from omniloss._primitives._backend import Array, Backend
 
 
+def _squared_difference(a: Array, b: Array) -> Array:
+    """``(a - b)**2`` of two blocks of one shape (not 0-d), squared in place in their new
+    difference."""
+    difference = a - b
+    difference *= difference
+    return difference
+
+
 def build() -> Backend:
     """Dask's record (array-api-compat's ``dask.array`` namespace)."""
     import dask.array as da
@@ -35,9 +43,16 @@ def build() -> Backend:
             dtype=x.dtype)
 
     def squared_error(a: Array, b: Array, reduction: str) -> Array:
-        # the portable sum flattens first: Dask's reshape rechunks, and fails on an empty array
-        difference = a - b
-        loss = difference * difference
+        # the portable sum flattens first: Dask's reshape rechunks, and fails on an empty array.
+        # Arrays of one shape square their difference in place, in one task per block: the task
+        # holds its two blocks and one more (peak of mse_loss on 2e8 float32 in 100 chunks:
+        # 3.1 chunks, against 4.1 for a - b and then its square; tests/test_dask.py)
+        if a.shape == b.shape and a.ndim:
+            loss = da.map_blocks(  # type: ignore[no-untyped-call]
+                _squared_difference, a, b, dtype=a.dtype)
+        else:
+            difference = a - b
+            loss = difference * difference
         if reduction == "none":
             return loss
         total = da.sum(loss)
