@@ -281,6 +281,27 @@ def test_euclidean_norm_gradient(grad_backend, dtype):
                  what=f"{grad_backend}: euclidean_norm gradient")
 
 
+@pytest.mark.uses("torch")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_euclidean_norm_under_torch_compile(dtype):
+    """The torch native compiles (``fullgraph``, dynamic shapes) to its eager numbers and
+    gradients: inductor once failed to build the float64 path's C++ (an int32 exponent less
+    one, vectorised beside doubles)."""
+    import torch
+
+    norm = _primitive("euclidean_norm")
+    compiled = torch.compile(norm, fullgraph=True, dynamic=True)
+    results = []
+    for fn in (norm, compiled):
+        x = torch.from_numpy(_norm_rows(dtype)).requires_grad_(True)
+        value = fn(x)
+        value.sum().backward()
+        results.append((value.detach().numpy(), x.grad.numpy()))
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    for eager, traced, what in zip(*results, ("value", "gradient"), strict=True):
+        assert_close(traced, eager, rtol=rtol, atol=0.0, what=f"compiled euclidean_norm {what}")
+
+
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8], ids=str)
 def test_id_range(backend, dtype):
     """The extremes of ids that can be read now (the class-id check's fast path), as ints."""

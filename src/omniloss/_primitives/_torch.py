@@ -79,7 +79,15 @@ def build() -> Backend:
         if x.dtype != torch.float64 and x.device.type != "mps":  # MPS has no float64
             return torch.linalg.vector_norm(x, dim=-1, dtype=torch.float64).to(x.dtype)
         peak = x.detach().abs().amax(dim=-1, keepdim=True)
-        scale = torch.pow(2.0, (torch.frexp(peak).exponent - 1).to(x.dtype))
+        if torch.compiler.is_compiling():
+            # inductor cannot build frexp's int32 exponent beside float64 (torch 2.13: a C++
+            # compile error), and fuses these ops anyway: the power of two at or below the
+            # peak from log2, 1 where the peak is 0 or not finite
+            usable = (peak > 0) & (peak < math.inf)
+            exponent = torch.floor(torch.log2(torch.where(usable, peak, 1.0)))
+        else:
+            exponent = torch.frexp(peak).exponent.to(x.dtype) - 1
+        scale = torch.pow(2.0, exponent)
         return scale.squeeze(-1) * torch.linalg.vector_norm(x / scale, dim=-1)
 
     def reduce_all(xp: ModuleType, x: Array, reduction: str) -> Array:
