@@ -248,30 +248,34 @@ def test_clamp_gradient_is_one_on_the_bounds(grad_backend):
     np.testing.assert_array_equal(gradient, [0.0, 1.0, 1.0, 0.0, 1.0])
 
 
-def _norm_rows(dtype: Any) -> np.ndarray:
-    """Rows whose squares overflow (and underflow) ``dtype``, a zero row and plain ones."""
+def _norm_rows(dtype: Any, copies: int = 1) -> np.ndarray:
+    """Rows whose squares overflow (and underflow) ``dtype``, a zero row and plain ones; with
+    ``copies``, that many of them (a large input: 1000 copies are 18,000 elements)."""
     big, tiny = (1e20, 1e-25) if dtype == np.float32 else (1e200, 1e-200)
-    return np.array([[3.0, 4.0, 0.0], [0.0, 0.0, 0.0], [big, -big, big / 2],
+    rows = np.array([[3.0, 4.0, 0.0], [0.0, 0.0, 0.0], [big, -big, big / 2],
                      [tiny, -tiny, tiny], [1.0, -2.0, 0.5], [big, 1.0, tiny]], dtype)
+    return np.tile(rows, (copies, 1))
 
 
+@pytest.mark.parametrize("copies", [1, 1000])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_euclidean_norm_never_overflows(backend, dtype):
+def test_euclidean_norm_never_overflows(backend, dtype, copies):
     """Each row's norm equals ``math.hypot`` (correctly rounded, no overflow) where torch's
     ``linalg.vector_norm`` is ``inf`` or 0 (rows 3 and 4), on the natives (torch, NumPy) and the
     portable implementation alike."""
-    x = _norm_rows(dtype)
+    x = _norm_rows(dtype, copies)
     check_parity(backend, _primitive("euclidean_norm"), numpy_peer(
         lambda a: np.array([math.hypot(*row) for row in a.astype(np.float64)])), [x],
         argnums=())
 
 
+@pytest.mark.parametrize("copies", [1, 1000])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_euclidean_norm_gradient(grad_backend, dtype):
+def test_euclidean_norm_gradient(grad_backend, dtype, copies):
     """The gradient of a norm is ``x / ||x||``, and 0 at the zero vector (torch's norm); the last
     row's third entry is subnormal in float32 (1e-45), where 0 passes (``atol`` the smallest
     normal number)."""
-    x = _norm_rows(dtype)
+    x = _norm_rows(dtype, copies)
     _, (gradient,) = grad_backend.value_and_grad(_primitive("euclidean_norm"), [x], (0,))
     wide = x.astype(np.float64)
     norms = np.array([[math.hypot(*row)] for row in wide])
@@ -282,8 +286,9 @@ def test_euclidean_norm_gradient(grad_backend, dtype):
 
 
 @pytest.mark.uses("torch")
+@pytest.mark.parametrize("copies", [1, 1000])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_euclidean_norm_under_torch_compile(dtype):
+def test_euclidean_norm_under_torch_compile(dtype, copies):
     """The torch native compiles (``fullgraph``, dynamic shapes) to its eager numbers and
     gradients: inductor once failed to build the float64 path's C++ (an int32 exponent less
     one, vectorised beside doubles)."""
@@ -293,7 +298,7 @@ def test_euclidean_norm_under_torch_compile(dtype):
     compiled = torch.compile(norm, fullgraph=True, dynamic=True)
     results = []
     for fn in (norm, compiled):
-        x = torch.from_numpy(_norm_rows(dtype)).requires_grad_(True)
+        x = torch.from_numpy(_norm_rows(dtype, copies)).requires_grad_(True)
         value = fn(x)
         value.sum().backward()
         results.append((value.detach().numpy(), x.grad.numpy()))

@@ -73,7 +73,10 @@ def build() -> Backend:
         # torch's norm kernel gives the zero vector the gradient 0; its sum of squares would
         # overflow, so float32 and narrower square in float64 (no float32 square overflows or
         # underflows there: one kernel), float64 is scaled by the power of two at or below its
-        # largest magnitude (frexp's exponent less one: exact, and 2**-1074 to 2**1023 exist)
+        # largest magnitude (frexp's exponent less one: exact, and 2**-1074 to 2**1023 exist).
+        # The float64 kernel is 5x the float32 one on a 4096x1000 float32 input (8.7 ms against
+        # 1.7); scaling float32 instead was no faster there (amax of abs 4.0 ms, the division
+        # 2.6, the norm 1.7), and costs four more calls on small inputs.
         if x.shape[-1] == 0:  # amax has no maximum of nothing
             return x.sum(dim=-1)
         if x.dtype != torch.float64 and x.device.type != "mps":  # MPS has no float64
