@@ -70,25 +70,26 @@ def build() -> Backend:
         return torch.xlogy(x, x) if not x.requires_grad else _portable.xlogx(torch_xp, x)
 
     def euclidean_norm(x: Array) -> Array:
-        # torch's norm kernel gives the zero vector the gradient 0; its sum of squares would
-        # overflow, so float32 and narrower square in float64 (no float32 square overflows or
-        # underflows there: one kernel), float64 is scaled by the power of two at or below its
-        # largest magnitude (frexp's exponent less one: exact, and 2**-1074 to 2**1023 exist).
-        # The float64 kernel is 5x the float32 one on a 4096x1000 float32 input (8.7 ms against
-        # 1.7); scaling float32 instead was no faster there (amax of abs 4.0 ms, the division
-        # 2.6, the norm 1.7), and costs four more calls on small inputs.
-        if x.shape[-1] == 0:  # amax has no maximum of nothing
+        # torch's norm kernel gives the zero vector the gradient 0, but its sum of squares
+        # overflows (inf at 1e20 in float32) and underflows. Up to 2**14 elements, where the
+        # calls cost more than the data, float32 and narrower square in float64: one kernel,
+        # and no float32 square overflows or underflows there. Above, that kernel and its
+        # backward in float64 cost more than scaling (triplet_margin_loss forward+backward at
+        # 4096x1000: 134 and 167 ms with it, 83 and 88 scaled; F.triplet_margin_loss 51), so
+        # x is divided by the power of two at or below each row's largest magnitude first
+        # (exact), as float64 always is.
+        if x.shape[-1] == 0:  # no maximum of nothing
             return x.sum(dim=-1)
-        if x.dtype != torch.float64 and x.device.type != "mps":  # MPS has no float64
+        if x.dtype != torch.float64 and x.numel() <= 2**14 and x.device.type != "mps":
             return torch.linalg.vector_norm(x, dim=-1, dtype=torch.float64).to(x.dtype)
         peak = x.detach().abs().amax(dim=-1, keepdim=True)
         if torch.compiler.is_compiling():
             # inductor cannot build frexp's int32 exponent beside float64 (torch 2.13: a C++
-            # compile error), and fuses these ops anyway: the power of two at or below the
-            # peak from log2, 1 where the peak is 0 or not finite
+            # compile error), and fuses these ops anyway: the power of two from log2, 1 where
+            # the peak is 0 or not finite
             usable = (peak > 0) & (peak < math.inf)
             exponent = torch.floor(torch.log2(torch.where(usable, peak, 1.0)))
-        else:
+        else:  # frexp's exponent less one: 2**-1074 to 2**1023 all exist
             exponent = torch.frexp(peak).exponent.to(x.dtype) - 1
         scale = torch.pow(2.0, exponent)
         return scale.squeeze(-1) * torch.linalg.vector_norm(x / scale, dim=-1)
