@@ -82,16 +82,14 @@ def build() -> Backend:
             return x.sum(dim=-1)
         if x.dtype != torch.float64 and x.numel() <= 2**14 and x.device.type != "mps":
             return torch.linalg.vector_norm(x, dim=-1, dtype=torch.float64).to(x.dtype)
-        peak = x.detach().abs().amax(dim=-1, keepdim=True)
         if torch.compiler.is_compiling():
             # inductor cannot build frexp's int32 exponent beside float64 (torch 2.13: a C++
-            # compile error), and fuses these ops anyway: the power of two from log2, 1 where
-            # the peak is 0 or not finite
-            usable = (peak > 0) & (peak < math.inf)
-            exponent = torch.floor(torch.log2(torch.where(usable, peak, 1.0)))
+            # compile error), and fuses the portable scale's ops (log2, floor) anyway
+            scale = _portable.binary_scale(torch_xp, x, axis=-1, keepdims=True,
+                                           stop_gradient=lambda _, a: a.detach())
         else:  # frexp's exponent less one: 2**-1074 to 2**1023 all exist
-            exponent = torch.frexp(peak).exponent.to(x.dtype) - 1
-        scale = torch.pow(2.0, exponent)
+            peak = x.detach().abs().amax(dim=-1, keepdim=True)
+            scale = torch.pow(2.0, torch.frexp(peak).exponent.to(x.dtype) - 1)
         return scale.squeeze(-1) * torch.linalg.vector_norm(x / scale, dim=-1)
 
     def reduce_all(xp: ModuleType, x: Array, reduction: str) -> Array:
