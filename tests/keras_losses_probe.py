@@ -11,7 +11,8 @@ It checks:
   against keras's own classes where keras has the loss with the same conventions;
 - ``model.fit`` 3 epochs with our loss against keras's own, with ``sample_weight``: the same
   loss history; the model saved and reloaded (no ``custom_objects``) gives the same loss; the
-  same behind a ``Masking`` layer (keras's mask is our ``where``);
+  same behind a ``Masking`` layer (keras's mask is our ``where``); a mask set on an eager
+  tensor, and cleared again, read as keras reads it;
 - losses keras lacks: ``GeneralizedBoxIoULoss`` fitted, saved and reloaded; ``CTCLoss`` trained
   through ``compute_loss``, saved in the model's config and reloaded;
 - the ``mixed_bfloat16`` policy: the loss is computed in float32, as keras's, in a fit too;
@@ -255,6 +256,26 @@ def _masked_fit() -> None:
         raise AssertionError("the mask made no difference")
 
 
+def _eager_mask() -> None:
+    """A keras mask set on an eager tensor (an attribute of each backend's tensors, which the
+    classes read in the tensor's ``__dict__``) weighs the loss as keras's own loss; cleared
+    again, it weighs nothing."""
+    from keras.src.backend import set_keras_mask
+
+    rng = np.random.default_rng(9)
+    y_true, y_pred = (keras.ops.convert_to_tensor(rng.normal(size=(4, 5, 2)).astype("float32"))
+                      for _ in range(2))
+    set_keras_mask(y_pred, keras.ops.convert_to_tensor(rng.uniform(size=(4, 5)) > 0.4))
+    ours, theirs = ok.MeanSquaredError(), keras.losses.MeanSquaredError()
+    masked = ours(y_true, y_pred)
+    _close(masked, theirs(y_true, y_pred))
+    set_keras_mask(y_pred, None)
+    unmasked = np.mean((_numpy(y_pred) - _numpy(y_true)) ** 2)
+    _close(ours(y_true, y_pred), unmasked)
+    if abs(float(_numpy(masked)) - unmasked) < 1e-3:
+        raise AssertionError("the mask made no difference")
+
+
 def _round_trip(model: keras.Model, y: np.ndarray, weight: np.ndarray | None, cls: type,
                 directory: str, label: str) -> None:
     """Save, reload without ``custom_objects``, and evaluate: the same loss and loss class."""
@@ -416,6 +437,7 @@ def main() -> None:
         _check("GeneralizedBoxIoULoss fit", lambda: _boxes(directory))
         _check("CTCLoss fit", lambda: _ctc(directory))
     _check("masked fit", _masked_fit)
+    _check("eager mask", _eager_mask)
     _check("mixed_bfloat16", _mixed_precision)
     _check("bad inputs", _bad_inputs)
     if keras.backend.backend() == "tensorflow":

@@ -48,6 +48,7 @@ Importing this module imports keras (and through it its backend), no other frame
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 import keras
@@ -63,26 +64,22 @@ __all__ = ["OmnilossLoss"]
 _NATIVE: set[type] = set()
 """Types seen to be the keras backend's tensors (tracers included): one set lookup each."""
 
-_FLOAT_NAMES: dict[Any, str | None] = {}
-"""A dtype object's keras name where it is floating, else None."""
+_DTYPES: dict[int, Any] = {}
+"""Every dtype object read, by ``id``, kept alive: an id in a loss's ``_as_is`` never comes to
+name another dtype. By ``id`` because TensorFlow's dtypes hash in Python (0.6 µs a lookup)."""
 
 
-def _new_float_name(dtype: Any) -> str | None:
-    """Find and keep a dtype's entry in :data:`_FLOAT_NAMES`."""
-    name = keras.backend.standardize_dtype(dtype)
-    _FLOAT_NAMES[dtype] = name if "float" in name else None
-    return _FLOAT_NAMES[dtype]
+if keras.backend.backend() == "tensorflow":
+    from tensorflow.python.framework.ops import get_default_graph
 
 
-def _keras_mask(y_pred: Any) -> Any:
-    """The keras mask of ``y_pred``: an attribute of torch and TensorFlow tensors (one lookup);
-    JAX arrays take no attributes, so keras keeps theirs in a table (its ``get_keras_mask``,
-    a few microseconds)."""
-    mask = getattr(y_pred, "_keras_mask", None)
-    return mask if mask is not None or not _MASKS_IN_A_TABLE else get_keras_mask(y_pred)
-
-
-_MASKS_IN_A_TABLE = keras.backend.backend() == "jax"
+def _strategy_in_scope() -> bool:
+    """Whether a ``tf.distribute`` strategy is in scope: only there do keras's means divide by
+    its replicas. Keras's ``scale_loss_for_distribution`` asks ``tf.distribute.get_strategy()``
+    (1.1 µs a call, most of it an IndexError raised and caught when no strategy is); this reads
+    the stack that call reads (0.5 µs) and leaves the division to keras. Where a TensorFlow
+    lacks that stack it answers True, and keras decides."""
+    return bool(getattr(get_default_graph(), "_distribution_strategy_stack", True))
 
 
 def _is_tensor(value: Any) -> bool:
@@ -105,56 +102,79 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
         mean = own_mean if own_mean in ("mean", "batchmean") else "mean"
         ours = {"sum_over_batch_size": mean, "mean": mean, "mean_with_sample_weight": mean,
                 "sum": "sum"}
-        self._reduction = ours.get(reduction or "none", "none")
         self._count = reduction in ("sum_over_batch_size", "mean")
         # keras's means divide by the replicas of a tf.distribute strategy (1 elsewhere)
         self._replicas = (reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight")
                           and keras.backend.backend() == "tensorflow")
         self._compute: str = self.dtype
+        self._as_is: set[int] = set()  # ids of the dtypes read uncast: not floating, or _compute
         del values["reduction"]  # keras's reduction (above) stands for the function's
         self._values = {name: keras.ops.convert_to_tensor(value)
                         if name in self.spec.array_options and _is_tensor(value) else value
                         for name, value in values.items()}
-        # only what differs from the function's defaults is passed: fewer keywords per call
-        self._options = {name: value for name, value in self._values.items()
-                         if (name in self.spec.array_options and value is not None)
-                         or value != self.spec.options[name]}
+        # only what differs from the function's defaults is passed (each keyword costs), in
+        # one dict per reduction: the call splats it, with no keyword merged into it
+        options = {name: value for name, value in self._values.items()
+                   if (name in self.spec.array_options and value is not None)
+                   or value != self.spec.options[name]}
+        self._keywords_by_reduction = {
+            own: options if own == own_mean else {**options, "reduction": own}
+            for own in {mean, "sum", "none"}}
         self._plain = len(self.spec.arrays) == 2 and self.spec.y_true == self.spec.arrays[1:]
+        self._function = self.spec.function
+        self._reduce_as(ours.get(reduction or "none", "none"))
+
+    def _reduce_as(self, reduction: str) -> None:
+        """Settle what a call computes for the function's ``reduction``: the keywords it passes,
+        and whether the function's result is the answer (else :meth:`_finish` makes it)."""
+        self._reduction = reduction
+        self._per_sample = self.sample_mean and reduction != "mean"
+        self._keywords = self._keywords_by_reduction["none" if self._per_sample else reduction]
+        self._finished = not self._per_sample and not (self._replicas and reduction != "none")
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """The reduced loss (see the module's docstring for the conventions)."""
-        return self._loss(y_true, y_pred, sample_weight, self._reduction)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        """The unreduced loss, what ``reduction="none"`` gives (keras's ``Loss.call``)."""
-        return self._loss(y_true, y_pred, None, "none")
-
-    def _loss(self, y_true: Any, y_pred: Any, sample_weight: Any, reduction: str) -> Any:
-        arrays = self._arrays(y_true, y_pred)
-        mask = _keras_mask(y_pred)
-        per_sample = self.sample_mean and reduction != "mean"
+        as_is = self._as_is
+        if (self._plain and type(y_pred) in _NATIVE and type(y_true) in _NATIVE
+                and id(y_pred.dtype) in as_is and id(y_true.dtype) in as_is):
+            arrays = [y_pred, y_true]  # what _read returns for them, without its two calls
+        elif self._plain:
+            arrays = [self._read(y_pred), self._read(y_true)]
+        else:
+            given = {**self._split("y_pred", self.spec.y_pred, y_pred),
+                     **self._split("y_true", self.spec.y_true, y_true)}
+            arrays = [self._read(given[name]) for name in self.spec.arrays]
+        # keras's mask, which keras sets as an attribute where the tensor takes attributes
+        # (torch, TensorFlow and JAX arrays): read in the tensor's __dict__, as getattr on a
+        # TensorFlow tensor without one raises through TensorFlow's __getattr__ (1.6 µs);
+        # tensors without a __dict__ (JAX tracers) have theirs in keras's table
+        try:
+            mask = y_pred.__dict__.get("_keras_mask")
+        except AttributeError:
+            mask = get_keras_mask(y_pred)
         if sample_weight is None and mask is None:
-            loss = self.spec.function(*arrays, reduction="none" if per_sample else reduction,
-                                      **self._options)
+            loss = self._function(*arrays, **self._keywords)
         else:
             with keras_weights(self._count):
-                loss = self.spec.function(*arrays, reduction="none" if per_sample else reduction,
-                                          sample_weight=self._read(sample_weight, cast=False),
-                                          where=mask, **self._options)
-        if self._replicas and reduction != "none":
+                loss = self._function(*arrays, where=mask, **self._keywords,
+                                      sample_weight=self._read(sample_weight, cast=False))
+        return loss if self._finished else self._finish(loss)
+
+    def _finish(self, loss: Any) -> Any:
+        """Keras's division by a strategy's replicas, and its per-sample means."""
+        if self._replicas and self._reduction != "none" and _strategy_in_scope():
             loss = scale_loss_for_distribution(loss)
-        if not per_sample:
+        if not self._per_sample:
             return loss
         means = keras.ops.mean(loss, axis=-1)  # keras's one value per sample
-        return means if reduction == "none" else keras.ops.sum(means)
+        return means if self._reduction == "none" else keras.ops.sum(means)
 
-    def _arrays(self, y_true: Any, y_pred: Any) -> list[Any]:
-        """The function's call arrays, in its order, from ``y_true`` and ``y_pred``."""
-        if self._plain:
-            return [self._read(y_pred), self._read(y_true)]
-        given = {**self._split("y_pred", self.spec.y_pred, y_pred),
-                 **self._split("y_true", self.spec.y_true, y_true)}
-        return [self._read(given[name]) for name in self.spec.arrays]
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        """The unreduced loss, what ``reduction="none"`` gives (keras's ``Loss.call``), from a
+        copy of this loss set to ``"none"``: the call above reads no reduction."""
+        unreduced = copy.copy(self)
+        unreduced._reduce_as("none")
+        return unreduced(y_true, y_pred)
 
     def _split(self, argument: str, names: tuple[str, ...], value: Any) -> dict[str, Any]:
         if not names:
@@ -182,11 +202,13 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
                     return value         # function, with its own error naming the argument
                 value = keras.ops.convert_to_tensor(value)
             _NATIVE.add(type(value))
-        if cast:
+        if cast and id(value.dtype) not in self._as_is:
             dtype = value.dtype
-            name = _FLOAT_NAMES[dtype] if dtype in _FLOAT_NAMES else _new_float_name(dtype)
-            if name is not None and name != self._compute:
+            name = keras.backend.standardize_dtype(dtype)
+            if "float" in name and name != self._compute:
                 return keras.ops.cast(value, self._compute)
+            _DTYPES[id(dtype)] = dtype
+            self._as_is.add(id(dtype))
         return value
 
     def get_config(self) -> dict[str, Any]:
