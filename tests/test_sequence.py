@@ -551,10 +551,11 @@ def _native_case(case: str, dtype: type) -> tuple[list[np.ndarray], np.ndarray |
 @pytest.mark.parametrize("zero_infinity", [False, True])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_torch_native_recursion_equals_portable(case, zero_infinity, dtype, monkeypatch):
-    # On torch the recursion runs as an autograd.Function (its record's fused "ctc_loss"): the
-    # same values and gradients as the portable recursion, NaN and zero entries included (-inf
-    # classes: 0; exp overflowing: NaN; impossible sequences: NaN frames, 0 with zero_infinity
-    # or left out by where), and exact in float32 at logits of 1e4.
+    # On torch the loss runs as an autograd.Function (its record's fused "ctc_loss": torch's
+    # kernel for the alphas, our adjoint recursion for the gradient): the same values and
+    # gradients as the portable recursion, NaN and zero entries included (-inf classes: 0; exp
+    # overflowing: NaN; impossible sequences: NaN frames, 0 with zero_infinity or left out by
+    # where), and exact in float32 at logits of 1e4.
     import torch
     args, where = _native_case(case, dtype)
 
@@ -571,7 +572,7 @@ def test_torch_native_recursion_equals_portable(case, zero_infinity, dtype, monk
     with np.errstate(over="ignore"):
         value, grad, nodes = run(True)
         portable_value, portable_grad, portable_nodes = run(False)
-    assert "CTCRecursionBackward" in nodes and "CTCRecursionBackward" not in portable_nodes
+    assert "CTCAdjointBackward" in nodes and "CTCAdjointBackward" not in portable_nodes
     rtol, atol = (1e-10, 1e-10) if dtype == np.float64 else (1e-5, 1e-5)
     np.testing.assert_allclose(value, portable_value, rtol=rtol)
     np.testing.assert_array_equal(np.isnan(grad), np.isnan(portable_grad))
@@ -585,6 +586,32 @@ def test_torch_native_recursion_equals_portable(case, zero_infinity, dtype, monk
         peer.backward(torch.linspace(0.5, 1.5, peer.shape[0], dtype=peer.dtype))
         np.testing.assert_allclose(value, peer.detach().numpy(), rtol=1e-6)
         np.testing.assert_allclose(grad, log_probs.grad.numpy(), atol=2e-5)
+
+
+@pytest.mark.uses("torch")
+@pytest.mark.parametrize("steps", [1, 2, 16, 17, 33])
+def test_torch_native_blocks_equal_portable(steps, monkeypatch):
+    # The torch kernel's backward takes the softmaxes 16 frames at a time: one frame (no
+    # block), a block and one frame over, a partial last block; lengths 0 (no frame, no
+    # label) to full, so that frames past T_n carry the adjoint across block boundaries.
+    import torch
+    rng = np.random.default_rng(steps)
+    batch, labels = 6, 3
+    log_probs = _log_softmax(rng.normal(size=(steps, batch, 5)))
+    args = [log_probs, rng.integers(1, 5, size=(batch, labels)),
+            np.array([0, steps, 1, steps // 2, steps, steps]), np.array([0, 0, 1, 2, 3, 1])]
+
+    def run(native: bool) -> tuple[np.ndarray, np.ndarray]:
+        monkeypatch.setattr("omniloss._primitives.use_native_kernels", native)
+        x = torch.tensor(args[0], requires_grad=True)
+        loss = ol.ctc_loss(x, *(torch.tensor(a) for a in args[1:]), zero_infinity=True,
+                           reduction="none")
+        loss.backward(torch.linspace(0.5, 1.5, batch, dtype=loss.dtype))
+        return loss.detach().numpy(), x.grad.numpy()
+
+    (value, grad), (portable_value, portable_grad) = run(True), run(False)
+    np.testing.assert_allclose(value, portable_value, rtol=1e-10)
+    np.testing.assert_allclose(grad, portable_grad, rtol=1e-10, atol=1e-12)
 
 
 # ctc_forward_probabilities (peer: optax.losses.ctc_loss_with_forward_probs)

@@ -1,6 +1,6 @@
 """Everything native to PyTorch: its elementwise kernels, its fused whole-loss kernels
-(``F.cross_entropy``, ``F.nll_loss``, CTC's recursion as an ``autograd.Function``), ``detach``,
-``checkpoint``, the tensor reductions, and int64 gathers.
+(``F.cross_entropy``, ``F.nll_loss``; CTC's alphas from its kernel with our gradient, an
+``autograd.Function``), ``detach``, ``checkpoint``, the tensor reductions, and int64 gathers.
 """
 
 from __future__ import annotations
@@ -12,6 +12,11 @@ from typing import Any
 
 from omniloss._primitives import _portable
 from omniloss._primitives._backend import Array, Axis, Backend
+
+_CTC_BLOCK = 16
+"""Frames whose softmaxes CTC's backward computes at once: at T=200, N=16, C=32, S=40 a buffer
+of a quarter of the alphas', forward+backward in 13.5 ms (median of 4 runs, one thread): 8
+frames took 14.3 ms, 32 and 64 frames 13.1 and 13.0 ms at twice and four times the buffer."""
 
 
 def build() -> Backend:
@@ -142,26 +147,35 @@ def build() -> Backend:
 
     recursions: list[Any] = []
 
-    def ctc_recursion() -> Any:
+    def ctc_adjoint() -> Any:
         # defined at the first eager call: torch.compile, which may build this record, cannot
         # trace a class definition (nor functools.cache); threads racing here define equal ones
         if recursions:
             return recursions[0]
 
-        class CTCRecursion(torch.autograd.Function):  # type: ignore[misc]  # torch untyped for mypy
-            """CTC's per-sequence losses with torch's gradient, the recursion run without autograd.
+        class CTCAdjoint(torch.autograd.Function):  # type: ignore[misc]  # torch untyped for mypy
+            """CTC's per-sequence losses: the alphas from torch's own kernel, the gradient from an
+            adjoint recursion over them.
 
-            Autodiff of the portable recursion keeps every frame's intermediates (5.8x the memory of
-            ``F.ctc_loss``) and replays a Python loop of small ops (4-6x its time). Here the forward
-            pass runs the alpha recursion under no autograd and keeps only each frame's
-            log-sum-exp of its candidates, ``(T, N, 2S + 1)``; the backward pass recomputes the
-            alphas from them and runs the adjoint recursion (reverse mode through each frame's
-            log-sum-exp: ``exp(candidate - logsumexp)`` times the adjoint), not Graves's
-            closed form ``exp(alpha + beta + loss - lp)``: that one subtracts terms of the size of
-            the loss (1e6 at logits of 1e4), and in float32 loses up to 6% of the gradient (it is
-            ``F.ctc_loss``'s error), where each softmax here is local and exact. Each row of alphas
-            is padded with two unreachable states on the left, so a state's three candidates (stay,
-            one back, two back or an unreachable state where no skip is allowed) are one gather.
+            The forward pass is torch's CTC kernel (``torch._ctc_loss``, what ``F.ctc_loss``
+            calls), which returns the alphas it computed in log space, ``(N, T, 2L + 1)`` with
+            ``L`` the longest target: the same recursion as the portable one, in C++. Its
+            backward pass is not used: Graves's closed form ``exp(lp) - exp(alpha + beta + nll -
+            lp)`` subtracts terms of the size of the loss (1e6 at logits of 1e4) and loses up to
+            6% of the gradient in float32, and is NaN at a ``-inf`` log-probability. Ours runs
+            reverse mode through each frame's log-sum-exp: the adjoint of frame ``t - 1`` is the
+            adjoint of frame ``t`` weighted by each state's softmax over its three candidates
+            (stay, one back, two back where it may skip), a local and exact softmax of the
+            stored alphas.
+
+            The softmaxes do not depend on the adjoint, so they are computed for a block of
+            ``_CTC_BLOCK`` frames at a time (a few kernels over the block); only the product with
+            the adjoint runs frame by frame, one ``vecdot`` each. Frames ``t >= T_n`` carry the
+            adjoint unchanged (weights 1, 0, 0), as the portable recursion stands still there.
+            At T=200, N=16, C=32, S=40, float32, one thread, forward+backward takes 1.2-1.5x
+            ``F.ctc_loss``'s time (``benchmarks/run.py``'s row, and a plain loop of calls), and
+            1.06x its peak memory; it was 1.75-1.9x with our own forward recursion (a Python loop
+            of four kernels a frame) and the backward's softmaxes taken frame by frame.
             Values, ``inf``/0 for impossible alignments, the ``exp(log_probs)`` term of torch's
             gradient, its NaN frames and the zero gradient at a ``-inf`` log-probability are the
             portable function's (``omniloss.sequence._sequence_losses``), within rounding.
@@ -169,133 +183,132 @@ def build() -> Backend:
 
             @staticmethod
             def forward(ctx: Any, log_probs: Array, extended: Array, skip: Array,
-                        input_lengths: Array, target_lengths: Array, max_length: int,
+                        input_lengths: Array, target_lengths: Array, blank: int,
                         zero_infinity: bool, counted: Array | None) -> Array:
-                steps, batch, _ = log_probs.shape
-                states = 2 * max_length + 1
+                steps, device = log_probs.shape[0], log_probs.device
                 floor = torch.finfo(log_probs.dtype).min / 4
-                # padding past a target's length (any value, -1 included) is never reached:
-                # class 0 there, a valid index for the gathers and scatters of both passes
+                max_length = (extended.shape[1] - 1) // 2
+                # padding past a target's length (any value, -1 included) is never read: class
+                # 0 there, a valid index for the gradient's scatter
                 extended = extended.clamp_min(0)
-                ids = extended.unsqueeze(0).expand(steps, batch, states)
-                emissions = log_probs.gather(2, ids).clamp_min(floor)
-                # in a row padded by two unreachable states: state s at column s + 2, its candidates
-                # at s + 2, s + 1 and s, or at the unreachable column 0 where it may not skip; one
-                # gather reads them into the planes of a (N, 3, 2S + 1) buffer
-                column = torch.arange(2, states + 2, device=log_probs.device).expand(batch,
-                                                                                    states)
-                candidates = torch.cat([column, column - 1, torch.where(skip, column - 2, 0)],
-                                       dim=1)
-                # each frame's log-sum-exp of its candidates, kept for the backward pass, which
-                # recomputes the alphas from them (two cheap ops, where two logaddexp are not)
-                totals = log_probs.new_empty((steps, batch, states))
-                alpha = log_probs.new_full((batch, states + 2), floor)  # the current row
-                alpha[:, 2] = 0.0  # all mass on s = 0 before the first frame
-                row = alpha[:, 2:]
-                final = row.clone()
-                read = log_probs.new_empty((batch, 3 * states))
-                stay, one, two = read.view(batch, 3, states).unbind(1)
-                # views made once: indexing inside the loop would cost as much as the arithmetic
-                for total, emission in zip(totals.unbind(0), emissions.unbind(0), strict=True):
-                    torch.gather(alpha, 1, candidates, out=read)
-                    torch.logaddexp(stay, one, out=total)
-                    torch.logaddexp(total, two, out=total)
-                    torch.add(total, emission, out=row).clamp_min_(floor)
-                # alpha after T_n frames (the start for T_n = 0); the labels' end states 2L and
-                # 2L - 1 (the unreachable column 1 for an empty target)
-                if steps:
-                    last = (input_lengths - 1).clamp_min(0)
-                    sample = torch.arange(batch, device=log_probs.device)
-                    reached = (totals[last, sample] + emissions[last, sample]).clamp_min(floor)
-                    final = torch.where((input_lengths > 0).unsqueeze(1), reached, final)
-                final = torch.cat([alpha[:, :2], final], dim=1)
-                lengths = target_lengths.clamp(0, max_length)
-                end_columns = torch.stack([2 * lengths + 2, 2 * lengths + 1], dim=1)
-                ends = final.gather(1, end_columns)
-                nll = -torch.logsumexp(ends, 1)
+                lengths = target_lengths.clamp(0, max_length)  # longer ones: impossible, below
+                nll, alphas = torch._ctc_loss(log_probs, extended[:, 1::2], input_lengths,
+                                              lengths, blank, False)
+                # torch writes the frames t < T_n and states s <= 2 L_n only: the rest, and -inf,
+                # become the floor of the unreachable states
+                states = alphas.shape[2]
+                frames = torch.arange(steps, device=device)
+                alphas.masked_fill_((frames >= input_lengths.unsqueeze(1)).unsqueeze(2), floor)
+                alphas.masked_fill_((torch.arange(states, device=device)
+                                     > 2 * lengths.unsqueeze(1)).unsqueeze(1), floor)
+                alphas.clamp_min_(floor)
                 impossible = (nll > -floor / 2) | (target_lengths > max_length)
-                ctx.save_for_backward(log_probs, extended, candidates, totals, input_lengths,
-                                      end_columns, ends, nll, impossible, counted)
+                ctx.save_for_backward(log_probs, extended[:, :states], skip[:, :states], alphas,
+                                      input_lengths, lengths, impossible, counted)
                 ctx.zero_infinity = zero_infinity
                 return torch.where(impossible, 0.0 if zero_infinity else math.inf, nll)
 
             @staticmethod
             @torch.autograd.function.once_differentiable
             def backward(ctx: Any, grad: Array) -> tuple[Array | None, ...]:
-                (log_probs, extended, candidates, totals, input_lengths, end_columns, ends, nll,
-                 impossible, counted) = ctx.saved_tensors
+                (log_probs, extended, skip, alphas, input_lengths, lengths, impossible,
+                 counted) = ctx.saved_tensors
                 steps, batch, _ = log_probs.shape
-                states = extended.shape[1]
+                states, device = alphas.shape[2], log_probs.device
+                width = states + 2  # a row of states and two padding columns
+                floor = torch.finfo(alphas.dtype).min / 4
                 # the upstream gradient reaching a possible sequence (impossible: inf or 0,
                 # a constant)
                 upstream = torch.where(impossible, 0.0, grad)
-                frames = torch.arange(steps, device=log_probs.device).unsqueeze(1)
-                active = frames < input_lengths
-                # adjoint[t] (padded rows): d loss / d alpha after frame t, the gradient w.r.t.
-                # frame t's emissions; seeded by the end states' softmax, carried unchanged
-                # through the frames t >= T_n, where the portable recursion stands still
-                adjoint = totals.new_zeros((steps, batch, states + 2))
-                if steps:
-                    seed = torch.exp(ends + nll.unsqueeze(1)) * -upstream.unsqueeze(1)
-                    adjoint[steps - 1].scatter_add_(1, end_columns, seed)
-                # reverse mode through each frame's log-sum-exp: the candidates' weights
-                # exp(candidate - logsumexp) times the adjoint, scattered back onto their columns
-                read = totals.new_empty((batch, 3, states))
+                active = torch.arange(steps, device=device).unsqueeze(1) < input_lengths
+                # adjoint[t, n, s] (zero padding on the right): d loss / d alpha_t(s), the
+                # gradient w.r.t. frame t's emission of state s; seeded at the last frame by the
+                # end states' softmax (states 2L and 2L - 1, the left padding for L = 0)
+                adjoint = alphas.new_zeros((steps, batch, width))
+                sample = torch.arange(batch, device=device)
+                final = F.pad(alphas[sample, (input_lengths - 1).clamp_min(0)], (2, 0),
+                              value=floor)
+                end_columns = torch.stack([2 * lengths + 2, 2 * lengths + 1], dim=1)
+                seed = torch.softmax(final.gather(1, end_columns), 1) * -upstream.unsqueeze(1)
+                adjoint[steps - 1].scatter_add_(1, (end_columns - 2).clamp_min(0), seed)
+
                 # exp is 10-30x slower where it underflows (measured, torch 2.13 CPU): weights
                 # below exp(cut) are cut off (exp(cut) - exp(cut) is exactly 0, a weight of 1
                 # stays 1); a 0-d tensor, as a Python float operand would be copied into one on
                 # every call
-                floor = torch.finfo(totals.dtype).min / 4
-                cut = math.log(torch.finfo(totals.dtype).tiny) / 2
-                least = totals.new_tensor(math.exp(cut))
-                alpha = totals.new_full((batch, states + 2), floor)  # recomputed row by row
-                row, emission = alpha[:, 2:], totals.new_empty((batch, states))
-                flat_read, rows = read.view(batch, 3 * states), adjoint.unbind(0)
-                emission_rows, total_rows = log_probs.unbind(0), totals.unbind(0)
-                adjoints = adjoint[:, :, 2:].unsqueeze(2).unbind(0)
-                actives, divisors = active.unsqueeze(2).unbind(0), totals.unsqueeze(2).unbind(0)
-                for t in range(steps - 1, 0, -1):
-                    # alpha after frame t - 1, as the forward pass computed it
-                    torch.gather(emission_rows[t - 1], 1, extended, out=emission)
-                    torch.add(total_rows[t - 1], emission.clamp_min_(floor),
-                              out=row).clamp_min_(floor)
-                    torch.gather(alpha, 1, candidates, out=flat_read)
-                    read.sub_(divisors[t]).clamp_min_(cut).exp_().sub_(least).mul_(adjoints[t])
-                    rows[t - 1].scatter_add_(1, candidates, flat_read)
-                    torch.where(actives[t], rows[t - 1], rows[t], out=rows[t - 1])
+                cut = math.log(torch.finfo(alphas.dtype).tiny) / 2
+                least = alphas.new_tensor(math.exp(cut))
+                block = max(1, min(_CTC_BLOCK, steps - 1))
+                # state s's candidates in a row padded by two unreachable columns on the left (s
+                # at column s + 2): stay, one back, two back or the unreachable column 0 where it
+                # may not skip
+                column = torch.arange(2, width, device=device).expand(batch, states)
+                index = torch.stack([column, column - 1, torch.where(skip, column - 2, 0)], dim=1)
+                index = index.expand(block, batch, 3, states)
+                previous = alphas.new_full((block, batch, width), floor)
+                # the softmaxes, with two zero columns on the right; a frame t >= T_n carries its
+                # adjoint (weight 1 on staying)
+                weights = alphas.new_zeros((block, batch, 3, width))
+                carry = alphas.new_zeros((3, width))
+                carry[0] = 1.0
+                # as vecdot reads them, over k: the weight of state c + k's candidate k at
+                # [k, c], and adjoint_t(c + k) (overlapping views, nothing copied)
+                by_state = (batch * 3 * width, 3 * width, width + 1, 1)
+                shifted = adjoint.as_strided((steps, batch, 3, states),
+                                             (batch * width, width, 1, 1)).unbind(0)
+                rows = adjoint[:, :, :states].unbind(0)
+                for end in range(steps, 1, -block):
+                    start = max(end - block, 1)  # the frames [start, end), from alpha_{t-1}
+                    size = end - start
+                    previous[:size, :, 2:].copy_(alphas[:, start - 1:end - 1].transpose(0, 1))
+                    weight = weights[:size]
+                    chosen = weight[..., :states]
+                    torch.gather(previous[:size].unsqueeze(2).expand(size, batch, 3, width), 3,
+                                 index[:size], out=chosen)
+                    top = chosen.amax(2, keepdim=True)
+                    chosen.sub_(top).clamp_min_(cut).exp_().sub_(least)
+                    chosen.div_(chosen.sum(2, keepdim=True))
+                    torch.where(active[start:end, :, None, None], weight, carry, out=weight)
+                    frame_weights = weight.as_strided((size, batch, 3, states),
+                                                      by_state).unbind(0)
+                    for t in range(end - 1, start - 1, -1):
+                        torch.linalg.vecdot(frame_weights[t - start], shifted[t], dim=1,
+                                            out=rows[t - 1])
                 adjoint.masked_fill_(~active.unsqueeze(2), 0.0)
                 # torch's exp(log_probs) on each frame t < T_n (NaN where exp overflows, and on an
                 # impossible sequence's frames without zero_infinity, unless where leaves it out)
-                weight = upstream * active
+                frame_weight = upstream * active
                 if not ctx.zero_infinity:
                     nan_frames = impossible if counted is None else impossible & counted
-                    weight = torch.where(nan_frames & active, math.nan, weight)
-                result = torch.exp(log_probs)
-                overflow = result == math.inf
-                result.mul_(weight.unsqueeze(2)).masked_fill_(overflow, math.nan)
+                    frame_weight = torch.where(nan_frames & active, math.nan, frame_weight)
+                # (exp's infinities, times any weight, are all NaN: no mask of them kept)
+                result = torch.exp(log_probs).mul_(frame_weight.unsqueeze(2))
+                result.nan_to_num_(nan=math.nan, posinf=math.nan, neginf=math.nan)
                 result.scatter_add_(2, extended.unsqueeze(0).expand(steps, batch, states),
-                                    adjoint[:, :, 2:])
+                                    adjoint[:, :, :states])
                 return result, None, None, None, None, None, None, None
 
-        recursions.append(CTCRecursion)
-        return CTCRecursion
+        recursions.append(CTCAdjoint)
+        return CTCAdjoint
 
     def ctc_loss(portable: Callable[..., Array], xp: ModuleType, log_probs: Array,
                  extended: Array, skip: Array, input_lengths: Array, target_lengths: Array, *,
-                 max_length: Any, zero_infinity: bool, counted: Array | None,
+                 blank: int, max_length: Any, zero_infinity: bool, counted: Array | None,
                  device: Any) -> Array:
-        # eager float32/float64 tensors. Under torch.compile the portable function: dynamo
-        # refuses the recursion's out= writes into views of its buffers (and graphs the portable
-        # loop anyway); under torch.func's transforms too, which would need a vmap rule; and in
-        # other dtypes (float16: the portable recursion's own rounding).
+        # eager float32/float64 tensors on CPU or CUDA (where torch has its CTC kernel), at
+        # least one frame and sample. Under torch.compile the portable function: dynamo
+        # refuses the out= writes into views of the backward's buffers (and graphs the
+        # portable loop anyway); under torch.func's transforms too, which would need a vmap
+        # rule; and in other dtypes (float16: the portable recursion's own rounding).
         if (torch.compiler.is_compiling() or log_probs.dtype not in (torch.float32, torch.float64)
+                or log_probs.device.type not in ("cpu", "cuda") or 0 in log_probs.shape[:2]
                 or torch._C._functorch.is_functorch_wrapped_tensor(log_probs)):
             return portable(xp, log_probs, extended, skip, input_lengths, target_lengths,
-                            max_length=max_length, zero_infinity=zero_infinity,
+                            blank=blank, max_length=max_length, zero_infinity=zero_infinity,
                             counted=counted, device=device)
-        result: Array = ctc_recursion().apply(
+        result: Array = ctc_adjoint().apply(
             log_probs, gather_index(xp, extended), skip, gather_index(xp, input_lengths),
-            gather_index(xp, target_lengths), max_length, zero_infinity, counted)
+            gather_index(xp, target_lengths), blank, zero_infinity, counted)
         return result
 
     return Backend(
