@@ -28,8 +28,9 @@ def build() -> Backend:
             return np.sum(x, axis=-1)
         peak = np.max(np.abs(x), axis=-1, keepdims=True)
         scale = np.ldexp(np.ones((), dtype=x.dtype), np.frexp(peak)[1] - 1)
-        x = x / scale
-        return scale[..., 0] * np.sqrt(np.add.reduce(x * x, axis=-1))
+        scaled = x / scale
+        squares = np.multiply(scaled, scaled, out=scaled)  # one temporary the size of x, not two
+        return scale[..., 0] * np.sqrt(np.add.reduce(squares, axis=-1))
 
     return Backend("numpy", autodiff=False, reduce_all=reduce_all, values_now=lambda x: x,
                    euclidean_norm=euclidean_norm,
