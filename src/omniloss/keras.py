@@ -137,13 +137,13 @@ class OmnilossLoss(keras.losses.Loss):  # type: ignore[misc]  # keras's types ar
         as_is = self._as_is
         if (self._plain and type(y_pred) in _NATIVE and type(y_true) in _NATIVE
                 and id(y_pred.dtype) in as_is and id(y_true.dtype) in as_is):
-            arrays = [y_pred, y_true]  # what _read returns for them, without its two calls
+            arrays = (y_pred, y_true)  # what _read returns for them, without its two calls
         elif self._plain:
-            arrays = [self._read(y_pred), self._read(y_true)]
+            arrays = (self._read(y_pred), self._read(y_true))
         else:
             given = {**self._split("y_pred", self.spec.y_pred, y_pred),
                      **self._split("y_true", self.spec.y_true, y_true)}
-            arrays = [self._read(given[name]) for name in self.spec.arrays]
+            arrays = tuple([self._read(given[name]) for name in self.spec.arrays])
         # keras's mask, which keras sets as an attribute where the tensor takes attributes
         # (torch, TensorFlow and JAX arrays): read in the tensor's __dict__, as getattr on a
         # TensorFlow tensor without one raises through TensorFlow's __getattr__ (1.6 µs);
