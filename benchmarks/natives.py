@@ -246,8 +246,9 @@ NATIVES: dict[str, Spec] = {
         "jax": _ctc_jax,
         **_tf_with_both(_ctc_tf),
     }, inputs="ctc", sizes=("small", "large", "speech"),
-        # tf.nn.ctc_loss takes 2 s a call at the large size eagerly, 148 ms as a tf.function;
-        # at the speech size one tf.function mode ran over 20 minutes here without finishing
+        # tf.nn.ctc_loss takes 1.4 s a call at the large size eagerly, 138 ms as a tf.function,
+        # and 90-115 s as a tf.function at the speech size (measured apart, see
+        # docs/benchmarks.md): the 48 calls of one row would take over an hour
         skip=frozenset({("speech", "tensorflow"), ("speech", "tf.function")})),
 }
 
