@@ -593,7 +593,9 @@ def test_torch_native_recursion_equals_portable(case, zero_infinity, dtype, monk
 def test_torch_native_blocks_equal_portable(steps, monkeypatch):
     # The torch kernel's backward takes the softmaxes 16 frames at a time: one frame (no
     # block), a block and one frame over, a partial last block; lengths 0 (no frame, no
-    # label) to full, so that frames past T_n carry the adjoint across block boundaries.
+    # label) to full, so that frames past T_n carry the adjoint across block boundaries. The
+    # same values and gradients as the portable recursion and as F.ctc_loss (float64,
+    # normalised log-probabilities, where torch's closed-form gradient is exact too).
     import torch
     rng = np.random.default_rng(steps)
     batch, labels = 6, 3
@@ -612,6 +614,12 @@ def test_torch_native_blocks_equal_portable(steps, monkeypatch):
     (value, grad), (portable_value, portable_grad) = run(True), run(False)
     np.testing.assert_allclose(value, portable_value, rtol=1e-10)
     np.testing.assert_allclose(grad, portable_grad, rtol=1e-10, atol=1e-12)
+    x = torch.tensor(args[0], requires_grad=True)
+    peer = torch.nn.functional.ctc_loss(x, *(torch.tensor(a) for a in args[1:]),
+                                        zero_infinity=True, reduction="none")
+    peer.backward(torch.linspace(0.5, 1.5, batch, dtype=peer.dtype))
+    np.testing.assert_allclose(value, peer.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(grad, x.grad.numpy(), rtol=1e-8, atol=1e-10)
 
 
 # ctc_forward_probabilities (peer: optax.losses.ctc_loss_with_forward_probs)

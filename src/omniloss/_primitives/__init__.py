@@ -134,10 +134,7 @@ def fused(xp: ModuleType, kernel: str, portable: Callable[..., Array]) -> Callab
     for a class of log-probability ``-inf`` and loses 6% of the gradient in float32 at extreme
     logits, where ours stays exact. Torch's ``"ctc_loss"`` kernel takes the alphas from
     torch's own CTC kernel and our gradient from an adjoint recursion over them (an
-    ``autograd.Function``; see ``_torch.py``), in place of autodiff through a Python loop (4-6x
-    ``F.ctc_loss``'s time, 5.8x its memory): forward+backward, float32, one thread, at T=200,
-    N=16, C=32, S=40, 1.18x ``F.ctc_loss``'s time and 1.06x its peak memory (resident set); at
-    T=1000, N=32, C=100, S=200, 0.76x its time (``benchmarks/run.py``). Nor is
+    ``autograd.Function``; its docstring in ``_torch.py`` gives its time and memory). Nor is
     ``F.binary_cross_entropy_with_logits``, which loses all of the float32 value at ``x < -17,
     y = 0``, nor ``F.triplet_margin_loss``, whose norms overflow float32 at differences near
     1e20.

@@ -172,10 +172,11 @@ def build() -> Backend:
             ``_CTC_BLOCK`` frames at a time (a few kernels over the block); only the product with
             the adjoint runs frame by frame, one ``vecdot`` each. Frames ``t >= T_n`` carry the
             adjoint unchanged (weights 1, 0, 0), as the portable recursion stands still there.
-            At T=200, N=16, C=32, S=40, float32, one thread, forward+backward takes 1.2-1.5x
-            ``F.ctc_loss``'s time (``benchmarks/run.py``'s row, and a plain loop of calls), and
-            1.06x its peak memory; it was 1.75-1.9x with our own forward recursion (a Python loop
-            of four kernels a frame) and the backward's softmaxes taken frame by frame.
+            Forward+backward, float32, one thread (``docs/benchmarks.md``): 1.24x
+            ``F.ctc_loss``'s time and 1.09x its peak memory at T=200, N=16, C=32, S=40, 0.76x
+            its time at T=1000, N=32, C=100, S=200; it was 1.75x and 1.29x with our own forward
+            recursion (a Python loop of four kernels a frame) and the backward's softmaxes taken
+            frame by frame, and 4-6x and 5.8x with autodiff through the portable recursion.
             Values, ``inf``/0 for impossible alignments, the ``exp(log_probs)`` term of torch's
             gradient, its NaN frames and the zero gradient at a ``-inf`` log-probability are the
             portable function's (``omniloss.sequence._sequence_losses``), within rounding.
@@ -184,10 +185,9 @@ def build() -> Backend:
             @staticmethod
             def forward(ctx: Any, log_probs: Array, extended: Array, skip: Array,
                         input_lengths: Array, target_lengths: Array, blank: int,
-                        zero_infinity: bool, counted: Array | None) -> Array:
+                        max_length: int, zero_infinity: bool, counted: Array | None) -> Array:
                 steps, device = log_probs.shape[0], log_probs.device
                 floor = torch.finfo(log_probs.dtype).min / 4
-                max_length = (extended.shape[1] - 1) // 2
                 # padding past a target's length (any value, -1 included) is never read: class
                 # 0 there, a valid index for the gradient's scatter
                 extended = extended.clamp_min(0)
@@ -205,7 +205,7 @@ def build() -> Backend:
                 impossible = (nll > -floor / 2) | (target_lengths > max_length)
                 ctx.save_for_backward(log_probs, extended[:, :states], skip[:, :states], alphas,
                                       input_lengths, lengths, impossible, counted)
-                ctx.zero_infinity = zero_infinity
+                ctx.zero_infinity, ctx.floor = zero_infinity, floor
                 return torch.where(impossible, 0.0 if zero_infinity else math.inf, nll)
 
             @staticmethod
@@ -216,7 +216,7 @@ def build() -> Backend:
                 steps, batch, _ = log_probs.shape
                 states, device = alphas.shape[2], log_probs.device
                 width = states + 2  # a row of states and two padding columns
-                floor = torch.finfo(alphas.dtype).min / 4
+                floor = ctx.floor
                 # the upstream gradient reaching a possible sequence (impossible: inf or 0,
                 # a constant)
                 upstream = torch.where(impossible, 0.0, grad)
@@ -286,7 +286,7 @@ def build() -> Backend:
                 result.nan_to_num_(nan=math.nan, posinf=math.nan, neginf=math.nan)
                 result.scatter_add_(2, extended.unsqueeze(0).expand(steps, batch, states),
                                     adjoint[:, :, :states])
-                return result, None, None, None, None, None, None, None
+                return result, *(None,) * 8  # nothing for the other inputs
 
         recursions.append(CTCAdjoint)
         return CTCAdjoint
@@ -308,7 +308,7 @@ def build() -> Backend:
                             counted=counted, device=device)
         result: Array = ctc_adjoint().apply(
             log_probs, gather_index(xp, extended), skip, gather_index(xp, input_lengths),
-            gather_index(xp, target_lengths), blank, zero_infinity, counted)
+            gather_index(xp, target_lengths), blank, max_length, zero_infinity, counted)
         return result
 
     return Backend(
