@@ -21,6 +21,7 @@ import pytest
 
 import omniloss as ol
 from omniloss._check import Case, all_cases
+from omniloss._validation import class_targets
 from omniloss.testing import selected_backends
 
 SELECTED = selected_backends()
@@ -284,6 +285,35 @@ def test_ignore_index_is_not_invalid(backend, name):
         if backend.can_trace:
             np.testing.assert_allclose(_traced(backend, name, args, kwargs), result,
                                        rtol=1e-12)
+
+
+def test_class_targets_drop_the_mask_only_where_no_read_id_can_be_ignored(backend):
+    """``class_targets`` answers ``ignore_index=None`` (no mask to build) only where the ids were
+    read, each in ``[0, C)``, and ``ignore_index`` lies outside ``[0, C)``."""
+    xp = backend.namespace()
+    ids = backend.asarray(np.array([0, 2, 1, 2]))
+    readable = backend.name not in ("dask",)  # Dask's ids are not read (lazy)
+    for ignore_index, left in ((-100, None), (3, None), (2, 2), (0, 0)):
+        expected = None if readable and left is None else ignore_index
+        assert class_targets("f", xp, ids, 3, ignore_index)[2] == expected
+    held = backend.asarray(np.array([0, -100, 1]))  # an ignored position: the mask stays
+    assert class_targets("f", xp, held, 3, -100)[2] == -100
+    assert class_targets("f", xp, ids, None, -100)[2] == -100  # unknown C (tf.function)
+
+
+def test_cross_entropy_ignore_index_within_the_classes(backend):
+    """An ``ignore_index`` inside ``[0, C)`` drops the positions holding it from every
+    reduction; where no id holds it, nothing is dropped (torch's numbers, float64)."""
+    torch = pytest.importorskip("torch")
+    logits = np.random.default_rng(3).normal(size=(5, 4))
+    for ids in (np.array([0, 3, 1, 1, 2]), np.array([0, 3, 0, 3, 2])):
+        for reduction in ("mean", "sum", "none"):
+            expected = torch.nn.functional.cross_entropy(
+                torch.from_numpy(logits), torch.from_numpy(ids), ignore_index=1,
+                reduction=reduction).numpy()
+            got = _call(backend, "cross_entropy", [logits, ids],
+                        {"ignore_index": 1, "reduction": reduction})
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
 def test_multilabel_minus_one_ends_the_list(backend):

@@ -1350,12 +1350,35 @@ def class_ids(name: str, xp: ModuleType, argument: str, ids: Array, n_classes: i
     ``bad`` of those positions, for :func:`nan_where` on the unreduced loss. CTC's lengths
     follow the same rule (``kind="length"``, ``n_classes`` one above the largest length).
     """
+    ids, bad, _ = _checked_ids(name, xp, argument, ids, n_classes, ignore_index=ignore_index,
+                               blank=blank, unread=unread, note=note, kind=kind)
+    return ids, bad
+
+
+def class_targets(name: str, xp: ModuleType, ids: Array, n_classes: int | None,
+                  ignore_index: int) -> tuple[Array, Array | None, int | None]:
+    """:func:`class_ids` of a ``target`` argument with an ``ignore_index``, and the
+    ``ignore_index`` left to apply: ``None`` where the ids were read, each in
+    ``[0, n_classes)``, and ``ignore_index`` lies outside that range, so that no position can be
+    ignored and the loss needs no mask of them (``cross_entropy``'s mean on TensorFlow: 5
+    operations instead of 9, each 10 to 50 us eagerly)."""
+    ids, bad, in_range = _checked_ids(name, xp, "target", ids, n_classes,
+                                      ignore_index=ignore_index)
+    outside = n_classes is not None and not 0 <= ignore_index < n_classes
+    return ids, bad, None if in_range and outside else ignore_index
+
+
+def _checked_ids(name: str, xp: ModuleType, argument: str, ids: Array, n_classes: int | None,
+                 *, ignore_index: int | None = None, blank: int | None = None,
+                 unread: Array | None = None, note: str = "",
+                 kind: str = "class id") -> tuple[Array, Array | None, bool]:
+    """:func:`class_ids`, and whether every id was read to lie in ``[0, n_classes)``."""
     if n_classes is None:  # an unknown class count under tf.function: nothing to compare with
-        return ids, None
+        return ids, None, False
     if blank is None:  # the common case, every id in range: read their extremes only
         extremes = id_range(xp, ids)
         if extremes is not None and extremes[0] >= 0 and extremes[1] < n_classes:
-            return ids, None
+            return ids, None, True
     values = values_now(xp, ids)
     if values is not None:
         mask = None if unread is None else values_now(xp, unread)
@@ -1367,7 +1390,7 @@ def class_ids(name: str, xp: ModuleType, argument: str, ids: Array, n_classes: i
                 ignored = "" if ignore_index is None else f" (ignore_index={ignore_index})"
                 raise ValueError(f"{name}: {argument} holds {kind} {first} outside "
                                  f"{allowed}{ignored}{note}")
-            return ids, None
+            return ids, None, False
     info = xp.iinfo(ids.dtype)
     bad = ids >= n_classes if n_classes <= info.max else xp.zeros_like(ids, dtype=xp.bool)
     if info.min < 0:
@@ -1378,7 +1401,7 @@ def class_ids(name: str, xp: ModuleType, argument: str, ids: Array, n_classes: i
         bad = bad & (ids != ignore_index)
     if unread is not None:
         bad = bad & ~unread
-    return xp.where(bad, xp.zeros_like(ids), ids), bad
+    return xp.where(bad, xp.zeros_like(ids), ids), bad, False
 
 
 def nan_where(xp: ModuleType, loss: Array, bad: Array | None) -> Array:

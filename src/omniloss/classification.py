@@ -71,6 +71,7 @@ from omniloss._validation import (
     check_smoothing,
     class_ids,
     class_scores,
+    class_targets,
     distillation_pair,
     distribution_axis,
     divergence_pair,
@@ -133,15 +134,20 @@ def _along(xp: ModuleType, vector: Array, axis: int, ndim: int) -> Array:
 # Shared building blocks
 
 
-def _index_targets(xp: ModuleType, target: Array, weight: Array | None, ignore_index: int,
-                   dtype: Any) -> tuple[Array, Array, Array]:
+def _index_targets(xp: ModuleType, target: Array, weight: Array | None,
+                   ignore_index: int | None, dtype: Any
+                   ) -> tuple[Array, Array, Array]:
     """``(valid, safe, class_weight)`` of class-index targets.
 
     ``valid`` marks the non-ignored positions, ``safe`` is the target with ignored ids replaced
     by class 0 (always a valid gather), ``class_weight`` is ``weight[target]`` (1 without a
     weight) and 0 where ignored: torch's divisor of ``"mean"`` is its sum. An ``ignore_index``
-    the ids' dtype cannot hold (-100 in uint8) matches no id.
+    the ids' dtype cannot hold (-100 in uint8) matches no id. With ``ignore_index=None`` (no
+    position can be ignored: :func:`class_targets`) there is no mask, ``safe`` is the target
+    and ``class_weight`` is ``weight[target]``, or ``None`` (every position counts once).
     """
+    if ignore_index is None:
+        return None, target, None if weight is None else take_classes(xp, weight, target)
     info = xp.iinfo(target.dtype)
     valid = (target != ignore_index if info.min <= ignore_index <= info.max
              else xp.ones_like(target, dtype=xp.bool))
@@ -175,7 +181,7 @@ def _index_nll(xp: ModuleType, scores: Array, valid: Array, safe: Array,
             total_weight = n_classes if weight is None else xp.sum(weight)
             uniform = uniform + total_weight * xp.squeeze(log_total, axis=axis)
         loss = (1 - label_smoothing) * loss + (label_smoothing / n_classes) * uniform
-    return xp.where(valid, loss, 0.0)
+    return loss if valid is None else xp.where(valid, loss, 0.0)
 
 
 def _probability_nll(xp: ModuleType, log_probs: Array, target: Array, *, axis: int,
@@ -196,7 +202,7 @@ def _probability_nll(xp: ModuleType, log_probs: Array, target: Array, *, axis: i
 
 
 def _index_nll_loss(xp: ModuleType, scores: Array, target: Array, *, axis: int,
-                    weight: Array | None, ignore_index: int, reduction: str,
+                    weight: Array | None, ignore_index: int | None, reduction: str,
                     label_smoothing: float = 0.0, from_logits: bool = False) -> Array:
     """torch's ``nll_loss`` of log-probabilities, or ``cross_entropy`` of logits (with
     ``from_logits``), of validated arguments."""
@@ -207,7 +213,7 @@ def _index_nll_loss(xp: ModuleType, scores: Array, target: Array, *, axis: int,
 
 
 def _index_cross_entropy(xp: ModuleType, logits: Array, target: Array, *, axis: int,
-                         weight: Array | None, ignore_index: int, label_smoothing: float,
+                         weight: Array | None, ignore_index: int | None, label_smoothing: float,
                          reduction: str) -> Array:
     """torch's ``cross_entropy`` of logits and class indices (validated arguments)."""
     return _index_nll_loss(xp, logits, target, axis=axis, weight=weight,
@@ -474,24 +480,25 @@ def cross_entropy(input: Array, target: Array, *, axis: int = 1, from_logits: bo
     from_logits = check_flag(name, "from_logits", from_logits)
     dtype = scores.dtype
     bad = None
+    ignoring: int | None = ignore_index  # None where no position can be ignored
     if is_index:
-        target, bad = class_ids(name, xp, "target", target, scores.shape[axis],
-                                ignore_index=ignore_index)
+        target, bad, ignoring = class_targets(name, xp, target, scores.shape[axis],
+                                              ignore_index)
     if is_index and from_logits:
         kernel = fused(xp, "cross_entropy", _index_cross_entropy)
         return _index_kernel_loss(
             xp, lambda how: kernel(xp, scores, target, axis=axis, weight=weight,
-                                   ignore_index=ignore_index, label_smoothing=label_smoothing,
+                                   ignore_index=ignoring, label_smoothing=label_smoothing,
                                    reduction=how),
             bad, reduction, sample_weight, where, name=name,
-            divisor=lambda: _index_targets(xp, target, weight, ignore_index, dtype)[2])
+            divisor=lambda: _index_targets(xp, target, weight, ignoring, dtype)[2])
     log_probs = (log_softmax(xp, scores, axis=axis) if from_logits
                  else _clipped_log_probabilities(xp, scores, axis))
     if not is_index:
         loss = _probability_nll(xp, log_probs, as_float(xp, target, dtype), axis=axis,
                                 weight=weight, label_smoothing=label_smoothing)
         return reduce(xp, loss, reduction, sample_weight, where, name=name)
-    valid, safe, class_weight = _index_targets(xp, target, weight, ignore_index, dtype)
+    valid, safe, class_weight = _index_targets(xp, target, weight, ignoring, dtype)
     loss = nan_where(xp, _index_nll(xp, log_probs, valid, safe, class_weight, axis=axis,
                                     weight=weight, label_smoothing=label_smoothing,
                                     from_logits=False), bad)

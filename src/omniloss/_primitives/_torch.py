@@ -104,8 +104,9 @@ def build() -> Backend:
         return x.sum() if reduction == "sum" else x.mean()
 
     def cross_entropy(portable: Callable[..., Array], xp: ModuleType, logits: Array,
-                      target: Array, *, axis: int, weight: Array | None, ignore_index: int,
-                      label_smoothing: float, reduction: str) -> Array:
+                      target: Array, *, axis: int, weight: Array | None,
+                      ignore_index: int | None, label_smoothing: float, reduction: str
+                      ) -> Array:
         # torch's nll_loss is not differentiable w.r.t. weight
         if weight is not None and weight.requires_grad:
             return portable(xp, logits, target, axis=axis, weight=weight,
@@ -113,8 +114,10 @@ def build() -> Backend:
                             reduction=reduction)
         if logits.ndim > 1 and axis != 1:
             logits = logits.movedim(axis, 1)
+        # None: no id can be ignored (torch's -100 matches none either)
         return F.cross_entropy(logits, gather_index(xp, target), weight=weight,
-                               ignore_index=ignore_index, reduction=reduction,
+                               ignore_index=-100 if ignore_index is None else ignore_index,
+                               reduction=reduction,
                                label_smoothing=label_smoothing)
 
     def nll_loss(portable: Callable[..., Array], xp: ModuleType, scores: Array,
