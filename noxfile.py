@@ -117,8 +117,9 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none", requires=["testenv"])
 def bench(session: nox.Session) -> None:
-    """Time each loss against its native peer on every backend; writes docs/benchmarks.md, and
-    what the framework classes cost over their functions (docs/benchmarks-classes.md).
+    """Time each loss against its native peer on every backend; writes docs/benchmarks.md, what
+    the framework classes cost over their functions (docs/benchmarks-classes.md), and where a
+    small eager call's time goes (docs/benchmarks-overhead.md).
 
     One intra-op thread unless arguments are given (``nox -s bench -- --repeats 41``): the
     committed table is made that way, stable on a shared machine.
@@ -126,6 +127,7 @@ def bench(session: nox.Session) -> None:
     _in_testenv(session, "python", "benchmarks/run.py",
                 *(session.posargs or ["--threads", "1"]), env={})
     _in_testenv(session, "python", "benchmarks/classes.py", env={})  # docs/benchmarks-classes.md
+    _in_testenv(session, "python", "benchmarks/overhead.py", env={})  # docs/benchmarks-overhead.md
 
 
 @nox.session(venv_backend="none", requires=["testenv"])
