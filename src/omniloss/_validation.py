@@ -1360,8 +1360,8 @@ def class_targets(name: str, xp: ModuleType, ids: Array, n_classes: int | None,
     """:func:`class_ids` of a ``target`` argument with an ``ignore_index``, and the
     ``ignore_index`` left to apply: ``None`` where the ids were read, each in
     ``[0, n_classes)``, and ``ignore_index`` lies outside that range, so that no position can be
-    ignored and the loss needs no mask of them (``cross_entropy``'s mean on TensorFlow: 5
-    operations instead of 9, each 10 to 50 us eagerly)."""
+    ignored and the loss needs no mask of them (``cross_entropy``'s mean on TensorFlow: 3
+    operations instead of 9, each 10 to 50 us eagerly; docs/benchmarks-overhead.md)."""
     ids, bad, in_range = _checked_ids(name, xp, "target", ids, n_classes,
                                       ignore_index=ignore_index)
     outside = n_classes is not None and not 0 <= ignore_index < n_classes
