@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from omniloss._boundary import reads_arrays
 from omniloss._primitives import (
     clamp,
+    ctc_impossible,
     dim,
     fold,
     fused,
@@ -31,6 +32,7 @@ from omniloss._primitives import (
     stop_gradient,
     take_along_axis,
     take_classes,
+    unreachable_log,
 )
 from omniloss._reduction import reduce, weighting_args
 from omniloss._validation import class_ids, ctc_inputs, nan_where
@@ -138,19 +140,13 @@ def _advance(xp: ModuleType, alpha: Array, emission: Array, active: Array, skip:
     return xp.where(xp.expand_dims(active, axis=1), advanced, alpha)
 
 
-def _floor(xp: ModuleType, dtype: Any) -> float:
-    """The log-probability of an unreachable state: finite (see :func:`_advance`), far below any
-    real one, and twice it still finite."""
-    return float(xp.finfo(dtype).min) / 4
-
-
 def _forward(xp: ModuleType, log_probs: Array, extended: Array, skip: Array,
              input_lengths: Array, *, stack: bool, device: Any) -> tuple[Array, Array]:
     """The forward recursion over the extended labels: its last ``(N, 2S+1)`` alphas (every
     frame's, ``(T, N, 2S+1)``, with ``stack``), and which frames are active, ``(T, N)``."""
     steps, batch, dtype = dim(xp, log_probs, 0), dim(xp, log_probs, 1), log_probs.dtype
     states = dim(xp, extended, 1)
-    floor = _floor(xp, dtype)
+    floor = unreachable_log(xp, dtype)
     emissions = take_along_axis(
         xp, log_probs,
         xp.broadcast_to(xp.expand_dims(extended, axis=0), (steps, batch, states)), axis=2)
@@ -183,7 +179,7 @@ def _sequence_losses(xp: ModuleType, log_probs: Array, extended: Array, skip: Ar
     kernel of it (:func:`omniloss._primitives.fused`, ``"ctc_loss"``).
     """
     dtype = log_probs.dtype
-    floor = _floor(xp, dtype)
+    floor = unreachable_log(xp, dtype)
     alpha, active = _forward(xp, log_probs, extended, skip, input_lengths, stack=False,
                              device=device)
 
@@ -193,7 +189,7 @@ def _sequence_losses(xp: ModuleType, log_probs: Array, extended: Array, skip: Ar
     end_label = take_along_axis(xp, alpha, xp.clip(last - 1, 0, None), axis=1)[:, 0]
     end_label = xp.where(lengths > 0, end_label, floor)
     nll = -logsumexp(xp, xp.stack([end_blank, end_label], axis=1), axis=1)
-    impossible = (nll > -floor / 2) | (target_lengths > max_length)
+    impossible = ctc_impossible(nll, target_lengths, max_length, floor)
 
     # torch's backward adds exp(log_probs) on every active frame: a term of value exactly 0
     # (also where exp overflows) and gradient exp(log_probs).
@@ -376,7 +372,7 @@ def ctc_forward_probabilities(log_probs: Array, targets: Array,
     states = xp.arange(dim(xp, alphas, 2), dtype=labels.target_lengths.dtype,
                        device=labels.device)
     within = xp.expand_dims(states, axis=0) <= 2 * xp.expand_dims(labels.target_lengths, axis=1)
-    reached = (alphas > _floor(xp, alphas.dtype) / 2) & xp.expand_dims(within, axis=0)
+    reached = (alphas > unreachable_log(xp, alphas.dtype) / 2) & xp.expand_dims(within, axis=0)
     alphas = xp.where(reached, alphas, -math.inf)
     if labels.invalid is not None:  # the sequence's column, every frame and state
         alphas = nan_where(xp, alphas, xp.expand_dims(labels.invalid, axis=1))

@@ -37,18 +37,21 @@ from omniloss._primitives._backend import PORTABLE, Array, Axis, Backend
 from omniloss._primitives._portable import (
     arange_like,
     class_mask,
+    ctc_impossible,
     relu,
     split_maximum,
     split_minimum,
+    unreachable_log,
 )
 
 __all__ = [
-    "absolute", "arange_like", "binary_scale", "checkpoint", "clamp", "class_mask", "dim",
-    "euclidean_norm", "fold", "fused", "gather_classes", "id_range", "index_dtype", "log_sigmoid",
-    "log_softmax", "logsumexp", "logsumexp_parts", "reduce", "reduce_all", "relu", "sigmoid",
-    "sigmoid_cross_entropy", "smooth_l1", "softmax", "softplus", "sparsemax", "split_maximum",
-    "split_minimum", "sqrt_zero_safe", "squared_error", "stop_gradient", "take_along_axis",
-    "take_classes", "use_native_kernels", "values_now", "xlogx",
+    "absolute", "arange_like", "binary_scale", "checkpoint", "clamp", "class_mask",
+    "ctc_impossible", "dim", "euclidean_norm", "fold", "fused", "gather_classes", "id_range",
+    "index_dtype", "log_sigmoid", "log_softmax", "logsumexp", "logsumexp_parts", "reduce",
+    "reduce_all", "relu", "sigmoid", "sigmoid_cross_entropy", "smooth_l1", "softmax", "softplus",
+    "sparsemax", "split_maximum", "split_minimum", "sqrt_zero_safe", "squared_error",
+    "stop_gradient", "take_along_axis", "take_classes", "unreachable_log", "use_native_kernels",
+    "values_now", "xlogx",
 ]
 
 use_native_kernels = True

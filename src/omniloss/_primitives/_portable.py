@@ -420,6 +420,19 @@ def class_mask(xp: ModuleType, index: Array, num_classes: int, *, axis: int) -> 
     return xp.reshape(classes, tuple(shape)) == xp.expand_dims(index, axis=axis)
 
 
+def unreachable_log(xp: ModuleType, dtype: Any) -> float:
+    """The log-probability CTC's recursion gives an unreachable state: finite (a log-sum-exp of
+    two of them stays finite, where ``-inf`` would give NaN gradients), far below any real one,
+    and twice it still finite: the dtype's lowest / 4."""
+    return float(xp.finfo(dtype).min) / 4
+
+
+def ctc_impossible(nll: Array, target_lengths: Array, max_length: Any, floor: float) -> Array:
+    """Where CTC has no alignment: a loss at the unreachable ``floor``'s level, or a target
+    longer than the padded targets hold (``max_length``)."""
+    return (nll > -floor / 2) | (target_lengths > max_length)
+
+
 def fold(xp: ModuleType, step: Callable[..., Array], init: Array, elems: tuple[Array, ...],
          constants: tuple[Array, ...] = (), *, stack: bool = False) -> Array:
     """Loop over the leading axis: ``carry = step(xp, carry, *(e[i] for e in elems), *constants)``.

@@ -190,7 +190,7 @@ def build() -> Backend:
                         input_lengths: Array, target_lengths: Array, blank: int,
                         max_length: int, zero_infinity: bool, counted: Array | None) -> Array:
                 steps, device = log_probs.shape[0], log_probs.device
-                floor = torch.finfo(log_probs.dtype).min / 4
+                floor = _portable.unreachable_log(torch, log_probs.dtype)
                 # padding past a target's length (any value, -1 included) is never read: class
                 # 0 there, a valid index for the gradient's scatter
                 extended = extended.clamp_min(0)
@@ -205,7 +205,7 @@ def build() -> Backend:
                 alphas.masked_fill_((torch.arange(states, device=device)
                                      > 2 * lengths.unsqueeze(1)).unsqueeze(1), floor)
                 alphas.clamp_min_(floor)
-                impossible = (nll > -floor / 2) | (target_lengths > max_length)
+                impossible = _portable.ctc_impossible(nll, target_lengths, max_length, floor)
                 ctx.save_for_backward(log_probs, extended[:, :states], skip[:, :states], alphas,
                                       input_lengths, lengths, impossible, counted)
                 ctx.zero_infinity, ctx.floor = zero_infinity, floor
