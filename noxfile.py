@@ -36,7 +36,9 @@ JAX_TESTS = {"JAX_COMPILATION_CACHE_DIR": str(ROOT / ".nox" / "jax-compilation-c
              "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
              "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
              "JAX_DISABLE_MOST_OPTIMIZATIONS": "1",
-             "XLA_FLAGS": "--xla_cpu_use_fusion_emitters=false"}
+             # a caller's own XLA flags kept, ours after them
+             "XLA_FLAGS": " ".join([*os.environ.get("XLA_FLAGS", "").split(),
+                                    "--xla_cpu_use_fusion_emitters=false"])}
 
 nox.options.default_venv_backend = "virtualenv"
 nox.options.reuse_existing_virtualenvs = True

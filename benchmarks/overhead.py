@@ -175,8 +175,7 @@ def main() -> None:
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks-overhead.md"))
     args = parser.parse_args()
     _pin_threads(1)
-    if "tensorflow" in BACKENDS:
-        _tensorflow()  # its thread pools, before its runtime starts
+    _tensorflow()  # its thread pools, before its runtime starts
     import torch
 
     torch.set_num_threads(1)

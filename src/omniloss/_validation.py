@@ -1364,8 +1364,10 @@ def class_targets(name: str, xp: ModuleType, ids: Array, n_classes: int | None,
     operations instead of 9, each 10 to 50 us eagerly; docs/benchmarks-overhead.md)."""
     ids, bad, in_range = _checked_ids(name, xp, "target", ids, n_classes,
                                       ignore_index=ignore_index)
-    outside = n_classes is not None and not 0 <= ignore_index < n_classes
-    return ids, bad, None if in_range and outside else ignore_index
+    # in_range: n_classes is known and every id lies below it
+    if in_range and n_classes is not None and not 0 <= ignore_index < n_classes:
+        return ids, bad, None
+    return ids, bad, ignore_index
 
 
 def _checked_ids(name: str, xp: ModuleType, argument: str, ids: Array, n_classes: int | None,
