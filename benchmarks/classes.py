@@ -130,6 +130,15 @@ def _keras_rows(samples: int, calls: int) -> list[dict[str, Any]]:
     rows.append({"framework": f"keras ({keras.backend.backend()}, wrapper alone)",
                  "class": "SparseCategoricalCrossentropy", "weighted": False, "class_s": cls,
                  "function_s": fn})
+    # for scale: keras's own class over its function, whose per-sample values the class
+    # reduces (so the function side takes their mean, as the class does)
+    native = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    cls, fn = _interleaved(lambda: native(labels, logits),
+                           lambda: keras.ops.mean(keras.losses.sparse_categorical_crossentropy(
+                               labels, logits, from_logits=True)), samples, calls)
+    rows.append({"framework": f"keras ({keras.backend.backend()}, reference)",
+                 "class": "keras.losses.SparseCategoricalCrossentropy", "weighted": False,
+                 "class_s": cls, "function_s": fn})
     return rows
 
 
@@ -162,8 +171,10 @@ def main() -> None:
         f"{args.samples} samples of {args.calls} calls each, class and function interleaved. "
         "The function is called as the class calls it (keras's weighted rows inside "
         "`_reduction.keras_weights`, keras's weight conventions). `nn.Module.__call__` (hooks, "
-        "compile) is in every torch module's call: the reference row gives torch's own module "
-        "over its function, the forward-only row what our class adds by itself. The "
+        "compile) is in every torch module's call: the reference rows give torch's and keras's "
+        "own classes over their functions (keras's function side is the mean of its per-sample "
+        "values, the reduction keras's class makes), the forward-only row what our class adds "
+        "by itself. The "
         "wrapper-alone rows put a function that returns at once behind the class: what the "
         "class costs by itself, free of the loss's own noise.",
         "",

@@ -167,7 +167,7 @@ def _torch_value_and_grads(call: Callable[..., Any], arrays: list[np.ndarray]
 
 # Known failures with dynamic=True, outside the losses' own formulas: graph breaks with
 # symbolic sizes, and an Inductor bug that plain torch code hits alike
-# (test_inductor_fails_on_a_default_float_exponent_in_plain_torch).
+# (test_torch_compile_of_plain_torch_fails_where_generalized_cross_entropy_does).
 DYNAMIC_FAILURES = {
     "ctc_loss": "array-api-compat's torch clip calls isnan on a symbolic bound (max_length)",
     "adaptive_log_softmax_loss": "its validation formats a symbolic size into an error label",
@@ -203,7 +203,7 @@ def test_torch_compile_fullgraph(name, dynamic):
 
 @torch_only
 @pytest.mark.skipif(not COMPILE_ALL, reason="Inductor's code generation: the compile session")
-def test_inductor_fails_on_a_default_float_exponent_in_plain_torch():
+def test_torch_compile_of_plain_torch_fails_where_generalized_cross_entropy_does():
     """The failure DYNAMIC_FAILURES expects of generalized_cross_entropy is torch's: its
     probability formula written in plain torch fails alike. Once torch mends it, this test and
     that expected failure both fail: remove both."""
