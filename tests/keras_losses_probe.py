@@ -13,8 +13,9 @@ It checks:
   loss history; the model saved and reloaded (no ``custom_objects``) gives the same loss; the
   same behind a ``Masking`` layer (keras's mask is our ``where``); a mask set on an eager
   tensor, and cleared again, read as keras reads it;
-- losses keras lacks: ``GeneralizedBoxIoULoss`` fitted, saved and reloaded; ``CTCLoss`` trained
-  through ``compute_loss``, saved in the model's config and reloaded;
+- losses keras lacks: ``GeneralizedBoxIoULoss`` and ``FocalTverskyLoss`` fitted, saved and
+  reloaded; ``CTCLoss`` trained through ``compute_loss``, saved in the model's config and
+  reloaded;
 - the ``mixed_bfloat16`` policy: the loss is computed in float32, as keras's, in a fit too;
 - a string or None for ``y_true``: the function's TypeError naming the argument;
 - TensorFlow's ``MirroredStrategy``: each replica's mean divided by the replicas, as keras's.
@@ -309,6 +310,27 @@ def _boxes(directory: str) -> None:
     _round_trip(model, y, None, ok.GeneralizedBoxIoULoss, directory, "giou")
 
 
+def _focal_tversky(directory: str) -> None:
+    """``FocalTverskyLoss`` (keras has none): a sigmoid segmentation head fitted, saved and
+    reloaded, its options (the paper's gamma, per-sample sums) carried by the saved config."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(64, 6)).astype("float32")
+    y = (x[:, :4] + rng.normal(scale=0.5, size=(64, 4)) > 0).astype("float32")
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((6,))
+    model = keras.Model(inputs, keras.layers.Dense(4, activation="sigmoid")(inputs))
+    loss = ok.FocalTverskyLoss(alpha=0.3, beta=0.7, gamma=0.75, axis=1)
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss=loss)
+    history = model.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    HISTORIES["FocalTverskyLoss"] = [float(v) for v in history]
+    if not (np.all(np.isfinite(history)) and history[-1] < history[0]):
+        raise AssertionError(f"did not train: {history}")
+    _round_trip(model, y, None, ok.FocalTverskyLoss, directory, "focal tversky")
+    loaded = keras.models.load_model(os.path.join(directory, "focal_tversky.keras"))
+    if loaded.loss.get_config() != loss.get_config():
+        raise AssertionError(f"reloaded config {loaded.loss.get_config()} != {loss.get_config()}")
+
+
 @keras.saving.register_keras_serializable(package="omniloss_probe")
 class CTCModel(keras.Model):  # type: ignore[misc]
     """Frames in, log-probabilities out; the loss, part of the model's config, reads the
@@ -435,6 +457,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         _fits(directory)
         _check("GeneralizedBoxIoULoss fit", lambda: _boxes(directory))
+        _check("FocalTverskyLoss fit", lambda: _focal_tversky(directory))
         _check("CTCLoss fit", lambda: _ctc(directory))
     _check("masked fit", _masked_fit)
     _check("eager mask", _eager_mask)

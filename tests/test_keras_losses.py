@@ -41,7 +41,7 @@ def test_keras_losses(keras_backend):
     assert report["classes"] == (0 if keras_backend == "jax" else classes)
     assert sorted(report["histories"]) == sorted([
         "MeanSquaredError", "SparseCategoricalCrossentropy", "CategoricalCrossentropy",
-        "GeneralizedBoxIoULoss", "CTCLoss", "MeanSquaredError masked"])
+        "GeneralizedBoxIoULoss", "FocalTverskyLoss", "CTCLoss", "MeanSquaredError masked"])
     assert report["failures"] == []
 
 
