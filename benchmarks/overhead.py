@@ -174,11 +174,8 @@ def main() -> None:
     parser.add_argument("--only", default="")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks-overhead.md"))
     args = parser.parse_args()
-    _pin_threads(1)
+    _pin_threads(1)  # torch's and NumPy's pools through OMP_NUM_THREADS, XLA's through its flags
     _tensorflow()  # its thread pools, before its runtime starts
-    import torch
-
-    torch.set_num_threads(1)
     losses = [name for name in NATIVES if not args.only or name in args.only.split(",")]
     rows = [row for loss in losses for backend in BACKENDS
             if (row := _row(loss, backend, args.repeats)) is not None]

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from types import ModuleType
-from typing import Any
+from typing import Any, overload
 
 from omniloss._boundary import reads_arrays
 from omniloss._dispatch import get_namespace
@@ -134,9 +134,16 @@ def _along(xp: ModuleType, vector: Array, axis: int, ndim: int) -> Array:
 # Shared building blocks
 
 
+@overload
+def _index_targets(xp: ModuleType, target: Array, weight: Array | None, ignore_index: int,
+                   dtype: Any) -> tuple[Array, Array, Array]: ...
+@overload
 def _index_targets(xp: ModuleType, target: Array, weight: Array | None,
                    ignore_index: int | None, dtype: Any
-                   ) -> tuple[Array, Array, Array]:
+                   ) -> tuple[Array | None, Array, Array | None]: ...
+def _index_targets(xp: ModuleType, target: Array, weight: Array | None,
+                   ignore_index: int | None, dtype: Any
+                   ) -> tuple[Array | None, Array, Array | None]:
     """``(valid, safe, class_weight)`` of class-index targets.
 
     ``valid`` marks the non-ignored positions, ``safe`` is the target with ignored ids replaced
@@ -157,10 +164,11 @@ def _index_targets(xp: ModuleType, target: Array, weight: Array | None,
     return valid, safe, xp.where(valid, take_classes(xp, weight, safe), 0.0)
 
 
-def _index_nll(xp: ModuleType, scores: Array, valid: Array, safe: Array,
-               class_weight: Array, *, axis: int, weight: Array | None,
+def _index_nll(xp: ModuleType, scores: Array, valid: Array | None, safe: Array,
+               class_weight: Array | None, *, axis: int, weight: Array | None,
                label_smoothing: float, from_logits: bool) -> Array:
-    """torch's per-position loss for class indices, 0 where ignored.
+    """torch's per-position loss for class indices, 0 where ignored (``valid`` false; ``None``
+    where no position is: :func:`_index_targets`).
 
     ``-w[y] * log p[y]``; with smoothing ``eps``, ``(1 - eps)`` of it plus ``eps / C`` times
     ``-sum_c w[c] * log p[c]`` (pytorch#69511 / #73205 semantics). ``scores`` are
@@ -171,7 +179,8 @@ def _index_nll(xp: ModuleType, scores: Array, valid: Array, safe: Array,
     if from_logits:
         peak, log_total = logsumexp_parts(xp, scores, axis=axis)
         picked = (picked - xp.squeeze(peak, axis=axis)) - xp.squeeze(log_total, axis=axis)
-    loss = -picked if weight is None else -class_weight * picked
+    # class_weight is weight[y] wherever a class weight is given
+    loss = -picked if weight is None or class_weight is None else -class_weight * picked
     if label_smoothing:
         n_classes = dim(xp, scores, axis, dtype=scores.dtype)
         shifted = scores - peak if from_logits else scores
